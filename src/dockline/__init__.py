@@ -1,0 +1,1 @@
+"""Dockline: order-fulfillment integration hub."""

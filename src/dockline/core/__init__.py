@@ -1,0 +1,1 @@
+"""Canonical domain types shared by stores, warehouses and services."""

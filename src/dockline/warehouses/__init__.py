@@ -1,0 +1,1 @@
+"""Warehouse side: transports move files, formats read and write them."""

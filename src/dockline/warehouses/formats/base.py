@@ -1,0 +1,61 @@
+"""What every warehouse file format offers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar, Generic, Protocol, TypeVar
+
+from dockline.core.types import StockLevel, WarehouseOrder, WarehouseShipment
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}" if self.line else self.reason
+
+
+@dataclass
+class Parsed(Generic[T]):
+    """A parsed file: the good records, and one error per bad row.
+
+    A file-level error (unreadable encoding, missing header) leaves `items`
+    empty and one entry in `errors`.
+    """
+
+    items: list[T] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+class FileFormat(Protocol):
+    name: ClassVar[str]
+    label: ClassVar[str]
+    shipment_pattern: ClassVar[re.Pattern]  # final names of shipment files
+    inventory_pattern: ClassVar[re.Pattern]  # final names of inventory files
+    inventory_is_snapshot: ClassVar[bool]  # True: a file lists every SKU; False: deltas
+
+    def __init__(self, settings: dict) -> None: ...
+
+    def order_filename(self, order_number: str, at: datetime) -> str: ...
+
+    def render_orders(self, orders: list[WarehouseOrder]) -> bytes: ...
+
+    def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]: ...
+
+    def parse_inventory(self, data: bytes) -> Parsed[StockLevel]: ...
+
+    # The warehouse's side, used by the simulated WMS and by round-trip tests.
+    def parse_orders(self, data: bytes) -> Parsed[WarehouseOrder]: ...
+
+    def shipment_filename(self, shipment_id: str, at: datetime) -> str: ...
+
+    def render_shipments(self, shipments: list[WarehouseShipment]) -> bytes: ...
+
+    def inventory_filename(self, at: datetime) -> str: ...
+
+    def render_inventory(self, levels: list[StockLevel]) -> bytes: ...
