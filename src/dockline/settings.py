@@ -121,6 +121,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+WHITENOISE_USE_FINDERS = True  # serve app static files without a collectstatic step
 
 LOGGING = {
     "version": 1,

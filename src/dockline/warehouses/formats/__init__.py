@@ -6,8 +6,10 @@ from dockline.warehouses.formats.base import FileFormat
 
 def format_class(name: str) -> type[FileFormat]:
     from dockline.warehouses.formats.dsfx import DsfxFormat
+    from dockline.warehouses.formats.jsonfmt import JsonFormat
+    from dockline.warehouses.formats.x12 import X12Format
 
-    classes = {DsfxFormat.name: DsfxFormat}
+    classes = {cls.name: cls for cls in (DsfxFormat, X12Format, JsonFormat)}
     try:
         return classes[name]
     except KeyError:

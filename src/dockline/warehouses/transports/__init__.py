@@ -6,8 +6,10 @@ from dockline.warehouses.transports.base import Transport
 
 def transport_class(name: str) -> type[Transport]:
     from dockline.warehouses.transports.ftp import FtpTransport
+    from dockline.warehouses.transports.ftps import FtpsTransport
+    from dockline.warehouses.transports.sftp import SftpTransport
 
-    classes = {FtpTransport.name: FtpTransport}
+    classes = {cls.name: cls for cls in (FtpTransport, FtpsTransport, SftpTransport)}
     try:
         return classes[name]
     except KeyError:

@@ -36,7 +36,7 @@ class TransportConfig:
     host: str
     port: int
     username: str
-    password: str = ""
+    password: str = field(default="", repr=False)  # never in logs or tracebacks
     folders: Folders = field(default_factory=Folders)
     timeout: float = 30.0
     extra: dict = field(default_factory=dict)

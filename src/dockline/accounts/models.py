@@ -1,0 +1,49 @@
+"""Organizations (fulfillment providers), merchants, and who may see what."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Merchant(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="merchants")
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="uniq_merchant_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrator"
+    STAFF = "staff", "Staff"
+    MERCHANT = "merchant", "Merchant user"
+
+
+class Membership(models.Model):
+    """A user's place in one organization: their role and, for staff and merchant users, their merchants."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ADMIN)
+    merchants = models.ManyToManyField(Merchant, blank=True, related_name="members")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+    def visible_merchants(self):
+        if self.role == Role.ADMIN:
+            return self.organization.merchants.all()
+        return self.merchants.filter(organization=self.organization)

@@ -1,0 +1,142 @@
+"""Stores, warehouses, and the connections between them with their channel schedules."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from dockline.accounts.models import Merchant, Organization
+from dockline.core.crypto import EncryptedJSONField
+
+
+class Store(models.Model):
+    """A merchant's shop on an e-commerce platform."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="stores")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="stores")
+    name = models.CharField(max_length=200)
+    platform = models.CharField(max_length=40)
+    credentials = EncryptedJSONField(default=dict)
+    settings = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def connector(self):
+        from dockline.platforms.base import connector_class
+
+        return connector_class(self.platform)(self.credentials, self.settings)
+
+
+class Warehouse(models.Model):
+    """A 3PL's file drop: how to reach it (transport) and what it speaks (format)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="warehouses")
+    name = models.CharField(max_length=200)
+    transport = models.CharField(max_length=20, default="ftp")
+    credentials = EncryptedJSONField(default=dict)  # host, port, username, password, ...
+    settings = models.JSONField(default=dict, blank=True)  # folders, format settings
+    file_format = models.CharField(max_length=20, default="dsfx")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def open_transport(self):
+        from dockline.warehouses.transports import transport_class
+        from dockline.warehouses.transports.base import Folders, TransportConfig
+
+        creds = dict(self.credentials)
+        config = TransportConfig(
+            host=creds.pop("host"),
+            port=int(creds.pop("port", 0) or 0),
+            username=creds.pop("username", ""),
+            password=creds.pop("password", ""),
+            folders=Folders.from_settings(self.settings),
+            extra={**creds, **self.settings},
+        )
+        return transport_class(self.transport)(config)
+
+    def file_format_handler(self):
+        from dockline.warehouses.formats import format_class
+
+        return format_class(self.file_format)(self.settings)
+
+    @property
+    def folders(self):
+        from dockline.warehouses.transports.base import Folders
+
+        return Folders.from_settings(self.settings)
+
+
+class InventoryMode(models.TextChoices):
+    SMART = "smart", "Smart sync (only changed quantities)"
+    FULL = "full", "Full sync (every quantity, every run)"
+
+
+class Connection(models.Model):
+    """Store <-> Merchant <-> Warehouse. Created disabled; nothing runs until enabled."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
+    name = models.CharField(max_length=200)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="connections")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="connections")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="connections")
+    enabled = models.BooleanField(default=False)
+    inventory_mode = models.CharField(max_length=8, choices=InventoryMode.choices, default=InventoryMode.SMART)
+    auth_error = models.TextField(blank=True)  # set when the store needs re-authorization
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating:
+            Channel.create_defaults(self)
+
+
+class ChannelKind(models.TextChoices):
+    ORDERS = "orders", "Orders"
+    SHIPMENTS = "shipments", "Shipments"
+    INVENTORY = "inventory", "Inventory"
+
+
+DEFAULT_INTERVALS = {
+    ChannelKind.ORDERS: timedelta(minutes=15),
+    ChannelKind.SHIPMENTS: timedelta(hours=4),
+    ChannelKind.INVENTORY: timedelta(minutes=60),
+}
+
+
+class Channel(models.Model):
+    """One scheduled job of a connection: its switch, its interval, its lease and its cursor."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="channels")
+    kind = models.CharField(max_length=16, choices=ChannelKind.choices)
+    enabled = models.BooleanField(default=True)
+    interval = models.DurationField()
+    next_run_at = models.DateTimeField(default=timezone.now, db_index=True)
+    lease_owner = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.JSONField(default=dict, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "kind"], name="uniq_channel_kind")]
+        indexes = [models.Index(fields=["enabled", "next_run_at"], name="channel_due")]
+
+    def __str__(self) -> str:
+        return f"{self.connection} / {self.kind}"
+
+    @classmethod
+    def create_defaults(cls, connection: Connection) -> None:
+        cls.objects.bulk_create(
+            [cls(connection=connection, kind=kind, interval=interval) for kind, interval in DEFAULT_INTERVALS.items()]
+        )

@@ -1,0 +1,265 @@
+"""Import orders from a store, check and map them, and send them to the warehouse."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dockline.connections.models import ChannelKind, Connection
+from dockline.core.errors import ConnectorError
+from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
+from dockline.mapping.services import Mapper
+from dockline.orders.models import Dispatch, Order, OrderLine
+from dockline.orders.status import OrderStatus as S
+from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
+
+log = logging.getLogger(__name__)
+
+# Orders modified this long before the cursor are asked for again: clocks and
+# page boundaries never make us miss one; the unique key makes the repeat harmless.
+CURSOR_OVERLAP = timedelta(minutes=5)
+MAX_ATTEMPTS = 6
+
+
+def import_orders(connection: Connection, connector) -> dict:
+    """Fetch orders modified since the channel cursor and store the new ones (idempotent)."""
+    channel = connection.channels.get(kind=ChannelKind.ORDERS)
+    stored = channel.cursor.get("modified_since")
+    since = datetime.fromisoformat(stored) - CURSOR_OVERLAP if stored else None
+    newest = datetime.fromisoformat(stored) if stored else None
+    counts = {"fetched": 0, "new": 0}
+    batch: list[StoreOrder] = []
+    for store_order in connector.fetch_orders(since):
+        counts["fetched"] += 1
+        counts["new"] += store_new_order(connection, store_order, source=connector.label)
+        batch.append(store_order)
+        if newest is None or store_order.modified_at > newest:
+            newest = store_order.modified_at
+        if len(batch) >= 100:
+            connector.acknowledge(batch)
+            batch = []
+    if batch:
+        connector.acknowledge(batch)
+    if newest is not None:
+        channel.cursor = {**channel.cursor, "modified_since": newest.isoformat()}
+        channel.save(update_fields=["cursor"])
+    return counts
+
+
+def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> bool:
+    """Store an order unless this store's order is already here. True if it was new."""
+    if Order.objects.filter(store_id=connection.store_id, external_id=so.external_id).exists():
+        return False
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                connection=connection,
+                store_id=connection.store_id,
+                external_id=so.external_id,
+                number=so.number,
+                store_status=so.store_status,
+                placed_at=so.placed_at,
+                store_modified_at=so.modified_at,
+                customer_email=so.customer_email,
+                notes=so.notes,
+                destinations=[
+                    {"ref": d.ref, "address": vars(d.address), "shipping_method": d.shipping_method}
+                    for d in so.destinations
+                ],
+                raw=so.raw,
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    line_id=line.line_id,
+                    sku=line.sku.strip(),
+                    name=line.name[:300],
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    destination_ref=line.destination_ref,
+                )
+                for line in so.lines
+            )
+            units = sum(line.quantity for line in so.lines)
+            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).")
+    except IntegrityError:  # stored meanwhile by a webhook or another worker
+        return False
+    return True
+
+
+def prepare_orders(connection: Connection, mapper: Mapper | None = None) -> dict:
+    """Check and map every New order, and retry orders held for a missing mapping."""
+    mapper = mapper or Mapper.for_connection(connection)
+    counts = {"queued": 0, "error": 0}
+    pending = Order.objects.filter(connection=connection, status__in=[S.NEW, S.ERROR]).prefetch_related("lines")
+    for order in pending:
+        problems = map_order(order, mapper)
+        if problems:
+            message = " ".join(problems)
+            if order.status != S.ERROR or order.error != message:
+                order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+            counts["error"] += 1
+        else:
+            order.move_to(S.QUEUED, "Every item and the shipping method are mapped; queued for the warehouse.")
+            counts["queued"] += 1
+    return counts
+
+
+def map_order(order: Order, mapper: Mapper) -> list[str]:
+    """Map each line to warehouse SKUs (saved on the line); return what stops the order, in plain words."""
+    problems: list[str] = []
+    lines = list(order.lines.all())
+    if not lines:
+        problems.append("The order has no items to ship.")
+    for line in lines:
+        if not line.sku:
+            problems.append(
+                f"Item '{line.name or line.line_id}' has no SKU: add the SKU to the product in the store, "
+                "then reprocess the order."
+            )
+            continue
+        components = mapper.components(line.sku)
+        if components is None:
+            problems.append(
+                f"SKU {line.sku} has no listing and is not a warehouse SKU: add a listing that maps it."
+            )
+        elif line.components != components:
+            line.components = components
+            line.save(update_fields=["components"])
+    for dest in order.destinations:
+        method = dest.get("shipping_method", "")
+        if mapper.shipping(method) is None:
+            problems.append(f"Shipping method '{method}' has no shipping rule: add one that names the carrier.")
+    return problems
+
+
+def forward_orders(connection: Connection, transport, fmt, connector, now: datetime | None = None) -> dict:
+    """Send Queued orders (and Delayed ones that are due) to the warehouse, one file per order."""
+    now = now or timezone.now()
+    mapper = Mapper.for_connection(connection)
+    due = (
+        Order.objects.filter(connection=connection, status=S.QUEUED)
+        | Order.objects.filter(connection=connection, status=S.DELAYED, retry_at__lte=now)
+    ).prefetch_related("lines").order_by("placed_at", "id")
+    counts = {"sent": 0, "delayed": 0}
+    for order in due:
+        exchange = _pending_exchange(order, connection, fmt, mapper, now)
+        try:
+            transport.write_atomic(connection.warehouse.folders.inbox, exchange.filename, bytes(exchange.content))
+        except ConnectorError as exc:
+            _delay(order, exc, now)
+            counts["delayed"] += 1
+            if not exc.retryable:
+                continue
+            if exc.kind == exc.kind.RATE_LIMITED:
+                break
+            continue
+        with transaction.atomic():
+            exchange.state = ExchangeState.SENT
+            exchange.save(update_fields=["state", "updated_at"])
+            order.attempts = 0
+            order.retry_at = None
+            order.move_to(S.OPEN, f"Sent to warehouse {connection.warehouse.name} in file {exchange.filename}.")
+        counts["sent"] += 1
+        _tell_store_forwarded(order, connector)
+    return counts
+
+
+def _pending_exchange(order: Order, connection: Connection, fmt, mapper: Mapper, now: datetime) -> ExchangeRecord:
+    """The order's file record: reused if an earlier run recorded it but died before confirming it."""
+    existing = ExchangeRecord.objects.filter(
+        dispatches__order=order, state=ExchangeState.PENDING, direction=Direction.OUT
+    ).first()
+    if existing:
+        return existing
+    warehouse = connection.warehouse
+    documents = warehouse_orders(order, mapper)
+    content = fmt.render_orders(documents)
+    with transaction.atomic():
+        exchange = ExchangeRecord.objects.create(
+            warehouse=warehouse,
+            direction=Direction.OUT,
+            kind=ChannelKind.ORDERS,
+            filename=fmt.order_filename(order.number, now),
+            checksum=ExchangeRecord.checksum_of(content),
+            size=len(content),
+            business_keys=[d.order_number for d in documents],
+            content=content,
+        )
+        for doc, dest in zip(documents, order.destinations, strict=True):
+            Dispatch.objects.update_or_create(
+                warehouse=warehouse,
+                warehouse_order_number=doc.order_number,
+                defaults={"order": order, "destination_ref": dest["ref"], "exchange": exchange},
+            )
+    return exchange
+
+
+def warehouse_orders(order: Order, mapper: Mapper) -> list[WarehouseOrder]:
+    """One pick ticket per destination; several destinations get numbers like 1001-2."""
+    lines = list(order.lines.all())
+    several = len(order.destinations) > 1
+    docs = []
+    for index, dest in enumerate(order.destinations, start=1):
+        carrier, service = mapper.shipping(dest.get("shipping_method", ""))
+        picks: dict[str, int] = {}
+        names: dict[str, str] = {}
+        for line in lines:
+            if line.destination_ref and line.destination_ref != dest["ref"] and several:
+                continue
+            for comp in line.components:
+                picks[comp["sku"]] = picks.get(comp["sku"], 0) + comp["quantity"] * line.quantity
+                names.setdefault(comp["sku"], line.name)
+        docs.append(
+            WarehouseOrder(
+                order_number=f"{order.number}-{index}" if several else order.number,
+                placed_at=order.placed_at,
+                ship_to=Address(**dest["address"]),
+                carrier=carrier,
+                service=service,
+                lines=[
+                    WarehouseLine(line_no=n, sku=sku, quantity=qty, description=names[sku])
+                    for n, (sku, qty) in enumerate(picks.items(), start=1)
+                ],
+                email=order.customer_email,
+                notes=order.notes,
+            )
+        )
+    return docs
+
+
+def _delay(order: Order, exc: ConnectorError, now: datetime) -> None:
+    order.attempts += 1
+    if not exc.retryable or order.attempts >= MAX_ATTEMPTS:
+        order.move_to(
+            S.CANCELED,
+            f"Could not send the order to the warehouse after {order.attempts} attempt(s): {exc.message}. "
+            "Fix the warehouse connection, then reprocess the order.",
+            level="error",
+            error=exc.message,
+        )
+        return
+    wait = timedelta(seconds=exc.retry_after) if exc.retry_after else timedelta(minutes=2 ** order.attempts)
+    order.retry_at = now + wait
+    order.move_to(
+        S.DELAYED,
+        f"Could not send the order to the warehouse ({exc.message}); retrying in {_human(wait)}.",
+        level="warning",
+        error=exc.message,
+    )
+
+
+def _tell_store_forwarded(order: Order, connector) -> None:
+    try:
+        connector.mark_forwarded(order.external_id)
+    except ConnectorError as exc:
+        order.log(f"Could not update the order's status in the store: {exc.message}", level="warning")
+
+
+def _human(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{seconds // 60} minutes"

@@ -1,0 +1,67 @@
+"""Order statuses and the one table of allowed transitions."""
+from __future__ import annotations
+
+from django.db import models
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", "New"
+    QUEUED = "queued", "Queued"
+    OPEN = "open", "Open"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially Shipped"
+    SHIPPED = "shipped", "Shipped"
+    CLOSED = "closed", "Closed"
+    DELAYED = "delayed", "Delayed"
+    ERROR = "error", "Error"
+    CANCELED = "canceled", "Canceled"
+    SKIPPED = "skipped", "Skipped"
+    ARCHIVED = "archived", "Archived"
+
+
+S = OrderStatus
+
+EXPLANATIONS = {
+    S.NEW: "Imported from the store; not yet checked.",
+    S.QUEUED: "Checked and mapped; waiting to be sent to the warehouse.",
+    S.OPEN: "In the warehouse's hands; waiting for it to ship.",
+    S.PARTIALLY_SHIPPED: "The warehouse shipped some of the items.",
+    S.SHIPPED: "Every item shipped; tracking is on its way to the store.",
+    S.CLOSED: "Shipped, and the tracking is in the store.",
+    S.DELAYED: "A step failed for a passing reason; Dockline will retry it.",
+    S.ERROR: "Stopped: something needs fixing (the activity log says what).",
+    S.CANCELED: "Retries ran out; reprocess it once the cause is fixed.",
+    S.SKIPPED: "Not for this warehouse; nothing will be done.",
+    S.ARCHIVED: "Put away by a user; no further work.",
+}
+
+_ACTIVE = {S.NEW, S.QUEUED, S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.ERROR, S.CANCELED, S.SKIPPED}
+
+TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
+    S.NEW: {S.QUEUED, S.ERROR, S.SKIPPED},
+    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.CANCELED, S.QUEUED},
+    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.CANCELED, S.ERROR},
+    S.OPEN: {S.PARTIALLY_SHIPPED, S.SHIPPED},
+    S.PARTIALLY_SHIPPED: {S.PARTIALLY_SHIPPED, S.SHIPPED},
+    S.SHIPPED: {S.CLOSED},
+    S.ERROR: {S.NEW, S.QUEUED, S.ERROR},
+    S.CANCELED: {S.NEW},
+    S.SKIPPED: {S.NEW},
+    S.CLOSED: set(),
+    S.ARCHIVED: {S.NEW},
+}
+for _status in _ACTIVE | {S.CLOSED}:
+    TRANSITIONS[_status] = TRANSITIONS[_status] | {S.ARCHIVED}
+
+# Statuses an order can be sent back to New from (the Reset action).
+RESETTABLE = {S.ERROR, S.CANCELED, S.SKIPPED, S.ARCHIVED, S.DELAYED, S.QUEUED}
+# Statuses in which a warehouse shipment can arrive (late files are still recorded).
+SHIPPABLE = {S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.QUEUED}
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+def check_transition(current: str, new: str) -> None:
+    if OrderStatus(new) not in TRANSITIONS[OrderStatus(current)]:
+        raise InvalidTransition(f"an order cannot go from {S(current).label} to {S(new).label}")

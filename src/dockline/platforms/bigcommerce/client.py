@@ -1,0 +1,310 @@
+"""HTTP client for the BigCommerce REST APIs (V2 and V3).
+
+* Sends `X-Auth-Token`, `Accept: application/json` and, with a body,
+  `Content-Type: application/json`.
+* Honours BigCommerce's rate-limit headers: when `X-Rate-Limit-Requests-Left`
+  reaches 0 it sleeps `X-Rate-Limit-Time-Reset-Ms` before the next request; a
+  429 is waited out and retried (a bounded number of times).
+* Retries idempotent requests (GET/PUT/DELETE) on 5xx, timeouts and connection
+  errors with a short backoff. POST is retried only when the connection could
+  not be opened (the store never saw it): a POST whose answer was lost may have
+  been applied, so the caller decides.
+* Classifies failures as `ConnectorError`s: 5xx/network -> RETRYABLE,
+  429 -> RATE_LIMITED (retry_after from the reset header), 401 -> REAUTH,
+  403 -> REAUTH naming the missing scope, other 4xx -> FATAL with the store's
+  message.
+
+The access token is never logged nor put in an error message.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+from dockline.core.errors import ConnectorError, ErrorKind
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_BASE = "https://api.bigcommerce.com"
+V2_MAX_LIMIT = 250
+V3_MAX_LIMIT = 250
+IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+
+# OAuth scopes per API area: (what the control panel calls it, read scope, modify scope)
+_SCOPES = (
+    ("/v2/order", "Orders", "store_v2_orders_read_only", "store_v2_orders"),
+    ("/v3/catalog", "Products", "store_v2_products_read_only", "store_v2_products"),
+    ("/v3/inventory/locations", "Store Locations", "store_locations_read_only", "store_locations"),
+    ("/v3/inventory", "Store Inventory", "store_inventory_read_only", "store_inventory"),
+)
+
+
+class BigCommerceError(ConnectorError):
+    """A ConnectorError with the HTTP status BigCommerce answered (None for network trouble)."""
+
+    def __init__(self, message: str, kind: ErrorKind = ErrorKind.FATAL, retry_after: float | None = None,
+                 status: int | None = None):
+        super().__init__(message, kind, retry_after)
+        self.status = status
+
+
+def scope_needed(method: str, path: str) -> tuple[str, str] | None:
+    """(UI name, OAuth scope) that a request needs, or None if unknown."""
+    if path.startswith("/v3/inventory/locations/") and path.endswith("/items"):
+        path = "/v3/inventory/items"  # location inventory is the Inventory API, not Locations
+    for prefix, ui, read, modify in _SCOPES:
+        if path.startswith(prefix):
+            return ui, (read if method.upper() == "GET" else modify)
+    return None
+
+
+def error_message(response: httpx.Response) -> str:
+    """The human part of a BigCommerce error body (V2 array or V3 object), else the reason phrase."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:300] or response.reason_phrase
+    parts: list[str] = []
+    if isinstance(body, list):
+        for item in body:
+            if isinstance(item, dict) and item.get("message"):
+                parts.append(str(item["message"]))
+    elif isinstance(body, dict):
+        if body.get("title"):
+            parts.append(str(body["title"]))
+        elif body.get("message"):
+            parts.append(str(body["message"]))
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            parts.extend(f"{k}: {v}" for k, v in errors.items())
+        elif isinstance(errors, list):
+            parts.extend(str(e) for e in errors)
+    return "; ".join(parts) or response.reason_phrase
+
+
+def _header_float(response: httpx.Response, name: str) -> float | None:
+    raw = response.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def reset_seconds(response: httpx.Response) -> float | None:
+    """Seconds until the rate-limit window resets, from X-Rate-Limit-Time-Reset-Ms (or Retry-After)."""
+    ms = _header_float(response, "X-Rate-Limit-Time-Reset-Ms")
+    if ms is not None:
+        return max(0.0, ms / 1000.0)
+    retry_after = _header_float(response, "Retry-After")
+    return retry_after
+
+
+class BigCommerceClient:
+    """One store's API: `{api_base}/stores/{store_hash}` + `/v2/...` or `/v3/...`."""
+
+    def __init__(
+        self,
+        store_hash: str,
+        access_token: str,
+        *,
+        api_base: str = DEFAULT_API_BASE,
+        client_id: str = "",
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+        max_rate_limit_waits: int = 5,
+        max_wait: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.store_hash = store_hash
+        self.base_url = f"{(api_base or DEFAULT_API_BASE).rstrip('/')}/stores/{store_hash}"
+        self.max_retries = max_retries
+        self.retry_backoff = retry_backoff
+        self.max_rate_limit_waits = max_rate_limit_waits
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._resume_at = 0.0  # monotonic time before which no request is sent (quota spent)
+        headers = {"X-Auth-Token": access_token, "Accept": "application/json", "User-Agent": "Dockline/0.1"}
+        if client_id:
+            headers["X-Auth-Client"] = client_id
+        self.http = httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            transport=transport,
+        )
+
+    # ------------------------------------------------------------ requests
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send a request; returns the response (2xx) or raises a classified ConnectorError."""
+        method = method.upper()
+        url = self.base_url + path
+        headers = {"Content-Type": "application/json"} if json is not None else None
+        attempts = 0
+        waits = 0
+        while True:
+            self._wait_for_quota()
+            try:
+                response = self.http.request(method, url, params=params, json=json, headers=headers)
+            except httpx.TimeoutException as exc:
+                if method in IDEMPOTENT and attempts < self.max_retries:
+                    attempts += 1
+                    self._backoff(attempts, f"{method} {path}: timed out")
+                    continue
+                raise BigCommerceError(
+                    f"BigCommerce did not answer {method} {path} in time ({type(exc).__name__})", ErrorKind.RETRYABLE
+                ) from exc
+            except httpx.TransportError as exc:
+                safe = method in IDEMPOTENT or isinstance(exc, httpx.ConnectError)
+                if safe and attempts < self.max_retries:
+                    attempts += 1
+                    self._backoff(attempts, f"{method} {path}: {type(exc).__name__}")
+                    continue
+                raise BigCommerceError(
+                    f"Could not reach BigCommerce for {method} {path}: {type(exc).__name__}: {exc}",
+                    ErrorKind.RETRYABLE,
+                ) from exc
+            self._note_quota(response)
+            status = response.status_code
+            log.debug("%s %s -> %s", method, path, status)
+            if status == 429:
+                wait = reset_seconds(response)
+                wait = 1.0 if wait is None else wait
+                if waits < self.max_rate_limit_waits and wait <= self.max_wait:
+                    waits += 1
+                    log.info("BigCommerce rate limit hit on %s %s; waiting %.2fs", method, path, wait)
+                    self._sleep(wait + 0.05)
+                    continue
+                raise BigCommerceError(
+                    f"BigCommerce rate limit reached ({method} {path}); retry in {wait:.1f}s",
+                    ErrorKind.RATE_LIMITED,
+                    retry_after=wait,
+                    status=429,
+                )
+            if status >= 500 and method in IDEMPOTENT and attempts < self.max_retries:
+                attempts += 1
+                self._backoff(attempts, f"{method} {path}: HTTP {status}")
+                continue
+            if status >= 400:
+                raise self.classify(response, method, path)
+            return response
+
+    def classify(self, response: httpx.Response, method: str, path: str) -> BigCommerceError:
+        status = response.status_code
+        detail = error_message(response)
+        where = f"{method} {path}"
+        if status >= 500:
+            return BigCommerceError(
+                f"BigCommerce server error {status} on {where}: {detail}", ErrorKind.RETRYABLE, status=status
+            )
+        if status == 401:
+            return BigCommerceError(
+                f"BigCommerce rejected the access token (401 on {where}): {detail}. "
+                "Check the Access Token and that it belongs to this store.",
+                ErrorKind.REAUTH,
+                status=status,
+            )
+        if status == 403:
+            needed = scope_needed(method, path)
+            scope = f" the '{needed[0]}' scope ({needed[1]})" if needed else " a required scope"
+            return BigCommerceError(
+                f"The BigCommerce API account lacks{scope} needed for {where} (403: {detail}). "
+                "Edit the API account's OAuth scopes, then update the Access Token.",
+                ErrorKind.REAUTH,
+                status=status,
+            )
+        if status == 429:
+            return BigCommerceError(
+                f"BigCommerce rate limit reached ({where})", ErrorKind.RATE_LIMITED,
+                retry_after=reset_seconds(response), status=status,
+            )
+        return BigCommerceError(f"BigCommerce refused {where} ({status}): {detail}", ErrorKind.FATAL, status=status)
+
+    def _backoff(self, attempt: int, why: str) -> None:
+        delay = self.retry_backoff * (2 ** (attempt - 1))
+        log.info("BigCommerce %s; retry %d/%d in %.2fs", why, attempt, self.max_retries, delay)
+        self._sleep(delay)
+
+    def _note_quota(self, response: httpx.Response) -> None:
+        left = _header_float(response, "X-Rate-Limit-Requests-Left")
+        if left is None or left > 0:
+            return
+        wait = reset_seconds(response)
+        if wait is None:
+            return
+        with self._lock:
+            self._resume_at = max(self._resume_at, time.monotonic() + wait + 0.05)
+
+    def _wait_for_quota(self) -> None:
+        with self._lock:
+            delay = self._resume_at - time.monotonic()
+        if delay > 0:
+            log.debug("BigCommerce quota spent; sleeping %.2fs", delay)
+            self._sleep(delay)
+
+    # ------------------------------------------------------------ helpers
+    def get(self, path: str, params: dict | None = None) -> Any:
+        """GET and decode JSON; None for 204 No Content."""
+        response = self.request("GET", path, params=params)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def put(self, path: str, body: Any) -> Any:
+        response = self.request("PUT", path, json=body)
+        return response.json() if response.content else None
+
+    def post(self, path: str, body: Any) -> Any:
+        response = self.request("POST", path, json=body)
+        return response.json() if response.content else None
+
+    def iter_v2(self, path: str, params: dict | None = None, *, limit: int = V2_MAX_LIMIT) -> Iterator[dict]:
+        """Every row of a V2 list: `page`/`limit` paging, ends at a 204 or a short page."""
+        limit = min(limit, V2_MAX_LIMIT)
+        page = 1
+        while True:
+            rows = self.get(path, {**(params or {}), "page": page, "limit": limit})
+            if not rows:
+                return
+            yield from rows
+            if len(rows) < limit:
+                return
+            page += 1
+
+    def iter_v3(self, path: str, params: dict | None = None, *, limit: int = V3_MAX_LIMIT) -> Iterator[dict]:
+        """Every row of a V3 list, following `meta.pagination`."""
+        limit = min(limit, V3_MAX_LIMIT)
+        page = 1
+        while True:
+            body = self.get(path, {**(params or {}), "page": page, "limit": limit}) or {}
+            rows = body.get("data") or []
+            yield from rows
+            pagination = (body.get("meta") or {}).get("pagination") or {}
+            total_pages = pagination.get("total_pages")
+            if total_pages is None:
+                if len(rows) < limit:
+                    return
+            elif page >= total_pages:
+                return
+            if not rows:
+                return
+            page += 1
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ShipmentsConfig(AppConfig):
+    name = "dockline.shipments"
+    label = "shipments"

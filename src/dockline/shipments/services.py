@@ -1,0 +1,191 @@
+"""Record what warehouses shipped, and post it back to the store."""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from dockline.connections.models import Connection, Warehouse
+from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.types import Package as PackageInfo, StoreShipment, StoreShipmentLine, WarehouseShipment
+from dockline.orders.models import Dispatch, Order, OrderLine
+from dockline.orders.status import SHIPPABLE, OrderStatus as S
+from dockline.shipments.models import Package, Shipment, ShipmentLine
+from dockline.warehouses.formats.base import RowError
+from dockline.warehouses.models import ExchangeRecord
+from dockline.warehouses.services import Handled, receive_files
+
+log = logging.getLogger(__name__)
+
+
+def pull_shipments(warehouse: Warehouse, transport, fmt) -> dict:
+    def handle(data: bytes, record: ExchangeRecord) -> Handled:
+        parsed = fmt.parse_shipments(data)
+        handled = Handled(errors=list(parsed.errors))
+        for ws in parsed.items:
+            problem = record_shipment(warehouse, ws, record)
+            if problem:
+                handled.errors.append(RowError(None, problem))
+            handled.keys.append(ws.shipment_id)
+        return handled
+
+    return receive_files(warehouse, transport, "shipments", fmt.shipment_pattern, handle)
+
+
+def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: ExchangeRecord | None) -> str:
+    """Record one warehouse shipment against its order (idempotent on shipment id); returns a problem or ''."""
+    if Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id=ws.shipment_id).exists():
+        return ""
+    dispatch = (
+        Dispatch.objects.filter(warehouse=warehouse, warehouse_order_number=ws.order_number)
+        .select_related("order")
+        .first()
+    )
+    if dispatch is None:
+        return f"shipment {ws.shipment_id} is for order {ws.order_number}, which Dockline never sent to this warehouse"
+    order = dispatch.order
+    shipment = Shipment.objects.create(
+        order=order, warehouse=warehouse, warehouse_shipment_id=ws.shipment_id,
+        destination_ref=dispatch.destination_ref, shipped_at=ws.shipped_at,
+        carrier=ws.carrier, service=ws.service, exchange=record,
+    )
+    Package.objects.bulk_create(
+        Package(shipment=shipment, tracking_number=p.tracking_number, box_id=p.box_id,
+                weight=p.weight, length=p.length, width=p.width, height=p.height)
+        for p in ws.packages
+    )
+    lines = list(order.lines.prefetch_related("shipped"))
+    several = len(order.destinations) > 1
+    mine = [ln for ln in lines if not several or ln.destination_ref == dispatch.destination_ref]
+    extra = _allocate(shipment, mine, ws)
+    units = sum(sl.quantity for sl in ws.lines)
+    tracking = ", ".join(ws.tracking_numbers) or "no tracking number"
+    order.log(f"Warehouse shipped {units} item(s) via {ws.carrier} {ws.service} ({tracking}).".replace("  ", " "))
+    if extra:
+        order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning")
+    if order.status in SHIPPABLE:
+        done = all(shipped_units(ln) >= ln.quantity for ln in order.lines.prefetch_related("shipped"))
+        if done:
+            order.move_to(S.SHIPPED, "Every item has shipped.")
+        elif order.status != S.PARTIALLY_SHIPPED:
+            order.move_to(S.PARTIALLY_SHIPPED, "Some items have shipped; waiting for the rest.")
+    return ""
+
+
+def _allocate(shipment: Shipment, lines: list[OrderLine], ws: WarehouseShipment) -> str:
+    """Spread the shipped warehouse SKU units over the order lines that asked for them."""
+    surplus = []
+    lines = sorted(lines, key=lambda ln: len(ln.components))  # plain lines before bundles
+    for sl in ws.lines:
+        left = sl.quantity
+        for line in lines:
+            per = next((c["quantity"] for c in line.components if c["sku"] == sl.sku), 0)
+            if not per or left <= 0:
+                continue
+            already = sum(s.quantity for s in line.shipped.all() if s.warehouse_sku == sl.sku)
+            take = min(left, per * line.quantity - already)
+            if take > 0:
+                ShipmentLine.objects.create(shipment=shipment, order_line=line, warehouse_sku=sl.sku, quantity=take)
+                left -= take
+        if left > 0:
+            surplus.append(f"{left} x {sl.sku}")
+    return ", ".join(surplus)
+
+
+def shipped_units(line: OrderLine, before: int | None = None) -> int:
+    """Whole store units of a line shipped (a bundle counts once all its parts shipped).
+
+    With `before`, only shipments recorded before that shipment id count.
+    """
+    if not line.components:
+        return 0
+    totals: dict[str, int] = {}
+    for s in line.shipped.all():
+        if before is None or s.shipment_id < before:
+            totals[s.warehouse_sku] = totals.get(s.warehouse_sku, 0) + s.quantity
+    return min(totals.get(c["sku"], 0) // c["quantity"] for c in line.components)
+
+
+def post_shipments(connection: Connection, connector) -> dict:
+    """Post every recorded, unposted shipment of this connection to the store, oldest first."""
+    counts = {"posted": 0, "failed": 0, "closed": 0}
+    pending = (
+        Shipment.objects.filter(order__connection=connection, posted_at__isnull=True, post_held=False)
+        .select_related("order")
+        .prefetch_related("packages", Prefetch("order__lines", queryset=OrderLine.objects.prefetch_related("shipped")))
+        .order_by("shipped_at", "id")
+    )
+    for shipment in pending:
+        try:
+            if not _post(shipment, connector):
+                continue
+        except ConnectorError as exc:
+            counts["failed"] += 1
+            if exc.message != shipment.post_error:  # say it once, not on every retry
+                shipment.order.log(
+                    f"Could not post tracking to the store ({exc.message}); "
+                    + ("will retry." if exc.retryable else "fix the cause, then reprocess the shipment."),
+                    level="warning" if exc.retryable else "error",
+                )
+            shipment.post_attempts += 1
+            shipment.post_error = exc.message
+            shipment.post_held = exc.kind == ErrorKind.FATAL
+            shipment.save(update_fields=["post_attempts", "post_error", "post_held"])
+            if exc.kind in (ErrorKind.RATE_LIMITED, ErrorKind.REAUTH):
+                raise
+            continue
+        counts["posted"] += 1
+        counts["closed"] += close_if_done(shipment.order)
+    return counts
+
+
+def _post(shipment: Shipment, connector) -> bool:
+    """Post one shipment; False when it completes no whole item yet (its boxes ride with the next one)."""
+    order = shipment.order
+    store_lines = []
+    for line in order.lines.all():
+        units = shipped_units(line, before=shipment.id + 1) - shipped_units(line, before=shipment.id)
+        if units > 0:
+            store_lines.append(StoreShipmentLine(line_id=line.line_id, quantity=units))
+    if not store_lines:
+        return False
+    waiting = list(
+        Shipment.objects.filter(order=order, destination_ref=shipment.destination_ref, posted_at__isnull=True,
+                                id__lt=shipment.id).prefetch_related("packages")
+    )
+    packages = [p for s in [*waiting, shipment] for p in s.packages.all()]
+    store_shipment = StoreShipment(
+        order_external_id=order.external_id,
+        destination_ref=shipment.destination_ref,
+        lines=store_lines,
+        carrier=shipment.carrier,
+        service=shipment.service,
+        tracking_numbers=[p.tracking_number for p in packages if p.tracking_number],
+        shipped_at=shipment.shipped_at,
+        packages=[_package(p) for p in packages],
+        reference=shipment.warehouse_shipment_id,
+    )
+    store_id = connector.post_shipment(store_shipment)
+    with transaction.atomic():
+        for posted in [*waiting, shipment]:
+            posted.store_shipment_id = store_id
+            posted.posted_at = timezone.now()
+            posted.post_error = ""
+            posted.save(update_fields=["store_shipment_id", "posted_at", "post_error"])
+        order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} posted to the store.")
+    return True
+
+
+def _package(p: Package) -> PackageInfo:
+    return PackageInfo(tracking_number=p.tracking_number, weight=p.weight, length=p.length,
+             width=p.width, height=p.height, box_id=p.box_id)
+
+
+def close_if_done(order: Order) -> int:
+    order.refresh_from_db(fields=["status"])
+    if order.status == S.SHIPPED and not order.shipments.filter(posted_at__isnull=True).exists():
+        order.move_to(S.CLOSED, "Every shipment's tracking is in the store; order closed.")
+        return 1
+    return 0

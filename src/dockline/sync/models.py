@@ -1,0 +1,20 @@
+"""A record of every channel run."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from dockline.connections.models import Channel
+
+
+class SyncRun(models.Model):
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(null=True)  # None while running
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["channel", "-started_at"], name="run_channel_started")]

@@ -1,0 +1,441 @@
+"""FTP transport (ftplib), built so that FTPS only overrides a few hooks.
+
+Every remote failure is raised as a :class:`ConnectorError` classified for the
+sync engine: network trouble and 4xx replies are retryable, 530 means the
+credentials no longer work, other 5xx replies are fatal. The password is
+never logged nor put in an error message.
+"""
+from __future__ import annotations
+
+import ftplib
+import io
+import logging
+import posixpath
+import secrets
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import ClassVar
+
+from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.platforms.base import CheckReport, CredentialField
+from dockline.warehouses.transports.base import RemoteFile, TransportConfig
+
+log = logging.getLogger(__name__)
+
+_MISSING_WORDS = ("no such", "not found", "does not exist", "doesn't exist", "cannot find", "can't find")
+_DENIED_WORDS = ("permission", "denied", "privilege", "not allowed", "forbidden", "access")
+
+
+def _reply_code(exc: ftplib.Error) -> str:
+    text = str(exc).strip()
+    return text[:3] if text[:3].isdigit() else ""
+
+
+def describe_error(exc: BaseException, host: str = "", port: int | None = None) -> tuple[str, ErrorKind]:
+    """A plain-words reason for a socket/ftplib/TLS failure, and how to treat it."""
+    where = f"{host}:{port}" if host else "the server"
+    if isinstance(exc, ConnectorError):
+        return exc.message, exc.kind
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate is not trusted ({exc.verify_message or exc})", ErrorKind.FATAL
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed: {exc.reason or exc}", ErrorKind.RETRYABLE
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return f"timed out waiting for {where}", ErrorKind.RETRYABLE
+    if isinstance(exc, ConnectionRefusedError):
+        return f"connection refused: nothing is listening on {where}", ErrorKind.RETRYABLE
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return f"the connection to {where} was dropped", ErrorKind.RETRYABLE
+    if isinstance(exc, EOFError):
+        return f"{where} closed the connection", ErrorKind.RETRYABLE
+    if isinstance(exc, socket.gaierror):
+        return f"host name {host!r} could not be resolved ({exc.strerror or exc})", ErrorKind.RETRYABLE
+    if isinstance(exc, ftplib.error_perm):
+        text = str(exc).strip()
+        code = _reply_code(exc)
+        lower = text.lower()
+        if code == "530":
+            return f"login incorrect: the server rejected the username or password ({text})", ErrorKind.REAUTH
+        if any(w in lower for w in _MISSING_WORDS):
+            return f"not found ({text})", ErrorKind.FATAL
+        if any(w in lower for w in _DENIED_WORDS):
+            return f"permission denied ({text})", ErrorKind.FATAL
+        return f"the server refused: {text}", ErrorKind.FATAL
+    if isinstance(exc, ftplib.error_temp):
+        return f"the server is temporarily unable: {str(exc).strip()}", ErrorKind.RETRYABLE
+    if isinstance(exc, (ftplib.error_reply, ftplib.error_proto)):
+        return f"unexpected reply from the server: {str(exc).strip()}", ErrorKind.RETRYABLE
+    if isinstance(exc, OSError):
+        return f"network error talking to {where}: {exc.strerror or exc}", ErrorKind.RETRYABLE
+    return f"{type(exc).__name__}: {exc}", ErrorKind.FATAL
+
+
+# What `_errors` translates; anything else is a bug and propagates as is.
+_WIRE_ERRORS = (OSError, EOFError, ftplib.Error)
+
+
+class FtpTransport:
+    """Plain FTP. Subclasses (FTPS) override `_new_client`, `_secure` and `_after_login`."""
+
+    name: ClassVar[str] = "ftp"
+    label: ClassVar[str] = "FTP"
+    default_port: ClassVar[int] = 21
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("host", "Host", help="Server name or IP address of the warehouse's FTP server"),
+        CredentialField("port", "Port", default="21", required=False),
+        CredentialField("username", "Username"),
+        CredentialField("password", "Password", secret=True),
+    )
+    # Name of the extra Test Connection step for securing the connection (FTPS), None for FTP.
+    secure_step: ClassVar[str | None] = None
+
+    def __init__(self, config: TransportConfig) -> None:
+        self.config = config
+        self._ftp: ftplib.FTP | None = None
+        self._features: set[str] | None = None
+        self._known_dirs: set[str] = set()
+
+    def __repr__(self) -> str:  # never shows the password
+        return f"<{type(self).__name__} {self.config.username}@{self.config.host}:{self.port}>"
+
+    @property
+    def port(self) -> int:
+        return int(self.config.port or self.default_port)
+
+    # -- connection --------------------------------------------------------
+
+    def __enter__(self) -> "FtpTransport":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        if self._ftp is not None:
+            return
+        with self._errors("connect"):
+            try:
+                self._open()
+                self._secure()
+                self._login()
+            except BaseException:
+                self._drop()
+                raise
+
+    def close(self) -> None:
+        ftp, self._ftp = self._ftp, None
+        self._features = None
+        self._known_dirs.clear()
+        if ftp is None:
+            return
+        try:
+            ftp.quit()
+        except Exception:  # noqa: BLE001 - closing: the server may be gone already
+            pass
+        try:
+            ftp.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    # Hooks for subclasses -------------------------------------------------
+
+    def _new_client(self) -> ftplib.FTP:
+        return ftplib.FTP(timeout=self.config.timeout, encoding="utf-8")
+
+    def _secure(self) -> None:
+        """Secure the control connection before login (FTPS: AUTH TLS)."""
+
+    def _after_login(self, ftp: ftplib.FTP) -> None:
+        """Called once logged in (FTPS: PBSZ 0 / PROT P)."""
+
+    # Phases of connect, also the first steps of test() ---------------------
+
+    def _open(self) -> str:
+        ftp = self._new_client()
+        try:
+            welcome = ftp.connect(self.config.host, self.port, timeout=self.config.timeout)
+        except BaseException:
+            ftp.close()
+            raise
+        self._ftp = ftp
+        return welcome
+
+    def _login(self) -> str:
+        ftp = self._client()
+        reply = ftp.login(self.config.username, self.config.password)
+        ftp.set_pasv(True)
+        self._after_login(ftp)
+        log.debug("logged in to %s:%s as %s", self.config.host, self.port, self.config.username)
+        return _first_line(reply)
+
+    def _client(self) -> ftplib.FTP:
+        if self._ftp is None:
+            raise ConnectorError("FTP transport is not connected", ErrorKind.FATAL)
+        return self._ftp
+
+    def _ensure(self) -> ftplib.FTP:
+        if self._ftp is None:
+            self.connect()
+        return self._client()
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except ConnectorError:
+            raise
+        except _WIRE_ERRORS as exc:
+            reason, kind = describe_error(exc, self.config.host, self.port)
+            if kind is not ErrorKind.FATAL or not isinstance(exc, ftplib.error_perm):
+                # The control connection may be in an unknown state: start afresh next time.
+                self._drop()
+            raise ConnectorError(f"{self.name.upper()} {action} failed: {reason}", kind) from exc
+
+    def _drop(self) -> None:
+        ftp, self._ftp = self._ftp, None
+        self._features = None
+        self._known_dirs.clear()
+        if ftp is not None:
+            try:
+                ftp.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _feature(self, name: str) -> bool:
+        if self._features is None:
+            feats: set[str] = set()
+            try:
+                resp = self._client().sendcmd("FEAT")
+                for line in resp.splitlines()[1:]:
+                    if line[:1] == " ":
+                        feats.add(line.strip().split(" ")[0].upper())
+            except ftplib.error_perm:
+                pass  # FEAT not supported: no extensions
+            self._features = feats
+        return name.upper() in self._features
+
+    # -- the Transport protocol --------------------------------------------
+
+    def list(self, folder: str) -> list[RemoteFile]:
+        with self._errors(f"listing {folder}"):
+            ftp = self._ensure()
+            files: list[RemoteFile] = []
+            if self._feature("MLST"):
+                for name, facts in ftp.mlsd(folder, facts=["type", "size"]):
+                    if facts.get("type", "").lower() != "file":
+                        continue
+                    files.append(RemoteFile(posixpath.basename(name), _int(facts.get("size"))))
+            else:
+                try:
+                    names = ftp.nlst(folder)
+                except ftplib.error_perm as exc:
+                    if _reply_code(exc) == "550" and not any(w in str(exc).lower() for w in _MISSING_WORDS):
+                        names = []  # some servers answer 550 for an empty folder
+                    else:
+                        raise
+                ftp.voidcmd("TYPE I")  # NLST left ASCII mode on; SIZE needs binary
+                for entry in names:
+                    name = posixpath.basename(entry.rstrip("/"))
+                    if name in ("", ".", ".."):
+                        continue
+                    try:
+                        size = ftp.size(posixpath.join(folder, name))
+                    except ftplib.error_perm:
+                        continue  # a folder, or not retrievable
+                    files.append(RemoteFile(name, size or 0))
+            return sorted(files, key=lambda f: f.name)
+
+    def read(self, path: str) -> bytes:
+        with self._errors(f"reading {path}"):
+            ftp = self._ensure()
+            buf = io.BytesIO()
+            ftp.retrbinary(f"RETR {path}", buf.write)
+            return buf.getvalue()
+
+    def write_atomic(self, folder: str, name: str, data: bytes) -> None:
+        if not name or "/" in name:
+            raise ValueError(f"bad file name {name!r}")
+        final = posixpath.join(folder, name)
+        temp = posixpath.join(folder, f".{name}.part")
+        with self._errors(f"writing {final}"):
+            ftp = self._ensure()
+            self._makedirs(folder)
+            try:
+                ftp.storbinary(f"STOR {temp}", io.BytesIO(data))
+            except BaseException:
+                self._try_delete(temp)
+                raise
+            self._rename(temp, final, replace=True)
+
+    def exists(self, path: str) -> bool:
+        with self._errors(f"checking {path}"):
+            return self._exists(path)
+
+    def move(self, src: str, dst_folder: str) -> str:
+        with self._errors(f"moving {src} to {dst_folder}"):
+            self._ensure()
+            self._makedirs(dst_folder)
+            base = posixpath.basename(src)
+            target = posixpath.join(dst_folder, base)
+            stem, ext = posixpath.splitext(base)
+            n = 0
+            while self._exists(target):
+                n += 1
+                suffix = f"-{n}" if n < 1000 else f"-{secrets.token_hex(4)}"
+                target = posixpath.join(dst_folder, f"{stem}{suffix}{ext}")
+            self._rename(src, target, replace=False)
+            return target
+
+    def delete(self, path: str) -> None:
+        with self._errors(f"deleting {path}"):
+            self._ensure().delete(path)
+
+    # -- helpers -------------------------------------------------------------
+
+    def _exists(self, path: str) -> bool:
+        ftp = self._ensure()
+        if self._feature("MLST"):
+            try:
+                ftp.sendcmd(f"MLST {path}")
+                return True
+            except ftplib.error_perm as exc:
+                if _reply_code(exc) in ("550", "553", "501"):
+                    return False
+                raise
+        parent, base = posixpath.split(path.rstrip("/"))
+        try:
+            names = ftp.nlst(parent or "/")
+        except ftplib.error_perm:
+            return False
+        return base in {posixpath.basename(n.rstrip("/")) for n in names}
+
+    def _rename(self, src: str, dst: str, *, replace: bool) -> None:
+        ftp = self._client()
+        try:
+            ftp.rename(src, dst)
+        except ftplib.error_perm:
+            # Some servers refuse to rename onto an existing file.
+            if replace and self._exists(dst):
+                ftp.delete(dst)
+                ftp.rename(src, dst)
+            else:
+                raise
+
+    def _try_delete(self, path: str) -> None:
+        ftp = self._ftp
+        if ftp is None:
+            return
+        try:
+            ftp.delete(path)
+        except Exception:  # noqa: BLE001 - best effort; the temp name is never read
+            pass
+
+    def _makedirs(self, folder: str) -> None:
+        folder = posixpath.normpath(folder) if folder else "."
+        if folder in ("/", ".", "") or folder in self._known_dirs:
+            return
+        ftp = self._client()
+        parts = [p for p in folder.split("/") if p]
+        current = "/" if folder.startswith("/") else ""
+        for part in parts:
+            current = posixpath.join(current, part) if current else part
+            if current in self._known_dirs:
+                continue
+            try:
+                ftp.mkd(current)
+            except ftplib.error_perm:
+                if not self._is_dir(current):
+                    raise
+            self._known_dirs.add(current)
+
+    def _is_dir(self, path: str) -> bool:
+        ftp = self._client()
+        if self._feature("MLST"):
+            try:
+                resp = ftp.sendcmd(f"MLST {path}")
+            except ftplib.error_perm:
+                return False
+            return "type=dir" in resp.lower() or "type=cdir" in resp.lower()
+        home = ftp.pwd()
+        try:
+            ftp.cwd(path)
+        except ftplib.error_perm:
+            return False
+        ftp.cwd(home)
+        return True
+
+    # -- Test Connection -------------------------------------------------------
+
+    def test(self) -> CheckReport:
+        """Reach host, log in, list inbox and outbox, write and remove a probe file.
+
+        Each step says in plain words what went wrong; after a failure the
+        later steps are not attempted.
+        """
+        report = CheckReport()
+        folders = self.config.folders
+        host, port, user = self.config.host, self.port, self.config.username
+        self.close()
+        try:
+            if not self._step(report, f"Reach {host}:{port}", self._open, lambda w: _first_line(w)):
+                return report
+            if self.secure_step and not self._step(report, self.secure_step, self._secure):
+                return report
+            if not self._step(report, f"Log in as {user}", self._login):
+                return report
+            for label, path in (("inbox", folders.inbox), ("outbox", folders.outbox)):
+                ok = self._step(
+                    report,
+                    f"List {label} {path}",
+                    lambda p=path: self._list_checked(p),
+                    lambda files: f"{len(files)} file{'s' if len(files) != 1 else ''}",
+                    folder=path,
+                )
+                if not ok:
+                    return report
+            self._step(report, "Write and remove a probe file in inbox", self._probe, folder=folders.inbox)
+            return report
+        finally:
+            self.close()
+
+    def _list_checked(self, path: str) -> list[RemoteFile]:
+        if not self._feature("MLST") and not self._is_dir(path):
+            raise ftplib.error_perm("550 No such file or directory.")
+        return self.list(path)
+
+    def _probe(self) -> str:
+        inbox = self.config.folders.inbox
+        name = f".dockline-probe-{secrets.token_hex(6)}"
+        self.write_atomic(inbox, name, b"dockline probe\n")
+        self.delete(posixpath.join(inbox, name))
+        return f"wrote and removed {posixpath.join(inbox, name)}"
+
+    def _step(self, report: CheckReport, name: str, action, detail=None, *, folder: str | None = None) -> bool:
+        try:
+            result = action()
+        except (*_WIRE_ERRORS, ConnectorError) as exc:
+            cause = exc.__cause__ if isinstance(exc, ConnectorError) and exc.__cause__ else exc
+            reason, _kind = describe_error(cause, self.config.host, self.port)
+            if folder and isinstance(cause, ftplib.error_perm):
+                text = str(cause).lower()
+                if any(w in text for w in _MISSING_WORDS):
+                    reason = f"folder {folder} is missing on the server ({str(cause).strip()})"
+                elif any(w in text for w in _DENIED_WORDS):
+                    reason = f"permission denied on {folder} ({str(cause).strip()})"
+            return report.add(name, False, reason)
+        text = detail(result) if detail else (result if isinstance(result, str) else "")
+        return report.add(name, True, text or "")
+
+
+def _first_line(text: str) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0

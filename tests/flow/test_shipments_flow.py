@@ -1,0 +1,153 @@
+"""Shipments and stock from the simulated warehouse back to the sandbox store."""
+from datetime import UTC, datetime
+
+from dockline.core.types import Package, ShipmentLine, WarehouseShipment
+from dockline.inventory.models import StockLevel
+from dockline.orders.models import Order
+from dockline.orders.status import OrderStatus as S
+from dockline.sandbox.demo import wait_until
+from dockline.shipments.models import Shipment
+from dockline.sync.jobs import sync_inventory, sync_orders, sync_shipments
+from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
+
+
+def _write_outbox(world, name, shipments):
+    fmt = world.connection.warehouse.file_format_handler()
+    path = world.wms.root / "out" / name
+    path.write_bytes(fmt.render_shipments(shipments))
+    return path
+
+
+def _order_sent(world, items, method="Flat Rate"):
+    order_id = world.store_sandbox.store.place_order(items=items, shipping_method=method)
+    sync_orders(world.connection)
+    return order_id, Order.objects.get(external_id=str(order_id))
+
+
+def test_shipments_post_back_once_and_close_the_order(world):
+    world.wms.ship_delay = 0
+    order_id, order = _order_sent(world, [("ACME-MUG", 2), ("ACME-TEE-M", 1)])
+    assert wait_until(lambda: any(s.order_number == str(order_id) for s in world.wms.shipped_shipments), 15)
+
+    sync_shipments(world.connection)
+    sync_shipments(world.connection)  # a second run posts nothing again
+
+    order.refresh_from_db()
+    assert order.status == S.CLOSED
+    store_shipments = world.store_sandbox.store.shipments_for(order_id)
+    wms_tracking = {t for s in world.wms.shipped_shipments for t in s.tracking_numbers}
+    assert sorted(s["tracking_number"] for s in store_shipments) == sorted(wms_tracking)
+    assert world.store_sandbox.store.orders[order_id]["status_id"] == 2  # Shipped
+
+
+def test_partial_shipment_then_rest(world):
+    world.wms.pause()  # we play the warehouse by hand
+    order_id, order = _order_sent(world, [("ACME-CAMP-KIT", 1), ("ACME-SOCKS", 3)])
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = WarehouseShipment("S-1", str(order_id), now, "UPS", "GND", [Package("1ZFIRST")],
+                              [ShipmentLine("SOCK-WL-02", 3)])
+    _write_outbox(world, "shp_0001.csv", [first])
+    sync_shipments(world.connection)
+    order.refresh_from_db()
+    assert order.status == S.PARTIALLY_SHIPPED
+    posted = world.store_sandbox.store.shipments_for(order_id)
+    assert [s["tracking_number"] for s in posted] == ["1ZFIRST"]
+    assert world.store_sandbox.store.orders[order_id]["status_id"] == 3  # Partially Shipped
+
+    rest = WarehouseShipment("S-2", str(order_id), now, "UPS", "GND", [Package("1ZSECOND")],
+                             [ShipmentLine("MUG-ENML-01", 1), ShipmentLine("SOCK-WL-02", 2)])
+    _write_outbox(world, "shp_0002.csv", [rest])
+    sync_shipments(world.connection)
+    order.refresh_from_db()
+    assert order.status == S.CLOSED
+    assert world.store_sandbox.store.orders[order_id]["status_id"] == 2
+
+
+def test_same_shipment_file_twice_and_a_bad_file_lose_nothing(world):
+    world.wms.pause()
+    order_id, order = _order_sent(world, [("ACME-MUG", 1)])
+    now = datetime.now(UTC).replace(microsecond=0)
+    ship = WarehouseShipment("S-9", str(order_id), now, "FEDEX", "2DAY", [Package("7700")],
+                             [ShipmentLine("MUG-ENML-01", 1)])
+    _write_outbox(world, "shp_a.csv", [ship])
+    _write_outbox(world, "shp_b.csv", [ship])  # the warehouse sent it twice
+    stranger = WarehouseShipment("S-10", "99999", now, "UPS", "GND", [Package("1Z0")], [ShipmentLine("X", 1)])
+    _write_outbox(world, "shp_c.csv", [stranger])
+
+    sync_shipments(world.connection)
+
+    assert Shipment.objects.count() == 1
+    assert len(world.store_sandbox.store.shipments_for(order_id)) == 1
+    records = {r.filename: r for r in ExchangeRecord.objects.filter(direction=Direction.IN)}
+    assert records["shp_b.csv"].state == ExchangeState.DUPLICATE
+    assert records["shp_c.csv"].state == ExchangeState.ERROR
+    assert "99999" in records["shp_c.csv"].error
+    assert (world.wms.root / "out" / "error" / "shp_c.csv").exists()
+    assert (world.wms.root / "out" / "archive" / "shp_a.csv").exists()
+    assert not list((world.wms.root / "out").glob("shp_*.csv"))
+
+
+def test_warehouse_stock_reaches_the_store_through_listings(world):
+    world.wms.pause()
+    fmt = world.connection.warehouse.file_format_handler()
+    from dockline.core.types import StockLevel as Level
+
+    levels = [Level("MUG-ENML-01", 10, 9), Level("SOCK-WL-02", 40, 7), Level("LANTERN-300", 5, 5)]
+    (world.wms.root / "out" / "inv_1.csv").write_bytes(fmt.render_inventory(levels))
+    sync_inventory(world.connection)
+
+    store = world.store_sandbox.store
+    assert StockLevel.objects.get(sku="SOCK-WL-02").available == 7
+    assert store.inventory_level("ACME-MUG") == 9
+    assert store.inventory_level("ACME-SOCKS") == 7
+    assert store.inventory_level("ACME-CAMP-KIT") == 3  # 1 mug + 2 socks per kit: 7 // 2
+    assert store.inventory_level("LANTERN-300") == 5
+
+
+def test_bundle_split_over_two_files_read_in_one_run_posts_each_item_once(world):
+    world.wms.pause()
+    order_id, order = _order_sent(world, [("ACME-MUG", 3), ("ACME-CAMP-KIT", 2), ("LANTERN-300", 3)])
+    now = datetime.now(UTC).replace(microsecond=0)
+    first = WarehouseShipment("B-1", str(order_id), now, "UPS", "GND", [Package("1ZB1")],
+                              [ShipmentLine("MUG-ENML-01", 5), ShipmentLine("SOCK-WL-02", 1)])
+    second = WarehouseShipment("B-2", str(order_id), now, "UPS", "GND", [Package("1ZB2")],
+                               [ShipmentLine("SOCK-WL-02", 3), ShipmentLine("LANTERN-300", 3)])
+    _write_outbox(world, "shp_b1.csv", [first])
+    _write_outbox(world, "shp_b2.csv", [second])
+
+    sync_shipments(world.connection)
+
+    order.refresh_from_db()
+    assert order.status == S.CLOSED, list(order.activity.values_list("message", flat=True))
+    store = world.store_sandbox.store
+    shipped = {}
+    for shipment in store.shipments_for(order_id):
+        for item in shipment["items"]:
+            shipped[item["order_product_id"]] = shipped.get(item["order_product_id"], 0) + item["quantity"]
+    products = {p["sku"]: p for p in store.order_products(order_id)}
+    assert shipped == {products["ACME-MUG"]["id"]: 3, products["ACME-CAMP-KIT"]["id"]: 2,
+                       products["LANTERN-300"]["id"]: 3}
+    assert store.orders[order_id]["status_id"] == 2
+
+
+def test_a_box_that_completes_no_whole_item_gets_its_tracking_posted_with_the_next(world):
+    world.wms.pause()
+    order_id, order = _order_sent(world, [("ACME-CAMP-KIT", 1)])
+    now = datetime.now(UTC).replace(microsecond=0)
+    part = WarehouseShipment("K-1", str(order_id), now, "UPS", "GND", [Package("1ZPART")],
+                             [ShipmentLine("MUG-ENML-01", 1), ShipmentLine("SOCK-WL-02", 1)])
+    _write_outbox(world, "shp_k1.csv", [part])
+    sync_shipments(world.connection)
+    order.refresh_from_db()
+    assert order.status == S.PARTIALLY_SHIPPED
+    assert world.store_sandbox.store.shipments_for(order_id) == []  # a kit is not shipped until all of it is
+
+    rest = WarehouseShipment("K-2", str(order_id), now, "UPS", "GND", [Package("1ZREST")],
+                             [ShipmentLine("SOCK-WL-02", 1)])
+    _write_outbox(world, "shp_k2.csv", [rest])
+    sync_shipments(world.connection)
+    order.refresh_from_db()
+    assert order.status == S.CLOSED
+    from dockline.sandbox.demo import tracking_in_store
+
+    assert sorted(tracking_in_store(world.store_sandbox.store.shipments_for(order_id))) == ["1ZPART", "1ZREST"]

@@ -1,0 +1,80 @@
+"""The scheduler: leases, intervals, disabled connections."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from dockline.accounts.models import Merchant, Organization
+from dockline.connections.models import Channel, Connection, Store, Warehouse
+from dockline.sync.jobs import run_channel
+from dockline.sync.models import SyncRun
+from dockline.sync.scheduler import LEASE, claim_due, release
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connection():
+    org = Organization.objects.create(name="3PL")
+    merchant = Merchant.objects.create(organization=org, name="M")
+    store = Store.objects.create(organization=org, merchant=merchant, name="S", platform="bigcommerce",
+                                 credentials={"store_hash": "x", "access_token": "t"},
+                                 settings={"api_base": "http://127.0.0.1:9"})
+    warehouse = Warehouse.objects.create(organization=org, name="W", credentials={"host": "127.0.0.1", "port": 9})
+    return Connection.objects.create(organization=org, name="C", merchant=merchant, store=store, warehouse=warehouse)
+
+
+def test_new_connection_is_disabled_with_default_schedules(connection):
+    assert connection.enabled is False
+    intervals = dict(connection.channels.values_list("kind", "interval"))
+    assert intervals == {"orders": timedelta(minutes=15), "shipments": timedelta(hours=4),
+                         "inventory": timedelta(minutes=60)}
+
+
+def test_disabled_connections_and_channels_never_run(connection):
+    assert claim_due("a") == []
+    connection.enabled = True
+    connection.save()
+    connection.channels.filter(kind="inventory").update(enabled=False)
+    claimed = claim_due("a")
+    assert sorted(Channel.objects.get(id=i).kind for i in claimed) == ["orders", "shipments"]
+
+
+def test_a_leased_job_is_not_claimed_twice_until_the_lease_expires(connection):
+    connection.enabled = True
+    connection.save()
+    first = claim_due("a")
+    assert len(first) == 3
+    Channel.objects.update(next_run_at=timezone.now())  # due again, but still leased
+    assert claim_due("b") == []
+    later = timezone.now() + LEASE + timedelta(seconds=1)
+    taken_over = claim_due("b", now=later)
+    assert sorted(taken_over) == sorted(first)
+    assert set(Channel.objects.values_list("lease_owner", flat=True)) == {"b"}
+    # The first owner's run is refused: it lost the lease.
+    assert run_channel(first[0], "a") is None
+
+
+def test_next_run_follows_the_interval(connection):
+    connection.enabled = True
+    connection.save()
+    now = timezone.now()
+    claim_due("a", now=now)
+    orders = connection.channels.get(kind="orders")
+    assert orders.next_run_at == now + timedelta(minutes=15)
+    release(orders.id, "a")
+    assert claim_due("a", now=now + timedelta(minutes=14)) == []
+    assert orders.id in claim_due("a", now=now + timedelta(minutes=15))
+
+
+def test_a_failing_run_is_recorded_with_its_reason(connection):
+    connection.enabled = True
+    connection.save()
+    channel = connection.channels.get(kind="orders")
+    claim_due("a")
+    run = run_channel(channel.id, "a")
+    assert run.ok is False
+    assert run.error  # port 9 refuses: the store cannot be reached
+    assert SyncRun.objects.filter(channel=channel).count() == 1
+    channel.refresh_from_db()
+    assert channel.lease_owner == "" and channel.lease_expires_at is None
