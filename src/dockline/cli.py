@@ -73,14 +73,17 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--orders", "order_count", default=50, show_default=True, help="Orders placed by --check.")
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds --check waits before failing.")
 @click.option("--port", default=8000, show_default=True, help="Dashboard port (interactive demo).")
-def demo(check: bool, order_count: int, timeout: float, port: int) -> None:
+@click.option("--platform", default="bigcommerce", show_default=True, help="Which sandbox store to sell on.")
+def demo(check: bool, order_count: int, timeout: float, port: int, platform: str) -> None:
     """Run Dockline against a sandbox BigCommerce store and a simulated FTP warehouse."""
     _setup(tempfile.mkdtemp(prefix="dockline-check-") if check and "DOCKLINE_HOME" not in os.environ else None)
     _migrate()
     from dockline.sandbox import demo as world_mod
     from dockline.sync.runners import Dispatcher, LocalRunner
 
-    world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0))
+    if platform not in world_mod.DEMO_STORES:
+        raise click.BadParameter(f"choose one of {', '.join(world_mod.DEMO_STORES)}", param_hint="--platform")
+    world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:
         if check:
@@ -123,7 +126,7 @@ def _interactive(world, dispatcher, port: int) -> None:
     console.print(
         f"\n[bold]Dockline demo[/bold] is running at http://127.0.0.1:{port}\n"
         f"  login: [bold]{world.username}[/bold]  password: [bold]{world.password}[/bold]\n"
-        f"  store: sandbox BigCommerce at {world.store_sandbox.base_url}\n"
+        f"  store: {world.store.label} at {world.store.address}\n"
         f"  warehouse: simulated WMS on ftp://127.0.0.1:{world.wms.port}\n"
         "A new order is placed every few seconds; watch them move on the Orders page. Ctrl-C stops.\n"
     )

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dockline.inventory",
     "dockline.warehouses",
     "dockline.sync",
+    "dockline.webhooks",
     "dockline.web",
 ]
 

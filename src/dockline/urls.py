@@ -1,3 +1,6 @@
 from django.urls import include, path
 
-urlpatterns = [path("", include("dockline.web.urls"))]
+urlpatterns = [
+    path("hooks/", include("dockline.webhooks.urls")),
+    path("", include("dockline.web.urls")),
+]

@@ -74,7 +74,7 @@ def test_a_run_that_dies_mid_upload_resends_only_what_was_not_confirmed(world, m
 
 
 def test_unmapped_sku_or_shipping_method_stops_only_that_order(world):
-    store = world.store_sandbox.store
+    store = world.store.sandbox.store
     good = world.place_order()
     unmapped_sku = store.place_order(items=[("ACME-HAT", 1), ("ACME-MUG", 1)], shipping_method="Flat Rate")
     unmapped_method = store.place_order(items=[("ACME-MUG", 1)], shipping_method="Pigeon Post")

@@ -27,7 +27,13 @@ class Store(models.Model):
     def connector(self):
         from dockline.platforms.base import connector_class
 
-        return connector_class(self.platform)(self.credentials, self.settings)
+        connector = connector_class(self.platform)(dict(self.credentials), dict(self.settings))
+        connector.save_credentials = self.save_credentials
+        return connector
+
+    def save_credentials(self, credentials: dict) -> None:
+        self.credentials = credentials
+        self.save(update_fields=["credentials"])
 
 
 class Warehouse(models.Model):

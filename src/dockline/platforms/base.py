@@ -7,7 +7,9 @@ only the base URL differs.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -61,6 +63,10 @@ class StoreConnector(Protocol):
     credential_fields: ClassVar[tuple[CredentialField, ...]]
     settings_fields: ClassVar[tuple[CredentialField, ...]]
 
+    # Set by Dockline after construction: a connector whose platform rotates tokens
+    # calls it with the complete new credentials, which are stored encrypted at once.
+    save_credentials: Callable[[dict], None]
+
     def __init__(self, credentials: dict, settings: dict) -> None: ...
 
     def test_connection(self) -> CheckReport: ...
@@ -104,4 +110,9 @@ def platforms() -> dict[str, type[StoreConnector]]:
 
 
 def _load_builtin() -> None:
-    from dockline.platforms import bigcommerce  # noqa: F401  (registers itself)
+    """Import every connector package under dockline.platforms; each registers itself."""
+    import dockline.platforms as package
+
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.ispkg:
+            importlib.import_module(f"{package.__name__}.{module.name}")

@@ -5,11 +5,12 @@ Used by `dockline demo`, `dockline demo --check` and the end-to-end tests.
 from __future__ import annotations
 
 import random
-import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import import_module
+from typing import Protocol
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -19,7 +20,7 @@ from dockline.connections.models import Channel, ChannelKind, Connection, Store,
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
-from dockline.sandbox.bigcommerce import BigCommerceSandbox
+from dockline.shipments.models import Package
 from dockline.sandbox.wms import SimulatedWms
 from dockline.sync.jobs import sync_inventory
 
@@ -39,41 +40,73 @@ SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORI
 UNMAPPED_SKU = ("ACME-HAT", "Sun Hat (new product, not yet mapped)", "22.00")
 
 
+class DemoStore(Protocol):
+    """A platform sandbox as the demo drives it: the same few moves whatever the platform."""
+
+    platform: str  # the connector's platform name
+    label: str
+    address: str  # where it listens, for the terminal
+    credentials: dict  # what the wizard would save for it
+    settings: dict
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def add_product(self, sku: str, name: str, price: str, *, tracked: bool) -> None: ...
+
+    def place_order(self, items: list[tuple[str, int]], shipping_method: str) -> str:
+        """Place an order as a shopper would; returns the order number Dockline will see."""
+
+    def tracking_numbers(self, order_number: str) -> list[str] | None:
+        """Every tracking number the store holds for the order (a repeat means posted twice);
+        None where the platform cannot receive tracking."""
+
+    def inventory_level(self, sku: str) -> int | None: ...
+
+
+DEMO_STORES = {"bigcommerce": "dockline.sandbox.bigcommerce.demo:BigCommerceDemoStore"}
+
+
+def demo_store(platform: str) -> DemoStore:
+    module, _, name = DEMO_STORES[platform].partition(":")
+    return getattr(import_module(module), name)()
+
+
 @dataclass
 class DemoWorld:
-    store_sandbox: BigCommerceSandbox
+    store: DemoStore
     wms: SimulatedWms
     connection: Connection
     username: str
     password: str
     rng: random.Random = field(default_factory=lambda: random.Random(7))
-    placed: list[int] = field(default_factory=list)
+    placed: list[str] = field(default_factory=list)
 
-    def place_order(self, *, allow_unmapped: bool = False) -> int:
+    def place_order(self, *, allow_unmapped: bool = False) -> str:
         skus = [c[0] for c in CATALOG]
         picks = self.rng.sample(skus, k=self.rng.randint(1, 3))
         if allow_unmapped and self.rng.random() < 0.1:
             picks.append(UNMAPPED_SKU[0])
         items = [(sku, self.rng.randint(1, 3)) for sku in picks]
         method = self.rng.choice([r[0] for r in SHIPPING_RULES])
-        order_id = self.store_sandbox.store.place_order(items=items, shipping_method=method)
-        self.placed.append(order_id)
-        return order_id
+        number = self.store.place_order(items, method)
+        self.placed.append(number)
+        return number
 
     def stop(self) -> None:
         self.wms.stop()
-        self.store_sandbox.stop()
+        self.store.stop()
 
 
-def build(*, intervals: dict[str, timedelta], store_quota: int = 10_000, ship_delay: float = 1.0,
+def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", ship_delay: float = 1.0,
           partial_rate: float = 0.2, seed: int = 7) -> DemoWorld:
     """Start both sandboxes and create the organization, merchant, store, warehouse and an enabled connection."""
-    sandbox = BigCommerceSandbox(store_hash="acme", access_token=secrets.token_hex(16), quota=store_quota)
+    sandbox = demo_store(platform)
     sandbox.start()
     for sku, name, price, _ in CATALOG:
-        sandbox.store.add_product(sku=sku, name=name, price=price, inventory_level=0, inventory_tracking="product")
-    sandbox.store.add_product(sku=UNMAPPED_SKU[0], name=UNMAPPED_SKU[1], price=UNMAPPED_SKU[2],
-                              inventory_level=0, inventory_tracking="none")
+        sandbox.add_product(sku, name, price, tracked=True)
+    sandbox.add_product(*UNMAPPED_SKU, tracked=False)
     wms = SimulatedWms(dict(WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
                        inventory_interval=2.0, seed=seed)
     wms.start()
@@ -89,8 +122,8 @@ def build(*, intervals: dict[str, timedelta], store_quota: int = 10_000, ship_de
         # A demo run starts on fresh sandboxes: earlier demo connections point at servers that are gone.
         Connection.objects.filter(organization=org).update(enabled=False)
         store = Store.objects.create(
-            organization=org, merchant=merchant, name=f"Acme on BigCommerce ({sandbox.base_url})",
-            platform="bigcommerce", credentials=sandbox.credentials, settings={"api_base": sandbox.base_url},
+            organization=org, merchant=merchant, name=f"Acme on {sandbox.label}",
+            platform=sandbox.platform, credentials=sandbox.credentials, settings=sandbox.settings,
         )
         settings = wms.transport_settings()
         creds = {k: settings.pop(k) for k in ("host", "port", "username", "password")}
@@ -130,28 +163,35 @@ class CheckResult:
 
 def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     """Compare what each side saw: the warehouse, the store, and Dockline."""
-    order_numbers = [str(i) for i in world.placed]
+    numbers = list(world.placed)
     received = dict(world.wms.received)
-    missing = [n for n in order_numbers if received.get(n, 0) == 0]
-    twice = [n for n in order_numbers if received.get(n, 0) > 1]
+    missing = [n for n in numbers if received.get(n, 0) == 0]
+    twice = [n for n in numbers if received.get(n, 0) > 1]
     shipped = list(world.wms.shipped_shipments)
-    store = world.store_sandbox.store
     posted_twice, not_posted, posted = [], [], 0
-    for order_id in world.placed:
-        wms_tracking = sorted(t for s in shipped if s.order_number == str(order_id) for t in s.tracking_numbers)
-        store_tracking = sorted(tracking_in_store(store.shipments_for(order_id)))
+    takes_tracking = True
+    for number in numbers:
+        wms_tracking = {t for s in shipped if s.order_number == number for t in s.tracking_numbers}
+        store_tracking = world.store.tracking_numbers(number)
+        if store_tracking is None:  # the platform cannot receive tracking: Dockline keeps it
+            takes_tracking = False
+            store_tracking = list(
+                Package.objects.filter(shipment__order__connection=world.connection, shipment__order__number=number)
+                .values_list("tracking_number", flat=True)
+            )
         posted += len(store_tracking)
         if len(store_tracking) > len(set(store_tracking)):
-            posted_twice.append(order_id)
-        if set(store_tracking) != set(wms_tracking):
-            not_posted.append(order_id)
-    closed = Order.objects.filter(connection=world.connection, status=OrderStatus.CLOSED).count()
+            posted_twice.append(number)
+        if set(store_tracking) != wms_tracking:
+            not_posted.append(number)
+    final = OrderStatus.CLOSED if takes_tracking else OrderStatus.SHIPPED
+    done = Order.objects.filter(connection=world.connection, status=final).count()
     expected_stock = _expected_store_stock(world)
-    stock_off = {sku: (store.inventory_level(sku), qty) for sku, qty in expected_stock.items()
-                 if store.inventory_level(sku) != qty}
+    stock_off = {sku: (world.store.inventory_level(sku), qty) for sku, qty in expected_stock.items()
+                 if world.store.inventory_level(sku) != qty}
     problems = []
-    if len(order_numbers) != expected_orders:
-        problems.append(f"{len(order_numbers)} orders placed, expected {expected_orders}")
+    if len(numbers) != expected_orders:
+        problems.append(f"{len(numbers)} orders placed, expected {expected_orders}")
     if missing:
         problems.append(f"{len(missing)} orders never reached the warehouse (e.g. {missing[:3]})")
     if twice:
@@ -159,28 +199,17 @@ def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     if posted_twice:
         problems.append(f"{len(posted_twice)} orders have a shipment posted twice (e.g. {posted_twice[:3]})")
     if not_posted:
-        problems.append(f"{len(not_posted)} orders' store shipments differ from the warehouse's (e.g. {not_posted[:3]})")
-    if closed != expected_orders:
-        problems.append(f"{closed} of {expected_orders} orders closed")
+        problems.append(f"{len(not_posted)} orders' tracking differs from the warehouse's (e.g. {not_posted[:3]})")
+    if done != expected_orders:
+        problems.append(f"{done} of {expected_orders} orders {final.label}")
     if stock_off:
         problems.append(f"store stock differs from the warehouse's for {len(stock_off)} SKU(s): {stock_off}")
-    summary = (f"{expected_orders} orders: {len(order_numbers) - len(missing)} reached the warehouse "
-               f"({len(twice)} more than once), {len(shipped)} warehouse shipments, {posted} posted to the store "
-               f"({len(posted_twice)} twice), {closed} closed, stock matches for "
+    where = "posted to the store" if takes_tracking else "kept in Dockline (the platform takes no tracking)"
+    summary = (f"{expected_orders} orders: {len(numbers) - len(missing)} reached the warehouse "
+               f"({len(twice)} more than once), {len(shipped)} warehouse shipments, {posted} tracking numbers "
+               f"{where} ({len(posted_twice)} twice), {done} {final.label.lower()}, stock matches for "
                f"{len(expected_stock) - len(stock_off)}/{len(expected_stock)} SKUs")
     return CheckResult(not problems, summary if not problems else summary + "; " + "; ".join(problems))
-
-
-def tracking_in_store(shipments: list[dict]) -> list[str]:
-    """Each shipment's tracking number, plus those a shipment lists as additional (more boxes than items)."""
-    numbers = []
-    for shipment in shipments:
-        if shipment.get("tracking_number"):
-            numbers.append(shipment["tracking_number"])
-        extra = re.search(r"Additional tracking numbers: ([^.]*)\.", shipment.get("comments") or "")
-        if extra:
-            numbers.extend(n.strip() for n in extra.group(1).split(","))
-    return numbers
 
 
 def _expected_store_stock(world: DemoWorld) -> dict[str, int]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from dockline.connections.models import Channel, ChannelKind, Connection, InventoryMode
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
+from dockline.platforms.base import Capability
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
@@ -36,7 +37,8 @@ def sync_shipments(connection: Connection) -> dict:
         counts = pull_shipments(warehouse, transport, warehouse.file_format_handler())
     connector = connection.store.connector()
     try:
-        counts.update(post_shipments(connection, connector))
+        if Capability.SHIPMENTS in connector.capabilities:
+            counts.update(post_shipments(connection, connector))
     finally:
         connector.close()
     return counts

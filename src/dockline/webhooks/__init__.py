@@ -1,0 +1,1 @@
+"""Webhook deliveries from store platforms: verified, de-duplicated, turned into imports."""

@@ -1,0 +1,1 @@
+"""Webhook delivery records."""
