@@ -81,8 +81,8 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
     from dockline.sandbox import demo as world_mod
     from dockline.sync.runners import Dispatcher, LocalRunner
 
-    if platform not in world_mod.DEMO_STORES:
-        raise click.BadParameter(f"choose one of {', '.join(world_mod.DEMO_STORES)}", param_hint="--platform")
+    if platform not in world_mod.demo_stores():
+        raise click.BadParameter(f"choose one of {', '.join(world_mod.demo_stores())}", param_hint="--platform")
     world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:

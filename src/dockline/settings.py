@@ -134,3 +134,6 @@ LOGGING = {
         "dockline": {"handlers": ["console"], "level": os.environ.get("DOCKLINE_LOG_LEVEL", "WARNING")},
     },
 }
+
+# Where stores reach this Dockline (webhooks, app install callbacks).
+PUBLIC_URL = os.environ.get("DOCKLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

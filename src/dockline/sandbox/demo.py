@@ -4,12 +4,14 @@ Used by `dockline demo`, `dockline demo --check` and the end-to-end tests.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
 import random
 import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from importlib import import_module
 from typing import Protocol
 
 from django.contrib.auth import get_user_model
@@ -65,12 +67,20 @@ class DemoStore(Protocol):
     def inventory_level(self, sku: str) -> int | None: ...
 
 
-DEMO_STORES = {"bigcommerce": "dockline.sandbox.bigcommerce.demo:BigCommerceDemoStore"}
+def demo_stores() -> dict[str, type[DemoStore]]:
+    """Every platform sandbox that offers a demo store: a `demo` module with DEMO_STORE in its package."""
+    import dockline.sandbox as package
+
+    found = {}
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.ispkg and importlib.util.find_spec(f"{package.__name__}.{module.name}.demo"):
+            cls = importlib.import_module(f"{package.__name__}.{module.name}.demo").DEMO_STORE
+            found[cls.platform] = cls
+    return dict(sorted(found.items()))
 
 
 def demo_store(platform: str) -> DemoStore:
-    module, _, name = DEMO_STORES[platform].partition(":")
-    return getattr(import_module(module), name)()
+    return demo_stores()[platform]()
 
 
 @dataclass

@@ -57,8 +57,3 @@ def release(channel_id: int, owner: str, *, run_again_at: datetime | None = None
     if run_again_at is not None:
         changes["next_run_at"] = run_again_at
     Channel.objects.filter(id=channel_id, lease_owner=owner).update(**changes)
-
-
-def run_soon(channel: Channel) -> None:
-    """Sync now: make the job due at once (it still waits for any run in progress)."""
-    Channel.objects.filter(id=channel.id).update(next_run_at=timezone.now())

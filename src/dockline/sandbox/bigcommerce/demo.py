@@ -46,6 +46,9 @@ class BigCommerceDemoStore:
         return self.sandbox.store.inventory_level(sku)
 
 
+DEMO_STORE = BigCommerceDemoStore
+
+
 def tracking_in_comments(shipments: list[dict]) -> list[str]:
     """Each shipment's tracking number, plus those it lists as additional (more boxes than items)."""
     numbers = []

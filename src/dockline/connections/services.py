@@ -1,0 +1,47 @@
+"""Switching connections on and off, and running their channels now."""
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.utils import timezone
+
+from dockline.connections.models import Channel, Connection
+from dockline.core.errors import ConnectorError
+
+log = logging.getLogger(__name__)
+
+
+def enable(connection: Connection) -> None:
+    """Turn a connection on: its channels become due now, and the store is told where to send webhooks."""
+    connector = connection.store.connector()
+    try:
+        if hasattr(connector, "on_enable"):
+            connector.on_enable(connection, public_url=settings.PUBLIC_URL)
+    finally:
+        connector.close()
+    connection.enabled = True
+    connection.save(update_fields=["enabled"])
+    Channel.objects.filter(connection=connection).update(next_run_at=timezone.now())
+
+
+def disable(connection: Connection) -> None:
+    """Turn a connection off; nothing runs for it until enabled again. Webhooks are removed where possible."""
+    connection.enabled = False
+    connection.save(update_fields=["enabled"])
+    connector = connection.store.connector()
+    try:
+        if hasattr(connector, "on_disable"):
+            connector.on_disable(connection, public_url=settings.PUBLIC_URL)
+    except ConnectorError as exc:  # the connection is off either way; the hook can be removed later
+        log.warning("could not remove webhooks for %s: %s", connection, exc.message)
+    finally:
+        connector.close()
+
+
+def sync_now(connection: Connection, kind: str | None = None) -> int:
+    """Make one channel (or all) due at once; returns how many channels were touched."""
+    channels = Channel.objects.filter(connection=connection)
+    if kind:
+        channels = channels.filter(kind=kind)
+    return channels.update(next_run_at=timezone.now())
