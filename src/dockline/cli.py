@@ -55,17 +55,68 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=4, show_default=True, help="Job threads of the in-process runner.")
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the dashboard and run the scheduler and jobs in this process."""
+    """Serve the dashboard; without BROKER_URL, also run the scheduler and jobs in this process."""
     _setup()
     _migrate()
+    from django.conf import settings
+
     from dockline.sync.runners import Dispatcher, LocalRunner
 
-    dispatcher = Dispatcher(LocalRunner(workers))
-    dispatcher.start()
+    dispatcher = None if settings.BROKER_URL else Dispatcher(LocalRunner(workers))
+    if dispatcher:
+        dispatcher.start()
     _serve_web(host, port)
-    console.print(f"Dockline is serving http://{host}:{port}  (Ctrl-C to stop)")
+    where = "jobs run in this process" if dispatcher else "jobs go to Celery workers (run `dockline scheduler`)"
+    console.print(f"Dockline is serving http://{host}:{port}; {where}  (Ctrl-C to stop)")
+    _wait_forever()
+    if dispatcher:
+        dispatcher.stop()
+
+
+@main.command()
+@click.option("--tick", default=2.0, show_default=True, help="Seconds between looks for due jobs.")
+@click.option("--batch", default=500, show_default=True, help="Most jobs claimed per tick.")
+def scheduler(tick: float, batch: int) -> None:
+    """The dispatcher: claim due jobs and send them to Celery workers (needs BROKER_URL).
+
+    Running two by mistake does no harm: a job is claimed by one of them only.
+    """
+    _setup()
+    from django.conf import settings
+
+    if not settings.BROKER_URL:
+        raise click.UsageError("BROKER_URL is not set: `dockline serve` runs jobs in-process without a scheduler.")
+    from dockline.sync.celery import CeleryRunner
+    from dockline.sync.runners import Dispatcher
+
+    dispatcher = Dispatcher(CeleryRunner(batch), tick=tick)
+    dispatcher.start()
+    console.print(f"Scheduler {dispatcher.owner} is dispatching to {_redact(settings.BROKER_URL)} (Ctrl-C to stop)")
     _wait_forever()
     dispatcher.stop()
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--concurrency", default=4, show_default=True, help="Job processes in this worker.")
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(concurrency: int, celery_args: tuple[str, ...]) -> None:
+    """A Celery worker that runs jobs (needs BROKER_URL); extra arguments go to `celery worker`."""
+    _setup()
+    from django.conf import settings
+
+    if not settings.BROKER_URL:
+        raise click.UsageError("BROKER_URL is not set: there is no broker to take jobs from.")
+    from dockline.sync.celery import app
+
+    app.worker_main(["worker", f"--concurrency={concurrency}", "--loglevel=WARNING", *celery_args])
+
+
+def _redact(url: str) -> str:
+    """A broker URL without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":•••@") if parts.password else url
 
 
 @main.command()
@@ -74,8 +125,15 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds --check waits before failing.")
 @click.option("--port", default=8000, show_default=True, help="Dashboard port (interactive demo).")
 @click.option("--platform", default="bigcommerce", show_default=True, help="Which sandbox store to sell on.")
-def demo(check: bool, order_count: int, timeout: float, port: int, platform: str) -> None:
-    """Run Dockline against a sandbox BigCommerce store and a simulated FTP warehouse."""
+@click.option("--transport", "transport", default="ftp", show_default=True,
+              type=click.Choice(["ftp", "ftps", "sftp"]), help="How Dockline reaches the simulated warehouse.")
+@click.option("--format", "file_format", default="dsfx", show_default=True,
+              type=click.Choice(["dsfx", "x12", "json"]), help="The file format the simulated warehouse speaks.")
+@click.option("--dsfx-version", default="2", show_default=True, type=click.Choice(["1", "2", "3"]),
+              help="DSFX order header version (with --format dsfx).")
+def demo(check: bool, order_count: int, timeout: float, port: int, platform: str, transport: str,
+         file_format: str, dsfx_version: str) -> None:
+    """Run Dockline against a sandbox store and a simulated warehouse (FTP, FTPS or SFTP)."""
     _setup(tempfile.mkdtemp(prefix="dockline-check-") if check and "DOCKLINE_HOME" not in os.environ else None)
     _migrate()
     from dockline.sandbox import demo as world_mod
@@ -83,7 +141,9 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
 
     if platform not in world_mod.demo_stores():
         raise click.BadParameter(f"choose one of {', '.join(world_mod.demo_stores())}", param_hint="--platform")
-    world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform)
+    world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform,
+                            transport=transport, file_format=file_format,
+                            format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:
         if check:
@@ -110,14 +170,25 @@ def _check(world, world_mod, dispatcher, order_count: int, timeout: float) -> in
 
         def done() -> bool:
             progress.update(task, completed=closed())
-            return closed() >= order_count and world_mod.verify(world, order_count).ok
+            # verify() knows the final status: Closed, or Shipped where the platform takes no tracking
+            return world_mod.verify(world, order_count).ok
 
         world_mod.wait_until(done, timeout)
     result = world_mod.verify(world, order_count)
     elapsed = time.monotonic() - started
     status = "check passed" if result.ok else "check FAILED"
     console.print(f"{status}: {result.summary} in {elapsed:.1f} s", soft_wrap=True, highlight=False)
+    wms = world.wms
+    acks = (f", 997s: {len(wms.acks_sent)} from the warehouse, {len(wms.acks_received)} from Dockline"
+            if _file_format_of(world) == "x12" else "")
+    console.print(f"warehouse: {wms.transport} + {_file_format_of(world)}{acks}", soft_wrap=True, highlight=False)
     return 0 if result.ok else 1
+
+
+def _file_format_of(world) -> str:
+    warehouse = world.connection.warehouse
+    version = warehouse.settings.get("dsfx_version") if warehouse.file_format == "dsfx" else None
+    return f"{warehouse.file_format} v{version}" if version else warehouse.file_format
 
 
 def _interactive(world, dispatcher, port: int) -> None:
@@ -127,7 +198,7 @@ def _interactive(world, dispatcher, port: int) -> None:
         f"\n[bold]Dockline demo[/bold] is running at http://127.0.0.1:{port}\n"
         f"  login: [bold]{world.username}[/bold]  password: [bold]{world.password}[/bold]\n"
         f"  store: {world.store.label} at {world.store.address}\n"
-        f"  warehouse: simulated WMS on ftp://127.0.0.1:{world.wms.port}\n"
+        f"  warehouse: simulated WMS on {world.wms.url}\n"
         "A new order is placed every few seconds; watch them move on the Orders page. Ctrl-C stops.\n"
     )
     try:

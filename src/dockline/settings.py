@@ -45,6 +45,9 @@ CREDENTIAL_KEYS = [
 DEBUG = os.environ.get("DOCKLINE_DEBUG", "") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 BROKER_URL = os.environ.get("BROKER_URL", "")
+# How long a claimed or running job holds its lease without a heartbeat; a dead worker's job is
+# taken over after this. Heartbeats renew it every third of it while a job runs.
+LEASE_SECONDS = float(os.environ.get("DOCKLINE_LEASE_SECONDS", "300"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -137,3 +140,4 @@ LOGGING = {
 
 # Where stores reach this Dockline (webhooks, app install callbacks).
 PUBLIC_URL = os.environ.get("DOCKLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")

@@ -8,7 +8,7 @@ from dockline.accounts.models import Merchant, Organization
 from dockline.connections.models import Channel, Connection, Store, Warehouse
 from dockline.sync.jobs import run_channel
 from dockline.sync.models import SyncRun
-from dockline.sync.scheduler import LEASE, claim_due, release
+from dockline.sync.scheduler import claim_due, lease_length, release
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_a_leased_job_is_not_claimed_twice_until_the_lease_expires(connection):
     assert len(first) == 3
     Channel.objects.update(next_run_at=timezone.now())  # due again, but still leased
     assert claim_due("b") == []
-    later = timezone.now() + LEASE + timedelta(seconds=1)
+    later = timezone.now() + lease_length() + timedelta(seconds=1)
     taken_over = claim_due("b", now=later)
     assert sorted(taken_over) == sorted(first)
     assert set(Channel.objects.values_list("lease_owner", flat=True)) == {"b"}
@@ -78,3 +78,20 @@ def test_a_failing_run_is_recorded_with_its_reason(connection):
     assert SyncRun.objects.filter(channel=channel).count() == 1
     channel.refresh_from_db()
     assert channel.lease_owner == "" and channel.lease_expires_at is None
+
+
+def test_a_message_delivered_twice_runs_the_job_once(connection):
+    connection.enabled = True
+    connection.save()
+    orders = connection.channels.get(kind="orders")
+    assert orders.id in claim_due("claim-1")
+    assert run_channel(orders.id, "claim-1") is not None
+    assert run_channel(orders.id, "claim-1") is None  # the redelivered message finds the claim used
+    assert SyncRun.objects.filter(channel=orders).count() == 1
+
+
+def test_two_schedulers_never_claim_the_same_job(connection):
+    connection.enabled = True
+    connection.save()
+    a, b = claim_due("sched-a"), claim_due("sched-b")
+    assert len(a) == 3 and b == []

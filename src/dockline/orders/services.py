@@ -145,9 +145,10 @@ def forward_orders(connection: Connection, transport, fmt, connector, now: datet
     ).prefetch_related("lines").order_by("placed_at", "id")
     counts = {"sent": 0, "delayed": 0}
     for order in due:
-        exchange = _pending_exchange(order, connection, fmt, mapper, now)
+        exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
         try:
-            transport.write_atomic(connection.warehouse.folders.inbox, exchange.filename, bytes(exchange.content))
+            if not (resumed and _delivered(transport, connection.warehouse.folders, exchange.filename)):
+                transport.write_atomic(connection.warehouse.folders.inbox, exchange.filename, bytes(exchange.content))
         except ConnectorError as exc:
             _delay(order, exc, now)
             counts["delayed"] += 1
@@ -167,13 +168,20 @@ def forward_orders(connection: Connection, transport, fmt, connector, now: datet
     return counts
 
 
-def _pending_exchange(order: Order, connection: Connection, fmt, mapper: Mapper, now: datetime) -> ExchangeRecord:
-    """The order's file record: reused if an earlier run recorded it but died before confirming it."""
+def _delivered(transport, folders, filename: str) -> bool:
+    """Did an earlier, interrupted run get this file into place? (In the inbox, or already taken.)"""
+    places = [folders.inbox, folders.taken] if folders.taken else [folders.inbox]
+    return any(transport.exists(f"{folder.rstrip('/')}/{filename}") for folder in places)
+
+
+def _pending_exchange(order: Order, connection: Connection, fmt, mapper: Mapper,
+                      now: datetime) -> tuple[ExchangeRecord, bool]:
+    """The order's file record, and whether it is resumed from an earlier run that died before confirming it."""
     existing = ExchangeRecord.objects.filter(
         dispatches__order=order, state=ExchangeState.PENDING, direction=Direction.OUT
     ).first()
     if existing:
-        return existing
+        return existing, True
     warehouse = connection.warehouse
     documents = warehouse_orders(order, mapper)
     content = fmt.render_orders(documents)
@@ -194,7 +202,7 @@ def _pending_exchange(order: Order, connection: Connection, fmt, mapper: Mapper,
                 warehouse_order_number=doc.order_number,
                 defaults={"order": order, "destination_ref": dest["ref"], "exchange": exchange},
             )
-    return exchange
+    return exchange, False
 
 
 def warehouse_orders(order: Order, mapper: Mapper) -> list[WarehouseOrder]:

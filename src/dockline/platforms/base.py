@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -109,8 +110,9 @@ def platforms() -> dict[str, type[StoreConnector]]:
     return dict(sorted(_REGISTRY.items()))
 
 
+@cache
 def _load_builtin() -> None:
-    """Import every connector package under dockline.platforms; each registers itself."""
+    """Import every connector package under dockline.platforms (once); each registers itself."""
     import dockline.platforms as package
 
     for module in pkgutil.iter_modules(package.__path__):

@@ -110,15 +110,21 @@ class DemoWorld:
 
 
 def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", ship_delay: float = 1.0,
-          partial_rate: float = 0.2, seed: int = 7) -> DemoWorld:
-    """Start both sandboxes and create the organization, merchant, store, warehouse and an enabled connection."""
+          partial_rate: float = 0.2, seed: int = 7, transport: str = "ftp", file_format: str = "dsfx",
+          format_settings: dict | None = None) -> DemoWorld:
+    """Start both sandboxes and create the organization, merchant, store, warehouse and an enabled connection.
+
+    `transport` (ftp, ftps, sftp) and `file_format` (dsfx, x12, json; with `format_settings`
+    such as ``{"version": 1}`` for DSFX) pick how the simulated warehouse is reached and what it speaks.
+    """
     sandbox = demo_store(platform)
     sandbox.start()
     for sku, name, price, _ in CATALOG:
         sandbox.add_product(sku, name, price, tracked=True)
     sandbox.add_product(*UNMAPPED_SKU, tracked=False)
     wms = SimulatedWms(dict(WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
-                       inventory_interval=2.0, seed=seed)
+                       inventory_interval=2.0, seed=seed, transport=transport, format=file_format,
+                       format_settings=format_settings)
     wms.start()
 
     password = secrets.token_urlsafe(9)
@@ -138,7 +144,8 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
         settings = wms.transport_settings()
         creds = {k: settings.pop(k) for k in ("host", "port", "username", "password")}
         warehouse = Warehouse.objects.create(
-            organization=org, name="Riverside 3PL", transport="ftp", credentials=creds, settings=settings,
+            organization=org, name="Riverside 3PL", transport=transport, credentials=creds,
+            settings={**settings, **(format_settings or {})}, file_format=file_format,
         )
         connection = Connection.objects.create(
             organization=org, name="Acme → Riverside", merchant=merchant, store=store, warehouse=warehouse,
@@ -197,8 +204,9 @@ def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     final = OrderStatus.CLOSED if takes_tracking else OrderStatus.SHIPPED
     done = Order.objects.filter(connection=world.connection, status=final).count()
     expected_stock = _expected_store_stock(world)
-    stock_off = {sku: (world.store.inventory_level(sku), qty) for sku, qty in expected_stock.items()
-                 if world.store.inventory_level(sku) != qty}
+    levels = {sku: world.store.inventory_level(sku) for sku in expected_stock}
+    takes_stock = any(level is not None for level in levels.values())  # all None: the platform takes no stock
+    stock_off = {sku: (levels[sku], qty) for sku, qty in expected_stock.items() if takes_stock and levels[sku] != qty}
     problems = []
     if len(numbers) != expected_orders:
         problems.append(f"{len(numbers)} orders placed, expected {expected_orders}")
@@ -217,8 +225,9 @@ def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     where = "posted to the store" if takes_tracking else "kept in Dockline (the platform takes no tracking)"
     summary = (f"{expected_orders} orders: {len(numbers) - len(missing)} reached the warehouse "
                f"({len(twice)} more than once), {len(shipped)} warehouse shipments, {posted} tracking numbers "
-               f"{where} ({len(posted_twice)} twice), {done} {final.label.lower()}, stock matches for "
-               f"{len(expected_stock) - len(stock_off)}/{len(expected_stock)} SKUs")
+               f"{where} ({len(posted_twice)} twice), {done} {final.label.lower()}, "
+               + (f"stock matches for {len(expected_stock) - len(stock_off)}/{len(expected_stock)} SKUs" if takes_stock
+                  else "stock kept in Dockline (the platform takes no stock)"))
     return CheckResult(not problems, summary if not problems else summary + "; " + "; ".join(problems))
 
 

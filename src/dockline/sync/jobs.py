@@ -13,7 +13,7 @@ from dockline.platforms.base import Capability
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
-from dockline.sync.scheduler import release
+from dockline.sync.scheduler import heartbeat, release, take
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,19 @@ WORK = {
 }
 
 
-def run_channel(channel_id: int, owner: str) -> SyncRun | None:
-    """Run a leased job. A job whose lease is not `owner`'s (expired and taken over) is not run."""
-    channel = (
-        Channel.objects.select_related("connection__store", "connection__warehouse")
-        .filter(id=channel_id, lease_owner=owner).first()
-    )
-    if channel is None or not channel.connection.enabled:
+def run_channel(channel_id: int, claim_token: str) -> SyncRun | None:
+    """Run a claimed job. A claim that was already taken (a redelivered message) or that expired is not run."""
+    owner = take(channel_id, claim_token)
+    if owner is None:
+        return None
+    with heartbeat(channel_id, owner):
+        return _run(channel_id, owner)
+
+
+def _run(channel_id: int, owner: str) -> SyncRun | None:
+    channel = Channel.objects.select_related("connection__store", "connection__warehouse").get(id=channel_id)
+    if not channel.connection.enabled:
+        release(channel.id, owner)
         return None
     run = SyncRun.objects.create(channel=channel)
     run_again_at = None

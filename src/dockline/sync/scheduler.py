@@ -1,18 +1,32 @@
-"""Claim due channel jobs with a lease, so one job runs once at a time wherever it runs."""
+"""Leases on channel jobs, so that one job runs once at a time wherever it runs.
+
+A scheduler *claims* due jobs under a claim token and sets their next run; the
+runner carries (job id, claim token) to a worker, which *takes* the lease
+under its own run token before running and keeps it alive with a heartbeat.
+A message delivered twice finds the lease already taken and does nothing; a
+worker that dies stops its heartbeat, the lease expires, and the job is
+claimed again.
+"""
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from django.db import connection as db, transaction
+from django.conf import settings
+from django.db import connection as db, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from dockline.connections.models import Channel
 
-LEASE = timedelta(minutes=15)
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=settings.LEASE_SECONDS)
 
 
 def new_owner() -> str:
@@ -33,12 +47,12 @@ def claim_due(owner: str, limit: int = 100, now: datetime | None = None) -> list
 
     PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent schedulers never
     claim the same row. SQLite: a conditional UPDATE per row, which only one
-    writer can win.
+    writer can win. Either way the work is proportional to the due jobs.
     """
     if limit <= 0:
         return []
     now = now or timezone.now()
-    claim = {"lease_owner": owner, "lease_expires_at": now + LEASE, "next_run_at": now + F("interval")}
+    claim = {"lease_owner": owner, "lease_expires_at": now + lease_length(), "next_run_at": now + F("interval")}
     if db.vendor == "postgresql":
         with transaction.atomic():
             ids = list(
@@ -49,6 +63,36 @@ def claim_due(owner: str, limit: int = 100, now: datetime | None = None) -> list
         return ids
     candidates = list(_due(now).order_by("next_run_at").values_list("id", flat=True)[:limit])
     return [cid for cid in candidates if _due(now).filter(id=cid).update(**claim) == 1]
+
+
+def take(channel_id: int, claim_token: str) -> str | None:
+    """Turn a claim into a running lease under a fresh run token; None if the claim is gone."""
+    run_token = new_owner()
+    taken = Channel.objects.filter(id=channel_id, lease_owner=claim_token).update(
+        lease_owner=run_token, lease_expires_at=timezone.now() + lease_length()
+    )
+    return run_token if taken else None
+
+
+@contextmanager
+def heartbeat(channel_id: int, run_token: str) -> Iterator[None]:
+    """Keep a running lease alive until the block ends."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(settings.LEASE_SECONDS / 3):
+            Channel.objects.filter(id=channel_id, lease_owner=run_token).update(
+                lease_expires_at=timezone.now() + lease_length()
+            )
+        connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"lease-{channel_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def release(channel_id: int, owner: str, *, run_again_at: datetime | None = None) -> None:

@@ -18,10 +18,11 @@ class Folders:
     outbox: str = "/out"  # the warehouse writes shipments and inventory here
     archive: str = "/out/archive"  # processed files move here
     error: str = "/out/error"  # files that could not be read move here
+    taken: str = ""  # where the warehouse moves order files it has taken, if it keeps them
 
     @classmethod
     def from_settings(cls, settings: dict) -> "Folders":
-        keys = ("inbox", "outbox", "archive", "error")
+        keys = ("inbox", "outbox", "archive", "error", "taken")
         return cls(**{k: settings[k] for k in keys if settings.get(k)})
 
 

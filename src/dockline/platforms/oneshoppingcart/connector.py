@@ -1,0 +1,184 @@
+"""1ShoppingCart store connector: orders from the XML API (LIST, then one READ per order
+and its client). The API takes no writes Dockline needs: no tracking, no stock
+(see docs/platforms/oneshoppingcart.md), so tracking stays in Dockline."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+from xml.etree.ElementTree import Element
+
+import pycountry
+
+from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
+from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.oneshoppingcart.client import DEFAULT_API_BASE, NoData, OneShoppingCartClient
+
+PAGE_SIZE = 100
+READY_STATUS = "Accepted"  # payment accepted: the order is ready to ship
+# LimitStartDate is a calendar date in the merchant's time zone: ask from a day earlier.
+DATE_SLACK = timedelta(days=1)
+DESTINATION_REF = "shipping"
+NO_TRACKING = "1ShoppingCart's API cannot receive tracking numbers or fulfillment status; they are kept in Dockline."
+NO_STOCK = "1ShoppingCart's API cannot receive stock levels."
+_DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
+
+
+def _text(el: Element | None, path: str) -> str:
+    found = el.find(path) if el is not None else None
+    return (found.text or "").strip() if found is not None else ""
+
+
+def parse_date(value: str) -> datetime | None:
+    """1ShoppingCart dates: ISO 8601 (XmlSerializer) or MM/DD/YYYY [time]; naive values are taken as UTC."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                dt = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def country_code(name: str) -> str:
+    """ISO alpha-2 for a country name ("Canada" -> "CA"); the name itself when unknown."""
+    if not name:
+        return ""
+    try:
+        return pycountry.countries.lookup(name).alpha_2
+    except LookupError:
+        return name
+
+
+def _decimal(value: str) -> Decimal:
+    try:
+        return Decimal(value or "0")
+    except InvalidOperation:
+        return Decimal("0")
+
+
+def to_store_order(response: Element, client: Element | None) -> StoreOrder:
+    """An Orders READ answer (and the Clients READ of its buyer) as a StoreOrder."""
+    info = response.find("OrderInfo")
+    ship = response.find(".//OrderShippingProfileInfo")
+    client_info = client.find("ClientInfo") if client is not None else None
+    email = _text(client_info, "Email")
+    phone = next((p for p in (_text(client_info, t) for t in ("Phone", "WorkPhone", "HomePhone")) if p), "")
+    name = _text(ship, "Name") or " ".join(p for p in (_text(ship, "FirstName"), _text(ship, "LastName")) if p)
+    address = Address(
+        name=name, company=_text(ship, "Company"), street1=_text(ship, "Address1"), street2=_text(ship, "Address2"),
+        city=_text(ship, "City"), state=_text(ship, "StateName"), postal_code=_text(ship, "Zip"),
+        country=country_code(_text(ship, "CountryName")), phone=phone, email=email,
+    )
+    lines = [
+        OrderLine(
+            line_id=str(n),
+            sku=_text(item, "Sku"),  # empty when the product has no SKU: the order stops in Error saying so
+            quantity=int(_decimal(_text(item, "Quantity"))),
+            name=_text(item, "ProductName"),
+            unit_price=_decimal(_text(item, "UnitPrice")),
+            destination_ref=DESTINATION_REF,
+        )
+        for n, item in enumerate(info.findall("LineItems/LineItemInfo"), start=1)
+    ]
+    placed = parse_date(_text(info, "OrderDate")) or datetime.now(UTC)
+    order_id = _text(info, "Id")
+    return StoreOrder(
+        external_id=order_id, number=order_id, placed_at=placed, modified_at=placed,
+        destinations=[Destination(DESTINATION_REF, address, _text(info, "ShippingInfo/ShippingMethodName"))],
+        lines=lines, customer_email=email, notes=_text(info, "Comments"),
+        store_status=_text(info, "OrderStatusType"), raw={"order_id": order_id},
+    )
+
+
+@register
+class OneShoppingCartConnector:
+    platform: ClassVar[str] = "oneshoppingcart"
+    label: ClassVar[str] = "1ShoppingCart"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ORDERS})
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("merchant_id", "Merchant ID", help="My Account > Status Summary: your Merch ID."),
+        CredentialField("api_key", "API Key", secret=True, help="My Account > API Settings: the Merchant API Key."),
+    )
+    settings_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField("api_base", "API base URL", required=False, default=DEFAULT_API_BASE),
+    )
+
+    def __init__(self, credentials: dict, settings: dict) -> None:
+        self.client = OneShoppingCartClient(
+            (credentials.get("merchant_id") or "").strip(), (credentials.get("api_key") or "").strip(),
+            api_base=(settings or {}).get("api_base") or DEFAULT_API_BASE,
+        )
+
+    def test_connection(self) -> CheckReport:
+        report = CheckReport()
+        try:
+            count = len(self._list_page({"LimitCount": "1", "LimitOffset": "0"})[0])
+        except ConnectorError as exc:
+            report.add("Merchant ID and API Key", False, exc.message)
+            return report
+        report.add("Merchant ID and API Key", True, f"1ShoppingCart accepted them ({count} recent order(s) seen).")
+        report.add("Tracking", True, NO_TRACKING)
+        return report
+
+    def _list_page(self, fields: dict[str, str]) -> tuple[list[str], dict[str, str] | None]:
+        """Order ids of one LIST page, and the fields of the next page (None at the end)."""
+        try:
+            response = self.client.call("Orders/LIST", fields)
+        except NoData:
+            return [], None
+        ids = [(o.text or "").strip() for o in response.findall("Orders/Order")]
+        nxt = response.find("NextRecordSet")
+        return ids, ({c.tag: (c.text or "") for c in nxt} if nxt is not None and ids else None)
+
+    def order_ids(self, since: datetime | None) -> Iterator[str]:
+        fields = {"LimitCount": str(PAGE_SIZE), "LimitOffset": "0", "SortOrder": "ASC"}
+        if since is not None:
+            fields["LimitStartDate"] = (since.astimezone(UTC) - DATE_SLACK).strftime("%m/%d/%Y")
+        seen: set[str] = set()
+        while fields is not None:
+            ids, fields = self._list_page(fields)
+            for order_id in ids:
+                if order_id and order_id not in seen:
+                    seen.add(order_id)
+                    yield order_id
+
+    def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
+        """Accepted orders placed since `since` (a day's slack: the API filters by date); others wait."""
+        clients: dict[str, Element | None] = {}
+        for order_id in self.order_ids(since):
+            response = self.client.call(f"Orders/{order_id}/READ")
+            info = response.find("OrderInfo")
+            if info is None or _text(info, "OrderStatusType") != READY_STATUS:
+                continue
+            client_id = _text(info, "ClientId")
+            if client_id and client_id not in clients:
+                try:
+                    clients[client_id] = self.client.call(f"Clients/{client_id}/READ")
+                except NoData:
+                    clients[client_id] = None
+            yield to_store_order(response, clients.get(client_id))
+
+    def acknowledge(self, orders: Iterable[StoreOrder]) -> None:
+        """No such step on 1ShoppingCart."""
+
+    def mark_forwarded(self, order: StoreOrder | str) -> None:
+        """1ShoppingCart's API cannot change an order."""
+
+    def post_shipment(self, shipment: StoreShipment) -> str:
+        raise ConnectorError(NO_TRACKING, ErrorKind.FATAL)
+
+    def push_stock(self, updates: list[StockUpdate]) -> PushResult:
+        return PushResult(skipped=[(u.sku, NO_STOCK) for u in updates])
+
+    def close(self) -> None:
+        self.client.close()
