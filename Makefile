@@ -19,7 +19,11 @@ demo: $(STAMP)
 check: $(STAMP)
 	$(BIN)/dockline demo --check $(ARGS)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded browser); install it when missing.
+/usr/bin/chromium:
+	apt-get update && apt-get install -y chromium
+
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

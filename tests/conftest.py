@@ -1,10 +1,5 @@
-"""Shared test setup: every test run gets its own DOCKLINE_HOME; the demo world for flow tests."""
-import os
-import tempfile
-
-os.environ.setdefault("DOCKLINE_HOME", tempfile.mkdtemp(prefix="dockline-test-"))
-
-import pytest  # noqa: E402
+"""Shared test fixtures: the demo world for flow tests."""
+import pytest
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_merchant_user_sees_only_their_own_orders(client):
     assert "#1001" in listing and "#2002" not in listing
     assert client.get(f"/orders/{acme_order.pk}/").status_code == 200
     assert client.get(f"/orders/{other_order.pk}/").status_code == 404
-    home = client.get("/").content.decode()
+    home = client.get("/connections/").content.decode()
     assert "Acme conn" in home and "Globex conn" not in home
 
 
@@ -53,6 +53,16 @@ def test_connections_page_shows_store_merchant_warehouse_and_state(client):
     org = Organization.objects.create(name="3PL")
     _order(org, "Acme", "1001")
     _login(client, org, Role.ADMIN)
-    page = client.get("/").content.decode()
+    page = client.get("/connections/").content.decode()
     assert "Acme store — Acme — Acme wh" in page
     assert "Disabled" in page
+
+
+def test_home_charts_orders_per_day_by_status(client):
+    org = Organization.objects.create(name="3PL")
+    _, order = _order(org, "Acme", "1001")
+    Order.objects.filter(pk=order.pk).update(status="closed")
+    _login(client, org, Role.ADMIN)
+    page = client.get("/").content.decode()
+    assert f"{timezone.now():%b %d}: 1 Closed" in page  # the bar's tooltip
+    assert "No orders in Error." in page

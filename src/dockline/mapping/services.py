@@ -1,11 +1,16 @@
 """Resolve store SKUs and shipping methods to what the warehouse understands."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
 
 from dockline.connections.models import Connection
 from dockline.inventory.models import StockLevel
-from dockline.mapping.models import Listing, ShippingRule
+from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 
 
 @dataclass
@@ -45,3 +50,102 @@ class Mapper:
 
 def _norm(method: str) -> str:
     return " ".join((method or "").split()).casefold()
+
+
+# ---------------------------------------------------------------- editing mappings
+
+RECENT = timedelta(days=30)
+
+
+@dataclass
+class Unmapped:
+    """A store SKU or shipping method seen in recent Error orders that nothing maps, and the orders it holds."""
+
+    connection: Connection
+    kind: str  # "sku" | "shipping"
+    value: str
+    orders: int
+    example: str = ""  # an item name, to recognise the SKU
+
+
+def needs_mapping(connections, since=None) -> list[Unmapped]:
+    """SKUs and shipping methods in Error orders placed since `since` (default 30 days) that have no mapping."""
+    from dockline.orders.models import Order
+    from dockline.orders.status import OrderStatus
+
+    since = since or timezone.now() - RECENT
+    found: list[Unmapped] = []
+    for connection in connections:
+        held = Order.objects.filter(connection=connection, status=OrderStatus.ERROR, placed_at__gte=since)
+        if not held.exists():
+            continue
+        mapper = Mapper.for_connection(connection)
+        skus: dict[str, list] = {}
+        methods: dict[str, set] = {}
+        for order in held.prefetch_related("lines"):
+            for line in order.lines.all():
+                if line.sku and mapper.components(line.sku) is None:
+                    entry = skus.setdefault(line.sku, [set(), line.name])
+                    entry[0].add(order.id)
+            for dest in order.destinations:
+                method = dest.get("shipping_method", "")
+                if mapper.shipping(method) is None:
+                    methods.setdefault(method, set()).add(order.id)
+        found += [Unmapped(connection, "sku", sku, len(ids), name) for sku, (ids, name) in sorted(skus.items())]
+        found += [Unmapped(connection, "shipping", m, len(ids)) for m, ids in sorted(methods.items())]
+    return found
+
+
+def parse_components(text: str) -> list[tuple[str, int]]:
+    """'MUG-1, SOCK-2 x2' -> [('MUG-1', 1), ('SOCK-2', 2)]: what the warehouse picks for one unit."""
+    parts = []
+    for chunk in (c.strip() for c in text.replace(";", ",").split(",")):
+        if not chunk:
+            continue
+        match = re.fullmatch(r"(\S+)(?:\s+[x×*]\s*(\d+))?", chunk)
+        if not match or (match.group(2) and int(match.group(2)) < 1):
+            raise ValueError(f"'{chunk}' is not 'WAREHOUSE-SKU' or 'WAREHOUSE-SKU x2'")
+        parts.append((match.group(1), int(match.group(2) or 1)))
+    if not parts:
+        raise ValueError("Give at least one warehouse SKU")
+    if len({s for s, _ in parts}) != len(parts):
+        raise ValueError("A warehouse SKU appears twice; give it once with its quantity")
+    return parts
+
+
+@transaction.atomic
+def save_listing(connection: Connection, store_sku: str, components: list[tuple[str, int]]) -> Listing:
+    """Create or replace the listing for a store SKU."""
+    store_sku = store_sku.strip()
+    if not store_sku:
+        raise ValueError("The store SKU is empty")
+    listing, _ = Listing.objects.get_or_create(connection=connection, store_sku=store_sku)
+    listing.components.all().delete()
+    ListingComponent.objects.bulk_create(
+        ListingComponent(listing=listing, warehouse_sku=sku, quantity=qty) for sku, qty in components
+    )
+    return listing
+
+
+def save_shipping_rule(connection: Connection, store_method: str, carrier: str, service: str) -> ShippingRule:
+    """Create or replace the rule for a store shipping method (matched ignoring case and spacing)."""
+    if not carrier.strip():
+        raise ValueError("The carrier code is empty")
+    for rule in ShippingRule.objects.filter(connection=connection):
+        if _norm(rule.store_method) == _norm(store_method):
+            rule.carrier, rule.service = carrier.strip(), service.strip()
+            rule.save(update_fields=["carrier", "service"])
+            return rule
+    return ShippingRule.objects.create(connection=connection, store_method=store_method.strip(),
+                                       carrier=carrier.strip(), service=service.strip())
+
+
+def release_held_orders(connection: Connection) -> dict:
+    """Map the orders a missing mapping held, and run the orders channel at once for those now queued."""
+    from dockline.connections.services import sync_now
+    from dockline.orders.services import prepare_orders
+
+    counts = prepare_orders(connection)
+    if counts["queued"]:
+        sync_now(connection, "orders")
+    return counts

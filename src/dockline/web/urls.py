@@ -1,12 +1,36 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from dockline.web import views
+from dockline.web.views import account, connections, home, inventory, mappings, orders, wizard
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
-    path("orders/", views.order_list, name="orders"),
-    path("orders/<int:pk>/", views.order_detail, name="order"),
+    path("login/", account.login, name="login"),
+    path("logout/", account.logout, name="logout"),
+    path("password/", account.password_change, name="password_change"),
+    path("password/done/", account.password_change_done, name="password_change_done"),
+    path("", home.home, name="home"),
+    path("connections/", connections.connection_list, name="connections"),
+    path("connections/new/", wizard.start, name="wizard_start"),
+    path("connections/new/cancel/", wizard.cancel, name="wizard_cancel"),
+    path("connections/new/test-warehouse/", wizard.test_warehouse, name="wizard_test_warehouse"),
+    path("connections/new/test-store/", wizard.test_store, name="wizard_test_store"),
+    path("connections/new/<slug:step>/", wizard.step, name="wizard"),
+    path("connections/<int:pk>/", connections.connection_detail, name="connection"),
+    path("connections/<int:pk>/runs/", connections.connection_runs, name="connection_runs"),
+    path("connections/<int:pk>/settings/", connections.connection_settings, name="connection_settings"),
+    path("connections/<int:pk>/enable/", connections.connection_action, {"action": "enable"}, name="connection_enable"),
+    path("connections/<int:pk>/disable/", connections.connection_action, {"action": "disable"}, name="connection_disable"),
+    path("connections/<int:pk>/sync/", connections.connection_action, {"action": "sync"}, name="connection_sync"),
+    path("connections/<int:pk>/delete/", connections.connection_action, {"action": "delete"}, name="connection_delete"),
+    path("connections/<int:pk>/listings/", mappings.listings, name="listings"),
+    path("connections/<int:pk>/listings/export.csv", mappings.listings_export, name="listings_export"),
+    path("connections/<int:pk>/listings/import/", mappings.listings_import, name="listings_import"),
+    path("connections/<int:pk>/listings/<int:listing_id>/delete/", mappings.listing_delete, name="listing_delete"),
+    path("connections/<int:pk>/shipping/", mappings.shipping_rules, name="shipping"),
+    path("connections/<int:pk>/shipping/<int:rule_id>/delete/", mappings.shipping_delete, name="shipping_delete"),
+    path("mapping/needed/", mappings.needs_mapping, name="needs_mapping"),
+    path("inventory/", inventory.inventory, name="inventory"),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/bulk/", orders.bulk_action, name="orders_bulk"),
+    path("orders/<int:pk>/", orders.order_detail, name="order"),
+    path("orders/<int:pk>/action/", orders.order_action, name="order_action"),
 ]

@@ -1,0 +1,36 @@
+"""What each role may do. Scoping of objects lives in dockline.web.scope; these are the verbs."""
+from __future__ import annotations
+
+from django.http import Http404
+
+from dockline.accounts.models import Membership, Role
+
+
+def membership(user) -> Membership:
+    try:
+        return user.membership
+    except (Membership.DoesNotExist, AttributeError):
+        raise Http404("no organization") from None
+
+
+def role(user) -> str:
+    return membership(user).role
+
+
+def can_manage_connections(user) -> bool:
+    """Add connections, change their settings and mappings: administrators and staff."""
+    return role(user) in (Role.ADMIN, Role.STAFF)
+
+
+def can_delete_connections(user) -> bool:
+    return role(user) == Role.ADMIN
+
+
+def can_create_merchants(user) -> bool:
+    return role(user) == Role.ADMIN
+
+
+def require(allowed: bool) -> None:
+    """Refuse as if the page did not exist: another role's action is not advertised."""
+    if not allowed:
+        raise Http404("not allowed")

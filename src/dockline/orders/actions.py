@@ -1,0 +1,64 @@
+"""What a person can do to an order: Reprocess, Reset, Archive. Each is logged in the order's activity."""
+from __future__ import annotations
+
+from dockline.connections.services import sync_now
+from dockline.orders.models import Order
+from dockline.orders.status import RESETTABLE, TRANSITIONS, OrderStatus as S
+
+
+class ActionRefused(Exception):
+    """The action does not apply to the order in its status; the message says why, in plain words."""
+
+
+def reset(order: Order, by: str) -> None:
+    """Send the order back to New: it is checked and mapped again on the next orders run."""
+    if S(order.status) not in RESETTABLE:
+        raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only "
+                            f"{_labels(RESETTABLE)} orders can be reset.")
+    order.move_to(S.NEW, f"Reset to New by {by}.")
+
+
+def reprocess(order: Order, by: str) -> None:
+    """Check and map the order again now; if it maps it is queued and the orders channel runs at once."""
+    from dockline.mapping.services import Mapper
+    from dockline.orders.services import map_order
+
+    if order.status != S.NEW:
+        if S(order.status) not in RESETTABLE or order.status == S.QUEUED:
+            raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only New and "
+                                f"{_labels(RESETTABLE - {S.QUEUED})} orders can be reprocessed.")
+        order.move_to(S.NEW, f"Reprocess asked by {by}.")
+    problems = map_order(order, Mapper.for_connection(order.connection))
+    if problems:
+        message = " ".join(problems)
+        order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+        return
+    order.move_to(S.QUEUED, "Every item and the shipping method are mapped; queued for the warehouse.")
+    sync_now(order.connection, "orders")
+
+
+def archive(order: Order, by: str) -> None:
+    """Put the order away: no further work is done for it."""
+    if S.ARCHIVED not in TRANSITIONS[S(order.status)]:
+        raise ActionRefused(f"#{order.number} is {order.get_status_display()} and cannot be archived.")
+    order.move_to(S.ARCHIVED, f"Archived by {by}.")
+
+
+ACTIONS = {"reprocess": reprocess, "reset": reset, "archive": archive}
+
+
+def apply(name: str, orders, by: str) -> tuple[int, list[str]]:
+    """Run one action on many orders; returns how many it was done to and why the others were refused."""
+    action = ACTIONS[name]
+    done, refused = 0, []
+    for order in orders:
+        try:
+            action(order, by)
+            done += 1
+        except ActionRefused as exc:
+            refused.append(str(exc))
+    return done, refused
+
+
+def _labels(statuses) -> str:
+    return ", ".join(sorted(s.label for s in statuses))

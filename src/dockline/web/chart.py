@@ -1,0 +1,53 @@
+"""Orders per day by status as stacked bars, drawn server-side as inline SVG (no script)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from dockline.orders.status import OrderStatus
+
+COLORS = {
+    "new": "#9fb3c8", "queued": "#647acb", "open": "#2bb0ed", "partially_shipped": "#f7c948",
+    "shipped": "#f0b429", "closed": "#3ebd93", "delayed": "#f9703e", "error": "#e12d39",
+    "canceled": "#ab091e", "skipped": "#bcccdc", "archived": "#829ab1",
+}
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 190, 34, 22, 8
+
+
+def orders_per_day(orders, days: int = 14, today: date | None = None) -> dict:
+    """Bars (one per day, oldest first) with stacked segments, the y-axis top and the legend."""
+    today = today or timezone.now().date()
+    first = today - timedelta(days=days - 1)
+    rows = (orders.filter(placed_at__date__gte=first).annotate(day=TruncDate("placed_at"))
+            .values("day", "status").annotate(n=Count("id")))
+    counts: dict[date, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["day"], {})[row["status"]] = row["n"]
+    peak = max([sum(c.values()) for c in counts.values()] or [0])
+    top = max(peak, 4)
+    plot_h, slot = HEIGHT - BOTTOM - TOP, (WIDTH - LEFT) / days
+    bars, seen = [], set()
+    for i in range(days):
+        day = first + timedelta(days=i)
+        x = LEFT + i * slot + slot * 0.15
+        y = HEIGHT - BOTTOM
+        segments = []
+        for status in OrderStatus:
+            n = counts.get(day, {}).get(status.value, 0)
+            if not n:
+                continue
+            seen.add(status)
+            h = n / top * plot_h
+            y -= h
+            segments.append({"y": round(y, 1), "h": round(h, 1), "color": COLORS[status.value],
+                             "title": f"{day:%b %d}: {n} {status.label}"})
+        bars.append({"x": round(x, 1), "w": round(slot * 0.7, 1), "segments": segments,
+                     "label": f"{day:%d}" if i % 2 == 0 or days <= 7 else "", "lx": round(x + slot * 0.35, 1),
+                     "total": sum(counts.get(day, {}).values())})
+    legend = [{"label": s.label, "color": COLORS[s.value]} for s in OrderStatus if s in seen]
+    return {"bars": bars, "top": top, "width": WIDTH, "height": HEIGHT, "left": LEFT,
+            "base": HEIGHT - BOTTOM, "top_y": TOP, "legend": legend, "first": first, "last": today,
+            "total": sum(sum(c.values()) for c in counts.values())}

@@ -1,0 +1,26 @@
+"""Health at a glance: orders per day by status, errors needing attention, connections needing attention."""
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from dockline.orders.status import OrderStatus
+from dockline.sync.models import SyncRun
+from dockline.web import chart, scope
+
+
+@login_required
+def home(request):
+    orders = scope.orders(request.user)
+    conns = scope.connections(request.user).select_related("store", "merchant", "warehouse")
+    failing = []
+    for conn in conns.filter(enabled=True):
+        for channel in conn.channels.order_by("id"):
+            last = SyncRun.objects.filter(channel=channel).first()
+            if last and last.ok is False:
+                failing.append({"connection": conn, "channel": channel, "run": last})
+    errors = orders.filter(status=OrderStatus.ERROR).select_related("store")
+    return render(request, "web/home.html", {
+        "chart": chart.orders_per_day(orders),
+        "errors": errors[:8], "error_count": errors.count(),
+        "reauth": conns.exclude(auth_error=""), "failing": failing,
+        "disabled": conns.filter(enabled=False), "connection_count": conns.count(),
+    })

@@ -1,0 +1,261 @@
+"""The Add Connection wizard: five steps; Back keeps what was typed; nothing is saved until the last step."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from dockline.accounts import permissions
+from dockline.core import crypto
+from dockline.platforms.base import platforms
+from dockline.web import scope, wizard
+from dockline.web.wizard import FOLDERS, STEPS, Draft
+
+STEP_NAMES = [s for s, _ in STEPS]
+
+
+def _allowed(request) -> None:
+    permissions.require(permissions.can_manage_connections(request.user))
+
+
+@login_required
+def start(request):
+    _allowed(request)
+    Draft(request.session).clear()
+    return redirect("wizard", step="basic")
+
+
+@require_POST
+@login_required
+def cancel(request):
+    Draft(request.session).clear()
+    messages.info(request, "The new connection was discarded.")
+    return redirect("connections")
+
+
+@login_required
+def step(request, step: str):
+    _allowed(request)
+    if step not in STEP_NAMES:
+        permissions.require(False)
+    draft = Draft(request.session)
+    index = STEP_NAMES.index(step)
+    for earlier in STEP_NAMES[:index]:  # no skipping ahead past an unfinished step
+        if not draft.done(earlier):
+            return redirect("wizard", step=earlier)
+    errors = {}
+    if request.method == "POST":
+        if step == "review":
+            return _finish(request, draft)
+        errors = SAVE[step](request, draft)
+        if not errors:
+            going_back = request.POST.get("go") == "back"
+            return redirect("wizard", step=STEP_NAMES[index - 1 if going_back else index + 1])
+        if request.POST.get("go") == "back":  # going back never loses the typing, even when incomplete
+            return redirect("wizard", step=STEP_NAMES[index - 1])
+    ctx = CONTEXT[step](request, draft, errors)
+    return render(request, f"web/wizard/{step}.html", {
+        **ctx, "steps": [{"name": n, "label": lbl, "current": n == step, "done": draft.done(n)} for n, lbl in STEPS],
+        "step": step, "step_label": dict(STEPS)[step], "errors": errors, "first": index == 0,
+    })
+
+
+# ---------------------------------------------------------------- basic
+def _save_basic(request, draft):
+    name = request.POST.get("name", "").strip()
+    draft.save("basic", {"name": name})
+    return {} if name else {"name": "Give the connection a name, e.g. 'Acme → Riverside'."}
+
+
+def _ctx_basic(request, draft, errors):
+    return {"values": draft.values("basic")}
+
+
+# ---------------------------------------------------------------- merchant
+def _save_merchant(request, draft):
+    choice = request.POST.get("choice", "existing")
+    if not permissions.can_create_merchants(request.user):
+        choice = "existing"
+    values = {"choice": choice, "new_name": request.POST.get("new_name", "").strip(),
+              "merchant_id": request.POST.get("merchant_id", "")}
+    draft.save("merchant", values)
+    if choice == "new":
+        if not values["new_name"]:
+            return {"new_name": "Type the new merchant's name."}
+        if scope.merchants(request.user).filter(name__iexact=values["new_name"]).exists():
+            return {"new_name": "A merchant with this name exists; select it under 'An existing merchant'."}
+        return {}
+    if not scope.merchants(request.user).filter(pk=values["merchant_id"] or 0).exists():
+        return {"merchant_id": "Select a merchant."}
+    return {}
+
+
+def _ctx_merchant(request, draft, errors):
+    values = draft.values("merchant")
+    merchants = scope.merchants(request.user)
+    can_create = permissions.can_create_merchants(request.user)
+    values.setdefault("choice", "existing" if merchants.exists() or not can_create else "new")
+    return {"values": values, "merchants": merchants, "can_create": can_create}
+
+
+# ---------------------------------------------------------------- warehouse
+def _read_warehouse(request, draft):
+    transports = wizard.transports()
+    transport = request.POST.get("transport", "ftp")
+    if transport not in transports:
+        transport = "ftp"
+    kept = draft.secrets("warehouse") if draft.values("warehouse").get("transport") == transport else {}
+    got = wizard.collect(transports[transport].credential_fields, request.POST, f"t_{transport}__", kept)
+    folders = {name: request.POST.get(f"folder_{name}", "").strip() or default
+               for name, default in wizard.folder_defaults().items()}
+    fmt = request.POST.get("format", "dsfx")
+    values = {"name": request.POST.get("name", "").strip(), "transport": transport,
+              "credentials": got.values, "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx"}
+    errors = dict(got.errors)
+    if not values["name"]:
+        errors["name"] = "Name the warehouse, e.g. 'Riverside 3PL'."
+    return values, got.secrets, errors
+
+
+def _save_warehouse(request, draft):
+    values, secrets, errors = _read_warehouse(request, draft)
+    draft.save("warehouse", values, secrets)
+    return errors
+
+
+def _ctx_warehouse(request, draft, errors):
+    values = draft.values("warehouse")
+    secrets = draft.secrets("warehouse")
+    current = values.get("transport", "ftp")
+    groups = []
+    for name, cls in wizard.transports().items():
+        same = name == current
+        groups.append({"name": name, "label": cls.label, "selected": same, "fields": wizard.field_rows(
+            cls.credential_fields, f"t_{name}__", values.get("credentials", {}) if same else {},
+            secrets if same else {}, errors if same else {})})
+    folders = values.get("folders") or wizard.folder_defaults()
+    return {"values": values, "transports": groups,
+            "folders": [{"name": n, "label": lbl, "help": why, "value": folders.get(n, "")} for n, lbl, why in FOLDERS],
+            "formats": [(n, c.label) for n, c in wizard.formats().items()], "current_format": values.get("format", "dsfx")}
+
+
+@require_POST
+@login_required
+def test_warehouse(request):
+    _allowed(request)
+    draft = Draft(request.session)
+    values, secrets, errors = _read_warehouse(request, draft)
+    errors.pop("name", None)
+    if errors:
+        report = None
+    else:
+        report = wizard.test_warehouse(values["transport"], {**values["credentials"], **secrets}, values["folders"])
+    return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values()})
+
+
+# ---------------------------------------------------------------- store
+def _read_store(request, draft):
+    every = platforms()
+    platform = request.POST.get("platform", "")
+    errors = {}
+    if platform not in every:
+        return {"name": request.POST.get("name", "").strip(), "platform": ""}, {}, {"platform": "Choose a platform."}
+    cls = every[platform]
+    kept = draft.secrets("store") if draft.values("store").get("platform") == platform else {}
+    creds = wizard.collect(cls.credential_fields, request.POST, f"p_{platform}__", kept)
+    settings = wizard.collect(cls.settings_fields, request.POST, f"s_{platform}__", {})
+    values = {"name": request.POST.get("name", "").strip(), "platform": platform,
+              "credentials": creds.values, "settings": settings.values}
+    errors.update(creds.errors)
+    errors.update(settings.errors)
+    if not values["name"]:
+        errors["name"] = "Name the store, e.g. 'Acme on BigCommerce'."
+    return values, {**creds.secrets, **settings.secrets}, errors
+
+
+def _save_store(request, draft):
+    values, secrets, errors = _read_store(request, draft)
+    draft.save("store", values, secrets)
+    return errors
+
+
+def _ctx_store(request, draft, errors):
+    values = draft.values("store")
+    secrets = draft.secrets("store")
+    current = values.get("platform", "")
+    groups = []
+    for name, cls in platforms().items():
+        same = name == current
+        groups.append({
+            "name": name, "label": cls.label, "selected": same,
+            "capabilities": sorted(str(c) for c in cls.capabilities),
+            "fields": wizard.field_rows(cls.credential_fields, f"p_{name}__",
+                                        values.get("credentials", {}) if same else {},
+                                        secrets if same else {}, errors if same else {}),
+            "settings": wizard.field_rows(cls.settings_fields, f"s_{name}__",
+                                          values.get("settings", {}) if same else {}, {}, errors if same else {}),
+        })
+    return {"values": values, "platforms": groups}
+
+
+@require_POST
+@login_required
+def test_store(request):
+    _allowed(request)
+    draft = Draft(request.session)
+    values, secrets, errors = _read_store(request, draft)
+    errors.pop("name", None)
+    report = None
+    if not errors:
+        report = wizard.test_store(values["platform"], {**values["credentials"], **secrets}, values["settings"])
+    return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values()})
+
+
+# ---------------------------------------------------------------- review
+def _ctx_review(request, draft, errors):
+    merchant = draft.values("merchant")
+    if merchant.get("choice") == "new":
+        merchant_label = f"{merchant['new_name']} (new)"
+    else:
+        merchant_label = str(scope.merchants(request.user).filter(pk=merchant.get("merchant_id") or 0).first() or "")
+    wh, store = draft.values("warehouse"), draft.values("store")
+    transport, platform = wizard.transports()[wh["transport"]], platforms()[store["platform"]]
+    return {"basic": draft.values("basic"), "merchant_label": merchant_label, "warehouse": wh, "store": store,
+            "transport_label": transport.label, "platform_label": platform.label,
+            "format_label": wizard.formats()[wh["format"]].label,
+            "warehouse_rows": _shown(transport.credential_fields, wh["credentials"], draft.secrets("warehouse")),
+            "store_rows": _shown(platform.credential_fields + platform.settings_fields,
+                                 {**store["credentials"], **store["settings"]}, draft.secrets("store"))}
+
+
+def _shown(fields, values: dict, secrets: dict) -> list[tuple[str, str]]:
+    """(label, value) for each filled field; secrets masked."""
+    rows = []
+    for f in fields:
+        value = crypto.mask(secrets[f.name]) if f.secret and secrets.get(f.name) else values.get(f.name, "")
+        if value:
+            rows.append((f.label, value))
+    return rows
+
+
+def _finish(request, draft):
+    if request.POST.get("go") == "back":
+        return redirect("wizard", step="store")
+    merchant = draft.values("merchant")
+    if merchant.get("choice") != "new" and not scope.merchants(request.user).filter(
+            pk=merchant.get("merchant_id") or 0).exists():
+        return redirect("wizard", step="merchant")
+    membership = permissions.membership(request.user)
+    connection = wizard.create_connection(membership.organization, draft)
+    if merchant.get("choice") == "new" and membership.role != "admin":
+        membership.merchants.add(connection.merchant)
+    draft.clear()
+    messages.success(request, f"Connection {connection.name} was added. It is Disabled: check the setup list, "
+                              "then enable it.")
+    return redirect("connection", pk=connection.pk)
+
+
+SAVE = {"basic": _save_basic, "merchant": _save_merchant, "warehouse": _save_warehouse, "store": _save_store}
+CONTEXT = {"basic": _ctx_basic, "merchant": _ctx_merchant, "warehouse": _ctx_warehouse, "store": _ctx_store,
+           "review": _ctx_review}

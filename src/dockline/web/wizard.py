@@ -1,0 +1,166 @@
+"""The Add Connection wizard's draft and its last step: what was typed, kept in the session between steps.
+
+Secret fields are kept encrypted (core.crypto) in the session and dropped when the wizard ends;
+they are shown back only masked.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from dockline.accounts.models import Merchant
+from dockline.connections.models import Connection, Store, Warehouse
+from dockline.core import crypto
+from dockline.core.errors import ConnectorError
+from dockline.platforms.base import CheckReport, CredentialField, platforms
+from dockline.warehouses.formats import format_class
+from dockline.warehouses.transports import transport_class
+from dockline.warehouses.transports.base import Folders, TransportConfig
+
+STEPS = [("basic", "Basic Information"), ("merchant", "Merchant Information"),
+         ("warehouse", "Warehouse Setup"), ("store", "Store Setup"), ("review", "Add Connection")]
+SESSION_KEY = "connection_wizard"
+TRANSPORTS = ("ftp", "ftps", "sftp")
+FORMATS = ("dsfx", "x12", "json")
+FOLDERS = [("inbox", "Inbox", "Dockline writes orders here"),
+           ("outbox", "Outbox", "The warehouse writes shipments and stock here"),
+           ("archive", "Archive", "Files Dockline has read move here"), ("error", "Error", "Unreadable files move here")]
+
+
+def transports() -> dict[str, type]:
+    return {name: transport_class(name) for name in TRANSPORTS}
+
+
+def formats() -> dict[str, type]:
+    return {name: format_class(name) for name in FORMATS}
+
+
+def folder_defaults() -> dict[str, str]:
+    defaults = Folders()
+    return {name: getattr(defaults, name) for name, _, _ in FOLDERS}
+
+
+class Draft:
+    """The wizard's values by step; secrets live in one encrypted token."""
+
+    def __init__(self, session):
+        self.session = session
+        self.data = session.get(SESSION_KEY) or {"steps": {}, "secrets": ""}
+
+    def values(self, step: str) -> dict:
+        return dict(self.data["steps"].get(step, {}))
+
+    def secrets(self, step: str) -> dict:
+        token = self.data.get("secrets")
+        return dict(crypto.decrypt(token).get(step, {})) if token else {}
+
+    def save(self, step: str, values: dict, secrets: dict | None = None) -> None:
+        self.data["steps"][step] = values
+        if secrets is not None:
+            every = crypto.decrypt(self.data["secrets"]) if self.data.get("secrets") else {}
+            every[step] = secrets
+            self.data["secrets"] = crypto.encrypt(every)
+        self.session[SESSION_KEY] = self.data
+        self.session.modified = True
+
+    def done(self, step: str) -> bool:
+        return step in self.data["steps"]
+
+    def clear(self) -> None:
+        self.session.pop(SESSION_KEY, None)
+
+
+@dataclass
+class Collected:
+    values: dict
+    secrets: dict
+    errors: dict
+
+
+def collect(fields: tuple[CredentialField, ...], post, prefix: str, kept_secrets: dict) -> Collected:
+    """Read declared fields from a POST; an empty secret keeps the one typed before."""
+    values, secrets, errors = {}, {}, {}
+    for f in fields:
+        raw = post.get(prefix + f.name, "").strip()
+        if f.secret:
+            raw = raw or kept_secrets.get(f.name, "")
+            if raw:
+                secrets[f.name] = raw
+        else:
+            values[f.name] = raw
+        if f.required and not raw:
+            errors[f.name] = f"{f.label} is required."
+    return Collected(values, secrets, errors)
+
+
+def field_rows(fields, prefix: str, values: dict, secrets: dict, errors: dict) -> list[dict]:
+    """What a template needs to draw declared fields: secrets never carry their value, only a mask."""
+    rows = []
+    for f in fields:
+        rows.append({
+            "name": prefix + f.name, "label": f.label, "help": f.help, "required": f.required,
+            "secret": f.secret, "error": errors.get(f.name, ""),
+            "value": "" if f.secret else values.get(f.name, f.default),
+            "placeholder": ("kept: " + crypto.mask(secrets[f.name])) if f.secret and secrets.get(f.name) else f.default,
+        })
+    return rows
+
+
+def _guarded(check, what: str) -> CheckReport:
+    try:
+        return check()
+    except ConnectorError as exc:
+        report = CheckReport()
+        report.add(what, False, exc.message)
+        return report
+    except (OSError, ValueError) as exc:
+        report = CheckReport()
+        report.add(what, False, str(exc) or type(exc).__name__)
+        return report
+
+
+def test_warehouse(transport: str, credentials: dict, folders: dict) -> CheckReport:
+    creds = dict(credentials)
+    try:
+        port = int(creds.pop("port", "") or 0)
+    except ValueError:
+        report = CheckReport()
+        report.add("Read the settings", False, "The port must be a number.")
+        return report
+    config = TransportConfig(host=creds.pop("host", ""), port=port, username=creds.pop("username", ""),
+                             password=creds.pop("password", ""), folders=Folders.from_settings(folders),
+                             timeout=10.0, extra={**creds, **folders})
+    return _guarded(lambda: transport_class(transport)(config).test(), "Reach the warehouse")
+
+
+def test_store(platform: str, credentials: dict, settings: dict) -> CheckReport:
+    def check():
+        connector = platforms()[platform](credentials, settings)
+        try:
+            return connector.test_connection()
+        finally:
+            connector.close()
+
+    return _guarded(check, "Reach the store")
+
+
+@transaction.atomic
+def create_connection(organization, draft: Draft) -> Connection:
+    """Everything the wizard collected becomes a merchant (if new), warehouse, store and a disabled connection."""
+    basic, merchant_step = draft.values("basic"), draft.values("merchant")
+    wh, store = draft.values("warehouse"), draft.values("store")
+    if merchant_step.get("choice") == "new":
+        merchant, _ = Merchant.objects.get_or_create(organization=organization, name=merchant_step["new_name"])
+    else:
+        merchant = Merchant.objects.get(organization=organization, pk=merchant_step["merchant_id"])
+    warehouse = Warehouse.objects.create(
+        organization=organization, name=wh["name"], transport=wh["transport"], file_format=wh["format"],
+        credentials={**wh["credentials"], **draft.secrets("warehouse")}, settings=wh["folders"],
+    )
+    store_row = Store.objects.create(
+        organization=organization, merchant=merchant, name=store["name"], platform=store["platform"],
+        credentials={**store["credentials"], **draft.secrets("store")}, settings=store["settings"],
+    )
+    return Connection.objects.create(organization=organization, name=basic["name"], merchant=merchant,
+                                     store=store_row, warehouse=warehouse)
