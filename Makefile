@@ -23,8 +23,15 @@ check: $(STAMP)
 /usr/bin/chromium:
 	apt-get update && apt-get install -y chromium
 
+# Second pass: the integration and scale-out tests on PostgreSQL, Redis and Celery workers.
+PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/dockline
+REDIS_URL ?= redis://127.0.0.1:6379/3
+
 test: $(STAMP) /usr/bin/chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not scale" $(PYTEST_ARGS)
+	scripts/services.sh
+	DATABASE_URL=$(PG_URL) BROKER_URL=$(REDIS_URL) DOCKLINE_RATE_LIMIT_STORAGE=$(REDIS_URL) \
+		$(BIN)/python -m pytest -m "integration or scale" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

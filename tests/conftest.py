@@ -10,3 +10,10 @@ def world(transactional_db):
     w = demo.build(intervals=demo.demo_intervals(3600), ship_delay=0.0, partial_rate=0.0)
     yield w
     w.stop()
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/flow and tests/sync drives the sync engine: it runs again on PostgreSQL."""
+    for item in items:
+        if item.path.parent.name in ("flow", "sync"):
+            item.add_marker(pytest.mark.integration)

@@ -6,7 +6,8 @@ import sys
 
 def test_demo_check_passes_for_30_orders(tmp_path):
     env = {**os.environ, "DOCKLINE_HOME": str(tmp_path)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "BROKER_URL"):  # the demo runs on the embedded default
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-m", "dockline.cli", "demo", "--check", "--orders", "30", "--timeout", "120"],
         capture_output=True, text=True, env=env, timeout=180,

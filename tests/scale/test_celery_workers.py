@@ -1,40 +1,21 @@
 """Two Celery worker processes on PostgreSQL and Redis; one is killed with SIGKILL mid-run."""
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connections
 
 from dockline.connections.models import Connection
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus as S
-from dockline.sandbox import demo
+from dockline.sandbox import demo, fleet
 from dockline.sync.runners import Dispatcher
 
 pytestmark = pytest.mark.scale
 
 CONNECTIONS = 4
 ORDERS_EACH = int(os.environ.get('SCALE_ORDERS_EACH', 500))
-
-
-def _worker(db: dict, home) -> subprocess.Popen:
-    url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DOCKLINE_HOME": str(home),
-        "SECRET_KEY": settings.SECRET_KEY,
-        "DOCKLINE_CREDENTIAL_KEYS": ",".join(settings.CREDENTIAL_KEYS),
-        "DOCKLINE_LEASE_SECONDS": str(settings.LEASE_SECONDS),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "dockline.cli", "worker", "--concurrency", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
 
 
 def _diagnose(workers) -> str:
@@ -61,7 +42,7 @@ def test_2000_orders_exactly_once_with_a_worker_killed_mid_run(postgres_and_brok
             world.place_order()
     connections.close_all()
 
-    workers = [_worker(postgres_and_broker, tmp_path / f"w{i}") for i in range(2)]
+    workers = [fleet.spawn_worker(tmp_path / f"w{i}", concurrency=2) for i in range(2)]
     dispatcher = Dispatcher(CeleryRunner(), tick=0.3)
     dispatcher.start()
     try:
@@ -69,8 +50,7 @@ def test_2000_orders_exactly_once_with_a_worker_killed_mid_run(postgres_and_brok
         while Order.objects.filter(status=S.OPEN).count() < CONNECTIONS * ORDERS_EACH * 0.15 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert Order.objects.filter(status=S.OPEN).count() >= CONNECTIONS * ORDERS_EACH * 0.15, _diagnose(workers)
-        os.killpg(workers[0].pid, signal.SIGKILL)  # the whole machine's worth: main process and children
-        workers[0].wait(10)
+        fleet.kill(workers[0])  # SIGKILL to the main process and its job processes, as a machine dying
 
         total = CONNECTIONS * ORDERS_EACH
         done = demo.wait_until(
@@ -87,8 +67,6 @@ def test_2000_orders_exactly_once_with_a_worker_killed_mid_run(postgres_and_brok
     finally:
         dispatcher.stop()
         for w in workers:
-            if w.poll() is None:
-                os.killpg(w.pid, signal.SIGTERM)
-                w.wait(20)
+            fleet.kill(w, signal.SIGTERM)
         for world in worlds:
             world.stop()

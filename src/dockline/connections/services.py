@@ -10,6 +10,7 @@ from dockline.connections.models import Channel, Connection
 from dockline.core.errors import ConnectorError
 
 log = logging.getLogger(__name__)
+alerts = logging.getLogger("dockline.alerts")
 
 
 def enable(connection: Connection) -> None:
@@ -45,3 +46,17 @@ def sync_now(connection: Connection, kind: str | None = None) -> int:
     if kind:
         channels = channels.filter(kind=kind)
     return channels.update(next_run_at=timezone.now())
+
+
+def needs_reauthorization(connection: Connection, reason: str) -> bool:
+    """Mark the connection "needs re-authorization" with the reason, and raise an alert once per reason.
+
+    `connection` is as loaded before the failed run; the next successful run clears the mark.
+    Returns True when an alert was raised.
+    """
+    if connection.auth_error == reason:
+        return False
+    Connection.objects.filter(id=connection.id).update(auth_error=reason)
+    connection.auth_error = reason
+    alerts.error("Connection %s (%s) needs re-authorization: %s", connection.id, connection.name, reason)
+    return True

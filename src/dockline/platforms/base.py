@@ -67,6 +67,8 @@ class StoreConnector(Protocol):
     # Set by Dockline after construction: a connector whose platform rotates tokens
     # calls it with the complete new credentials, which are stored encrypted at once.
     save_credentials: Callable[[dict], None]
+    # Set by Dockline: the credentials as stored now (another process may have rotated them).
+    load_credentials: Callable[[], dict]
 
     def __init__(self, credentials: dict, settings: dict) -> None: ...
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from dockline.connections.models import Channel, ChannelKind, Connection, InventoryMode
+from dockline.connections.services import needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
 from dockline.platforms.base import Capability
@@ -90,7 +91,7 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
         if exc.kind == ErrorKind.RATE_LIMITED and exc.retry_after:
             run_again_at = timezone.now() + timedelta(seconds=exc.retry_after)
         elif exc.kind == ErrorKind.REAUTH:
-            Connection.objects.filter(id=channel.connection_id).update(auth_error=exc.message)
+            needs_reauthorization(channel.connection, exc.message)
     except Exception as exc:  # a bug or an unexpected answer: record it, keep the engine running
         log.exception("channel %s failed", channel)
         run.ok = False

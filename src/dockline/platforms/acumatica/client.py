@@ -1,0 +1,210 @@
+"""HTTP client for Acumatica's contract-based REST API with OAuth 2 (password grant + rotating refresh tokens).
+
+One API session per connection: the access token is kept with the credentials and shared by every
+connector of the same connection in this process, so runs reuse it instead of signing in again
+(each new sign-in takes one of the licence's API user slots). Tokens are renewed with the refresh
+token under a lock; every rotation is handed to `on_token` at once, because the old refresh token
+stops working the moment the new one is issued.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote, urljoin
+
+import httpx
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
+
+from dockline.core.errors import ConnectorError, ErrorKind
+
+log = logging.getLogger(__name__)
+
+SCOPE = "api offline_access"
+LOGIN_LIMIT_WAIT = 60.0  # seconds before trying again when the API user slots are all taken
+ACTION_TIMEOUT = 120.0  # seconds a long-running action may take before the run gives up (it is checked next run)
+
+_LOCK = threading.RLock()
+_TOKENS: dict[tuple[str, str, str], dict] = {}  # (instance url, client id, username) -> newest token
+
+
+class AcumaticaError(ConnectorError):
+    def __init__(self, message: str, kind: ErrorKind, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message, kind, retry_after)
+        self.status = status
+
+
+def _newer(a: dict | None, b: dict | None) -> dict | None:
+    if not a or not b:
+        return a or b
+    return a if float(a.get("expires_at") or 0) >= float(b.get("expires_at") or 0) else b
+
+
+def forget_token(instance_url: str, client_id: str, username: str) -> None:
+    with _LOCK:
+        _TOKENS.pop((instance_url, client_id, username), None)
+
+
+class AcumaticaClient:
+    def __init__(self, instance_url: str, client_id: str, client_secret: str, username: str, password: str, *,
+                 token: dict | None, on_token: Callable[[dict | None], None], version: str,
+                 stored_token: Callable[[], dict | None] = lambda: None, timeout: float = 30.0):
+        self.instance_url = instance_url.rstrip("/")
+        self.base = f"{self.instance_url}/entity/Default/{version}"
+        self.token_url = f"{self.instance_url}/identity/connect/token"
+        self.username, self._password = username, password
+        self._key = (self.instance_url, client_id, username)
+        self._on_token = on_token
+        self._stored_token = stored_token  # the token as saved now (another process may have rotated it)
+        self.oauth = OAuth2Client(client_id=client_id, client_secret=client_secret, scope=SCOPE,
+                                  token_endpoint_auth_method="client_secret_post", timeout=timeout)
+        with _LOCK:
+            current = _newer(_TOKENS.get(self._key), token)
+        if current:
+            self.oauth.token = dict(current)
+
+    # ---------------------------------------------------------------- tokens
+    @property
+    def token(self) -> dict | None:
+        return dict(self.oauth.token) if self.oauth.token else None
+
+    def sign_in(self) -> None:
+        """Password grant: opens a new API session (only when there is no usable token)."""
+        with _LOCK:
+            try:
+                self.oauth.fetch_token(self.token_url, grant_type="password", username=self.username,
+                                       password=self._password, scope=SCOPE)
+            except OAuthError as exc:
+                raise self._oauth_failure(exc, "sign-in") from None
+            except (httpx.TransportError, ValueError) as exc:
+                raise AcumaticaError(f"Could not reach {self.token_url}: {exc}", ErrorKind.RETRYABLE) from None
+            self._saved()
+
+    def _renew(self, *, force: bool) -> None:
+        with _LOCK:
+            shared, mine = _TOKENS.get(self._key), self.token
+            replaced = shared and shared.get("access_token") != (mine or {}).get("access_token")
+            if replaced and _newer(shared, mine) is shared:
+                self.oauth.token = dict(shared)  # another run of this connection renewed it already
+                mine, force = self.token, False
+            if not mine:
+                self.sign_in()
+                return
+            if not force and not self.oauth.token.is_expired(leeway=60):
+                return
+            if not mine.get("refresh_token"):
+                self.sign_in()
+                return
+            try:
+                self.oauth.refresh_token(self.token_url, refresh_token=mine["refresh_token"])
+            except OAuthError as exc:
+                stored = self._stored_token() if exc.error == "invalid_grant" else None
+                if stored and stored.get("refresh_token") != mine["refresh_token"]:
+                    self.oauth.token = dict(stored)  # rotated meanwhile by another worker: carry on with it
+                    _TOKENS[self._key] = dict(stored)
+                    return
+                raise self._oauth_failure(exc, "refresh") from None
+            except (httpx.TransportError, ValueError) as exc:
+                raise AcumaticaError(f"Could not reach {self.token_url}: {exc}", ErrorKind.RETRYABLE) from None
+            self._saved()
+
+    def _saved(self) -> None:
+        token = dict(self.oauth.token)
+        _TOKENS[self._key] = token
+        self._on_token(token)
+
+    def _oauth_failure(self, exc: OAuthError, step: str) -> AcumaticaError:
+        log.error("Acumatica at %s refused the %s of user %s (%s): the connection needs re-authorization",
+                  self.instance_url, step, self.username, exc.error)
+        if exc.error == "invalid_client":
+            return AcumaticaError(
+                "Acumatica refused the Client ID or Shared Secret (invalid_client): the shared secret has probably "
+                "expired. Add a new secret to the connected application in Acumatica and enter it in Dockline.",
+                ErrorKind.REAUTH)
+        if exc.error == "invalid_grant" and step == "refresh":
+            forget_token(*self._key)
+            self._on_token(None)
+            return AcumaticaError(
+                "Acumatica no longer accepts Dockline's sign-in (refresh token revoked or expired, or the "
+                "integration user disabled): enter the credentials again to re-authorize.", ErrorKind.REAUTH)
+        if exc.error == "invalid_grant":
+            return AcumaticaError(
+                f"Acumatica refused the username or password of '{self.username}' (invalid_grant), or the user "
+                "is disabled: check the integration user and enter its password again.", ErrorKind.REAUTH)
+        return AcumaticaError(f"Acumatica's sign-in failed: {exc.error} {exc.description or ''}".strip(),
+                              ErrorKind.REAUTH)
+
+    # ---------------------------------------------------------------- requests
+    def url(self, *parts: str) -> str:
+        return "/".join([self.base, *(quote(str(p), safe="") for p in parts)])
+
+    def request(self, method: str, url: str, *, params: dict | None = None, json=None) -> httpx.Response:
+        self._renew(force=False)
+        response = self._send(method, url, params, json)
+        if response.status_code == 401:  # the token ended early (session closed on the server): renew once
+            self._renew(force=True)
+            response = self._send(method, url, params, json)
+        if response.status_code >= 400:
+            raise self._api_error(response)
+        return response
+
+    def _send(self, method: str, url: str, params: dict | None, json) -> httpx.Response:
+        try:
+            return self.oauth.request(method, url, params=params, json=json, headers={"Accept": "application/json"})
+        except OAuthError as exc:
+            raise self._oauth_failure(exc, "refresh") from None
+        except httpx.TimeoutException:
+            raise AcumaticaError(f"Acumatica did not answer {method} {url} in time", ErrorKind.RETRYABLE) from None
+        except httpx.TransportError as exc:
+            raise AcumaticaError(f"Could not reach {self.instance_url}: {exc}", ErrorKind.RETRYABLE) from None
+
+    def get(self, *parts: str, params: dict | None = None):
+        return self.request("GET", self.url(*parts), params=params).json()
+
+    def put(self, entity: str, body: dict, params: dict | None = None) -> dict:
+        return self.request("PUT", self.url(entity), params=params, json=body).json()
+
+    def action(self, entity: str, action: str, body: dict) -> None:
+        """Invoke a long-running action: 202 Accepted + Location, polled until 204 No Content."""
+        response = self.request("POST", self.url(entity, action), json=body)
+        location = response.headers.get("Location")
+        if response.status_code != 202 or not location:
+            return
+        status_url = urljoin(self.instance_url + "/", location)
+        deadline, wait = time.monotonic() + ACTION_TIMEOUT, 0.1
+        while time.monotonic() < deadline:
+            time.sleep(wait)
+            if self.request("GET", status_url).status_code == 204:
+                return
+            wait = min(wait * 2, 2.0)
+        raise AcumaticaError(f"Acumatica's {action} is still running after {ACTION_TIMEOUT:.0f}s", ErrorKind.RETRYABLE)
+
+    @staticmethod
+    def _api_error(response: httpx.Response) -> AcumaticaError:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        text = body.get("exceptionMessage") or body.get("error") or body.get("message") or response.reason_phrase
+        if status == 429:
+            wait = float(response.headers.get("Retry-After") or LOGIN_LIMIT_WAIT)
+            return AcumaticaError(f"Acumatica's request limit is reached: {text}", ErrorKind.RATE_LIMITED, status, wait)
+        if "API Login Limit" in str(text):
+            return AcumaticaError(
+                "Acumatica's API login limit is reached (every API user slot of the licence is in use); Dockline "
+                "keeps its one session and tries again later.", ErrorKind.RATE_LIMITED, status, LOGIN_LIMIT_WAIT)
+        if status == 401:
+            return AcumaticaError("Acumatica rejected Dockline's access token (401): re-authorize the connection.",
+                                  ErrorKind.REAUTH, status)
+        if status == 403:
+            return AcumaticaError(f"The integration user lacks access rights (403): {text}", ErrorKind.FATAL, status)
+        if status >= 500 and not str(body.get("exceptionType", "")).startswith("PX."):
+            return AcumaticaError(f"Acumatica answered {status}: {text}", ErrorKind.RETRYABLE, status)
+        return AcumaticaError(f"Acumatica answered {status}: {text}", ErrorKind.FATAL, status)
+
+    def close(self) -> None:
+        self.oauth.close()
