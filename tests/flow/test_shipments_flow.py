@@ -93,7 +93,8 @@ def test_warehouse_stock_reaches_the_store_through_listings(world):
     from dockline.core.types import StockLevel as Level
 
     levels = [Level("MUG-ENML-01", 10, 9), Level("SOCK-WL-02", 40, 7), Level("LANTERN-300", 5, 5)]
-    (world.wms.root / "out" / "inv_1.csv").write_bytes(fmt.render_inventory(levels))
+    # Named to sort after any snapshot the warehouse wrote before it was paused: read last, it wins.
+    (world.wms.root / "out" / "inv_991231235959999.csv").write_bytes(fmt.render_inventory(levels))
     sync_inventory(world.connection)
 
     store = world.store.sandbox.store

@@ -250,3 +250,17 @@ def test_concurrent_transports(ftp_config):
     for th in threads:
         th.join()
     assert errors == []
+
+
+@pytest.mark.parametrize("hang_up", [True, False])
+def test_download_cut_short_is_never_returned(ftp_config, ftp_server, hang_up):
+    """Cut mid-download, whether the server hangs up or reports the short transfer complete."""
+    data = b"order_number,shipment_id\n" + b"1001,S-1\n" * 5000
+    (ftp_server.root / "out" / "shp_1.csv").write_bytes(data)
+    ftp_server.drop_after_bytes(1000, "download", hang_up=hang_up)
+    with FtpTransport(ftp_config) as t:
+        with pytest.raises(ConnectorError) as info:
+            t.read("/out/shp_1.csv")
+        assert info.value.retryable
+        assert t.read("/out/shp_1.csv") == data  # the next try reads it whole
+    assert ftp_server.drops == 1

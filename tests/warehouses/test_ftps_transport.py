@@ -78,3 +78,27 @@ def test_untrusted_certificate_is_fatal(tls_config):
 def test_plain_ftp_refused_by_tls_only_server(tls_config):
     report = FtpTransport(tls_config).test()
     assert not report.ok and not report.steps[-1].ok
+
+
+def test_server_requiring_session_reuse_refuses_plain_ftplib_but_not_dockline(tmp_path, tls_config):
+    import ftplib
+    import ssl
+
+    root = tmp_path / "strict"
+    (root / "out").mkdir(parents=True)
+    (root / "out" / "shp_1.csv").write_bytes(b"x" * 1000)
+    cert = tls_config.extra["ca_file"]
+    with LoopbackFtpServer(root, tls_certfile=cert, tls_required=True, require_session_reuse=True) as server:
+        plain = ftplib.FTP_TLS(context=ssl.create_default_context(cafile=cert), timeout=5)
+        plain.connect(server.host, server.port)
+        plain.login(server.username, server.password)
+        plain.prot_p()
+        with pytest.raises(ftplib.error_perm, match="522"):
+            plain.retrbinary("RETR /out/shp_1.csv", lambda _: None)
+        plain.close()
+        assert server.refused_data_connections == 1
+
+        config = dataclasses.replace(tls_config, port=server.port, username=server.username, password=server.password)
+        with FtpsTransport(config) as t:
+            assert t.read("/out/shp_1.csv") == b"x" * 1000
+        assert server.refused_data_connections == 1

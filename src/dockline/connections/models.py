@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from dockline.accounts.models import Merchant, Organization
@@ -29,6 +29,7 @@ class Store(models.Model):
 
         connector = connector_class(self.platform)(dict(self.credentials), dict(self.settings))
         connector.save_credentials = self.save_credentials
+        connector.load_credentials = lambda: Store.objects.get(pk=self.pk).credentials
         return connector
 
     def save_credentials(self, credentials: dict) -> None:
@@ -63,12 +64,46 @@ class Warehouse(models.Model):
             folders=Folders.from_settings(self.settings),
             extra={**creds, **self.settings},
         )
-        return transport_class(self.transport)(config)
+        transport = transport_class(self.transport)(config)
+        if hasattr(transport, "on_new_host_key"):
+            transport.on_new_host_key = self.record_host_key
+        return transport
 
     def file_format_handler(self):
         from dockline.warehouses.formats import format_class
 
-        return format_class(self.file_format)(self.settings)
+        cls = format_class(self.file_format)
+        if self.file_format == "x12":
+            from dockline.warehouses.models import DatabaseControlNumbers
+
+            return cls(self.settings, control_numbers=DatabaseControlNumbers(self))
+        return cls(self.settings)
+
+    def record_host_key(self, key_line: str) -> None:
+        """Remember the SFTP server's host key seen on first connect (trust on first use)."""
+        if self.pk is None:  # not saved yet (a wizard testing the connection): kept with the object
+            self.settings = {**self.settings, "host_key": key_line}
+            return
+        with transaction.atomic():
+            current = Warehouse.objects.select_for_update().get(pk=self.pk)
+            if current.settings.get("host_key"):
+                return  # recorded meanwhile by another run: that one counts
+            current.settings = {**current.settings, "host_key": key_line}
+            current.save(update_fields=["settings"])
+        self.settings = {**self.settings, "host_key": key_line}
+
+    @property
+    def host_key_fingerprint(self) -> str:
+        """The recorded SFTP host key as the user checks it, e.g. "SHA256:nThb... (ssh-ed25519)"; '' if none."""
+        from dockline.warehouses.transports.sftp import fingerprint
+
+        line = (self.settings or {}).get("host_key") or ""
+        if not line:
+            return ""
+        try:
+            return f"{fingerprint(line)} ({line.split()[0]})"
+        except ValueError:
+            return f"unreadable key ({line[:20]}...)"
 
     @property
     def folders(self):

@@ -12,18 +12,24 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import Channel, ChannelKind, Connection, Store, Warehouse
+from dockline.connections.models import (
+    Channel,
+    ChannelKind,
+    Connection,
+    Store,
+    Warehouse,
+)
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
-from dockline.shipments.models import Package
 from dockline.sandbox.wms import SimulatedWms
+from dockline.shipments.models import Package
 from dockline.sync.jobs import sync_inventory
 
 # store SKU, product name, price, warehouse components
@@ -65,6 +71,30 @@ class DemoStore(Protocol):
         None where the platform cannot receive tracking."""
 
     def inventory_level(self, sku: str) -> int | None: ...
+
+
+class SandboxDemoStore:
+    """What demo stores that wrap one platform sandbox share: its lifecycle, and what the wizard would save."""
+
+    sandbox: Any  # a started or startable platform sandbox
+
+    def start(self) -> None:
+        self.sandbox.start()
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+
+    @property
+    def address(self) -> str:
+        return self.sandbox.base_url
+
+    @property
+    def credentials(self) -> dict:
+        return self.sandbox.credentials
+
+    @property
+    def settings(self) -> dict:
+        return self.sandbox.settings
 
 
 def demo_stores() -> dict[str, type[DemoStore]]:

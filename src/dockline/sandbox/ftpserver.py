@@ -2,6 +2,12 @@
 
 Used by the simulated WMS and by the transport tests. Each server has its own
 pyftpdlib IOLoop, so several can run in one process.
+
+With ``require_session_reuse`` a TLS data connection that does not resume the
+control connection's TLS session is refused with 522, as vsftpd's
+``require_ssl_reuse`` does. :meth:`LoopbackFtpServer.drop_after_bytes` cuts
+the next upload and/or download off after ``n`` bytes of file data (the bytes
+up to there are written or sent, then the whole session is dropped).
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import threading
 from pathlib import Path
 
 from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.filesystems import AbstractedFS
 from pyftpdlib.handlers import FTPHandler
 from pyftpdlib.ioloop import IOLoop
 from pyftpdlib.servers import FTPServer
@@ -49,6 +56,7 @@ class LoopbackFtpServer:
         port: int = 0,
         tls_certfile: str | Path | None = None,
         tls_required: bool = False,
+        require_session_reuse: bool = False,
     ) -> None:
         self.root = Path(root)
         self.username = username
@@ -57,6 +65,11 @@ class LoopbackFtpServer:
         self.port = port
         self.tls_certfile = str(tls_certfile) if tls_certfile else None
         self.tls_required = tls_required
+        self.require_session_reuse = require_session_reuse
+        self.refused_data_connections = 0  # TLS data connections refused for not reusing the session
+        self.drops = 0  # faults fired
+        self._fault: tuple[int, str] | None = None
+        self._fault_lock = threading.Lock()
         self.authorizer = DummyAuthorizer()
         self.authorizer.add_user(username, self.password, str(self.root), perm=perm)
         self._server: FTPServer | None = None
@@ -66,9 +79,29 @@ class LoopbackFtpServer:
     def add_user(self, username: str, password: str, *, perm: str = FULL_PERMS, home: str | Path | None = None) -> None:
         self.authorizer.add_user(username, password, str(home or self.root), perm=perm)
 
+    def drop_after_bytes(self, n: int, direction: str = "any", *, hang_up: bool = True) -> None:
+        """Cut the next "upload", "download" (or "any") transfer off after `n` bytes of file data.
+
+        `hang_up=False`: the transfer just ends there and the server reports it complete
+        (226), as a buggy server or a file truncated under it would.
+        """
+        with self._fault_lock:
+            self._fault = (int(n), direction, hang_up)
+
+    def _take_fault(self, direction: str) -> tuple[int, bool] | None:
+        with self._fault_lock:
+            if self._fault and self._fault[1] in (direction, "any"):
+                n, _direction, hang_up = self._fault
+                self._fault = None
+                self.drops += 1
+                return n, hang_up
+        return None
+
     def _handler_class(self) -> type[FTPHandler]:
         attrs = {
             "authorizer": self.authorizer,
+            "abstracted_fs": _faulty_fs(self),
+            "use_sendfile": False,  # file data passes through Python, where drop_after_bytes can cut it
             "banner": "Dockline sandbox FTP ready.",
             "timeout": 120,
             "auth_failed_timeout": 0.1,  # pyftpdlib waits 3 s after a bad login by default
@@ -76,6 +109,8 @@ class LoopbackFtpServer:
         if self.tls_certfile:
             from pyftpdlib.handlers import TLS_FTPHandler
 
+            if self.require_session_reuse:
+                attrs["dtp_handler"] = _reuse_checking_dtp(self)
             attrs.update(
                 certfile=self.tls_certfile,
                 ssl_context=None,  # built per class, from certfile
@@ -120,6 +155,70 @@ class LoopbackFtpServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _reuse_checking_dtp(server: LoopbackFtpServer):
+    from OpenSSL.SSL import _lib
+    from pyftpdlib.handlers import TLS_DTPHandler
+
+    class ReuseRequiredDTP(TLS_DTPHandler):
+        def handle_ssl_established(self):
+            if not _lib.SSL_session_reused(self.socket._ssl):
+                server.refused_data_connections += 1
+                self.cmd_channel.respond("522 Data connections must reuse the TLS session of the control connection.")
+                self.close()
+                return
+            super().handle_ssl_established()
+
+    return ReuseRequiredDTP
+
+
+def _faulty_fs(server: LoopbackFtpServer) -> type[AbstractedFS]:
+    class FaultyFS(AbstractedFS):
+        def open(self, filename, mode):
+            fh = super().open(filename, mode)
+            fault = server._take_fault("upload" if "w" in mode or "a" in mode else "download")
+            return fh if fault is None else _CutFile(fh, fault[0], self.cmd_channel if fault[1] else None)
+
+    return FaultyFS
+
+
+class _CutFile:
+    """A file that lets `n` bytes through, then drops the FTP session (`cmd_channel`), or just ends (None)."""
+
+    def __init__(self, fh, n: int, cmd_channel) -> None:
+        self._fh, self._left, self._cmd = fh, n, cmd_channel
+        self.name, self.closed = fh.name, False
+
+    def _cut(self) -> None:
+        self._fh.flush()
+        if self._cmd is not None:
+            self._cmd.close()  # control and data connection, no 226: as a network cut looks
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        data = self._fh.read(self._left if size < 0 else min(size, self._left))
+        self._left -= len(data)
+        if self._left <= 0:
+            self._cut()
+        return data
+
+    def write(self, data: bytes) -> int:
+        if self._left <= 0:
+            return len(data)
+        self._fh.write(data[: self._left])
+        self._left -= len(data)
+        if self._left <= 0:
+            self._cut()
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def close(self) -> None:
+        self.closed = True
+        self._fh.close()
 
 
 def self_signed_certificate(directory: str | Path, host: str = "127.0.0.1") -> Path:

@@ -1,4 +1,4 @@
-"""A simulated warehouse (WMS) behind a real FTP server on loopback.
+"""A simulated warehouse (WMS) behind a real file server on loopback.
 
 It behaves like a 3PL's file drop: it takes final order files from /in
 (never temp names), moves them to /in/processed, ships each order after
@@ -6,7 +6,14 @@ It behaves like a 3PL's file drop: it takes final order files from /in
 inventory snapshots into /out atomically, and rejects an order number it has
 already received (counted, not shipped again).
 
-    with SimulatedWms({"SKU-1": 10}) as wms:
+It serves its folders over ``transport="ftp"``, ``"ftps"`` (explicit TLS,
+data connections must reuse the control connection's TLS session) or
+``"sftp"`` (asyncssh, with ``posix-rename@openssh.com``), and speaks any
+warehouse format by name (``format="dsfx"`` with ``format_settings={"dsfx_version":
+"1"|"2"|"3"}``, ``"x12"``, ``"json"``). In X12 it answers every 940 file with a 997
+in /out and reads (and counts) the 997s Dockline writes to /in.
+
+    with SimulatedWms({"SKU-1": 10}, transport="sftp", format="x12") as wms:
         settings = wms.transport_settings()   # host, port, username, password, folders
         ...
         wms.wait_for(lambda w: w.shipped_shipments, timeout=5)
@@ -16,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import random
-import re
 import secrets
 import tempfile
 import threading
@@ -27,13 +33,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from dockline.core.types import Package, ShipmentLine, StockLevel, WarehouseOrder, WarehouseShipment
+from dockline.core.types import (
+    Package,
+    ShipmentLine,
+    StockLevel,
+    WarehouseOrder,
+    WarehouseShipment,
+)
 from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
 from dockline.warehouses.formats import format_class
 
 log = logging.getLogger(__name__)
 
-ORDER_FILE = re.compile(r"^ord_.*\.csv$")
+TRANSPORTS = ("ftp", "ftps", "sftp")
+# The warehouse's own X12 ids: it sends as WAREHOUSE to DOCKLINE (Dockline's defaults, mirrored).
+_X12_SIDE = {"sender_id": "WAREHOUSE", "receiver_id": "DOCKLINE"}
 
 
 @dataclass
@@ -62,12 +76,18 @@ class SimulatedWms:
         port: int = 0,
         facility: str = "",
         tls: bool = False,
+        transport: str = "ftp",
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}")
         # An own temp root outlives stop() (tests inspect it), and goes when this object does.
         self._tempdir = tempfile.TemporaryDirectory(prefix="dockline-wms-") if root is None else None
         self.root = Path(root) if root is not None else Path(self._tempdir.name)
         self.format_name = format
-        self.format = format_class(format)(dict(format_settings or {}))
+        settings = dict(format_settings or {})
+        if format == "x12":
+            settings = {**_X12_SIDE, **settings}
+        self.format = format_class(format)(settings)
         self.ship_delay = float(ship_delay)
         self.partial_rate = float(partial_rate)
         self.poll_interval = float(poll_interval)
@@ -77,7 +97,8 @@ class SimulatedWms:
         self.password = secrets.token_urlsafe(12)
         self.host = "127.0.0.1"
         self.port = port
-        self.tls = tls
+        self.transport = "ftps" if tls else transport
+        self.tls = self.transport == "ftps"
         self.ca_file: Path | None = None
 
         self._rng = random.Random(seed)
@@ -85,7 +106,7 @@ class SimulatedWms:
         self._stop = threading.Event()
         self._paused = threading.Event()
         self._thread: threading.Thread | None = None
-        self._server: LoopbackFtpServer | None = None
+        self._server = None  # LoopbackFtpServer or SftpServer
 
         self._stock: dict[str, int] = {str(k): int(v) for k, v in stock.items()}
         self._received: dict[str, int] = {}
@@ -95,6 +116,8 @@ class SimulatedWms:
         self._inventory_files: list[str] = []
         self._shipment_files: list[str] = []
         self._errors: list[str] = []
+        self._acks_sent: list[str] = []  # 997 files written for the 940s taken
+        self._acks_received: list[str] = []  # 997 files Dockline wrote for its 945/846 files
         self._pending: list[_Pending] = []
         self._shipping = 0  # taken from _pending, not written yet
         self._inventory_due: float | None = None
@@ -124,10 +147,20 @@ class SimulatedWms:
             "outbox": "/out",
             "archive": "/out/archive",
             "error": "/out/error",
+            "taken": "/in/processed",  # where this WMS moves the order files it has taken
         }
         if self.ca_file:
             settings["ca_file"] = str(self.ca_file)
         return settings
+
+    @property
+    def server(self):
+        """The file server (for fault switches: `drop_after_bytes`, `rotate_host_key`, ...)."""
+        return self._server
+
+    @property
+    def url(self) -> str:
+        return f"{self.transport}://{self.host}:{self.port}"
 
     # -- life cycle ------------------------------------------------------------
 
@@ -140,14 +173,23 @@ class SimulatedWms:
             # outside the served root: the PEM holds the private key too
             self._certdir = tempfile.TemporaryDirectory(prefix="dockline-wms-tls-")
             self.ca_file = self_signed_certificate(self._certdir.name, self.host)
-        self._server = LoopbackFtpServer(
-            self.root,
-            username=self.username,
-            password=self.password,
-            host=self.host,
-            port=self.port,
-            tls_certfile=self.ca_file if self.tls else None,
-        ).start()
+        if self.transport == "sftp":
+            from dockline.sandbox.sftpserver import SftpServer
+
+            self._server = SftpServer(
+                self.root, username=self.username, password=self.password, host=self.host, port=self.port
+            ).start()
+        else:
+            self._server = LoopbackFtpServer(
+                self.root,
+                username=self.username,
+                password=self.password,
+                host=self.host,
+                port=self.port,
+                tls_certfile=self.ca_file if self.tls else None,
+                tls_required=self.tls,
+                require_session_reuse=self.tls,
+            ).start()
         self.port = self._server.port
         self._stop.clear()
         self._next_snapshot = time.monotonic()  # first snapshot right away
@@ -229,6 +271,18 @@ class SimulatedWms:
             return not self._pending and not self._shipping
 
     @property
+    def acks_sent(self) -> list[str]:
+        """997 files written to /out, one for each 940 file taken (X12 only)."""
+        with self._lock:
+            return list(self._acks_sent)
+
+    @property
+    def acks_received(self) -> list[str]:
+        """997 files Dockline wrote to /in for the 945/846 files it took (X12 only)."""
+        with self._lock:
+            return list(self._acks_received)
+
+    @property
     def errors(self) -> list[str]:
         """Problems with order files it received (bad rows, unreadable files)."""
         with self._lock:
@@ -282,8 +336,14 @@ class SimulatedWms:
             entries = sorted(os.scandir(self.inbox), key=lambda e: e.name)
         except FileNotFoundError:
             return
+        ack_pattern = getattr(self.format, "ack_pattern", None)
         for entry in entries:
-            if not ORDER_FILE.match(entry.name) or not entry.is_file():
+            if not entry.is_file():
+                continue
+            if ack_pattern is not None and ack_pattern.match(entry.name):
+                self._take_ack(Path(entry.path))
+                continue
+            if not self.format.order_pattern.match(entry.name):
                 continue
             path = Path(entry.path)
             try:
@@ -291,6 +351,8 @@ class SimulatedWms:
             except OSError:
                 continue  # vanished or unreadable: next round
             _move_unique(path, self.processed)
+            if ack_pattern is not None:
+                self._acknowledge(entry.name, data)
             parsed = self.format.parse_orders(data)
             with self._lock:
                 for err in parsed.errors:
@@ -305,6 +367,32 @@ class SimulatedWms:
                     self._received_orders.append(order)
                     lines = _merge([(ln.sku, ln.quantity) for ln in order.lines])
                     self._pending.append(_Pending(now + self.ship_delay, order, lines, part=1))
+
+    def _acknowledge(self, name: str, data: bytes) -> None:
+        """Answer a received X12 file with a 997 in /out."""
+        try:
+            ack = self.format.render_997(data)
+        except ValueError as exc:
+            with self._lock:
+                self._errors.append(f"{name}: cannot acknowledge: {exc}")
+            return
+        control = self.format.envelope(data).items[0].control
+        written = _write_atomic(self.outbox, self.format.ack_filename(control, datetime.now(UTC)), ack)
+        with self._lock:
+            self._acks_sent.append(written)
+
+    def _take_ack(self, path: Path) -> None:
+        """Read a 997 Dockline sent: count it (a rejection is an error here), then file it away."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return
+        _move_unique(path, self.processed)
+        parsed = self.format.parse_997(data)
+        with self._lock:
+            self._acks_received.append(path.name)
+            self._errors.extend(f"{path.name}: {e}" for e in parsed.errors)
+            self._errors.extend(f"{path.name}: {a.describe()}" for a in parsed.items if not a.accepted)
 
     def _ship_due(self, now: float) -> None:
         with self._lock:

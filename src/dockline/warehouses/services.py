@@ -1,4 +1,10 @@
-"""Read files from a warehouse's outbox: each once, recorded, then archived or set aside."""
+"""Read files from a warehouse's outbox: each once, recorded, then archived or set aside.
+
+For X12 warehouses this is also where functional acknowledgments flow: every
+945/846 taken in is answered with a 997 written to the warehouse's inbox, and
+the 997s the warehouse writes for our 940s mark those files acknowledged or
+rejected.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from dockline.connections.models import Warehouse
 from dockline.core.errors import ConnectorError
@@ -14,6 +21,8 @@ from dockline.warehouses.formats.base import RowError
 from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
 
 log = logging.getLogger(__name__)
+
+ACKS = "acks"  # exchange kind of 997 files, both ways
 
 
 @dataclass
@@ -27,15 +36,21 @@ class Handled:
 Handler = Callable[[bytes, ExchangeRecord], Handled]
 
 
-def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Pattern, handler: Handler) -> dict:
+def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Pattern, handler: Handler,
+                  fmt=None) -> dict:
     """Process every final-named file in the outbox that matches `pattern`.
 
     Each file is handled inside one transaction together with its exchange
-    record, so a crash leaves either both or neither; a file seen before (same
-    checksum) is recorded as a duplicate and archived without effect.
+    record, so a crash leaves either both or neither. A file seen before (same
+    checksum, or only shipment ids already recorded from another file) is
+    recorded as a duplicate and archived without effect; a file with errors
+    goes to the error folder, its good rows taken. A lost connection stops the
+    run (raised, so the run records it); the file stays for the next run.
     """
+    fmt = fmt if fmt is not None else warehouse.file_format_handler()
+    acks = kind != ACKS and hasattr(fmt, "render_997")
     folders = warehouse.folders
-    counts = {"files": 0, "duplicates": 0, "errors": 0}
+    counts = {"files": 0, "duplicates": 0, "errors": 0, "unreadable": 0}
     for remote in transport.list(folders.outbox):
         if not pattern.match(remote.name):
             continue
@@ -43,37 +58,154 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
         try:
             data = transport.read(path)
         except ConnectorError as exc:
+            if exc.retryable:
+                raise  # the connection is gone: the next run reads this file whole
             log.warning("could not read %s from %s: %s", remote.name, warehouse, exc.message)
+            counts["unreadable"] += 1
             continue
-        record = _record(warehouse, kind, remote.name, data, handler)
+        record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None)
         counts["files"] += 1
         if record.state == ExchangeState.DUPLICATE:
             counts["duplicates"] += 1
         elif record.state == ExchangeState.ERROR:
             counts["errors"] += 1
         destination = folders.error if record.state == ExchangeState.ERROR else folders.archive
-        transport.move(path, destination)
+        try:
+            transport.move(path, destination)
+        except ConnectorError as exc:
+            if exc.retryable:
+                raise  # recorded already: the next run finds the same checksum and only moves it
+            log.warning("could not move %s to %s: %s", remote.name, destination, exc.message)
+    if acks:
+        counts["acks_sent"] = send_pending_acks(warehouse, transport)
+        counts.update(receive_acks(warehouse, transport, fmt))
     return counts
 
 
-def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Handler) -> ExchangeRecord:
+def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Handler, fmt) -> ExchangeRecord:
     checksum = ExchangeRecord.checksum_of(data)
-    with transaction.atomic():
-        seen = ExchangeRecord.objects.filter(
-            warehouse=warehouse, direction=Direction.IN, checksum=checksum,
-            state__in=[ExchangeState.PROCESSED, ExchangeState.ERROR],
-        ).first()
-        record = ExchangeRecord.objects.create(
-            warehouse=warehouse, direction=Direction.IN, kind=kind, filename=name,
-            checksum=checksum, size=len(data), content=data,
-            state=ExchangeState.DUPLICATE if seen else ExchangeState.PENDING,
-            error=f"Same content as {seen.filename}, received {seen.created_at:%Y-%m-%d %H:%M} UTC." if seen else "",
+    try:
+        with transaction.atomic():
+            seen = ExchangeRecord.objects.filter(
+                warehouse=warehouse, direction=Direction.IN, checksum=checksum,
+                state__in=[ExchangeState.PROCESSED, ExchangeState.ERROR, ExchangeState.DUPLICATE],
+            ).order_by("created_at", "id").first()
+            record = ExchangeRecord.objects.create(
+                warehouse=warehouse, direction=Direction.IN, kind=kind, filename=name,
+                checksum=checksum, size=len(data), content=data,
+                state=ExchangeState.DUPLICATE if seen else ExchangeState.PENDING,
+                error=f"Same content as {seen.filename}, received {seen.created_at:%Y-%m-%d %H:%M} UTC." if seen else "",
+            )
+            if seen:
+                return record
+            result = handler(data, record)
+            record.business_keys = result.keys
+            record.error = "\n".join(f"{name}, {e}" for e in result.errors)
+            earlier = None if result.errors else _already_recorded(warehouse, kind, record, result.keys)
+            if earlier:
+                record.state = ExchangeState.DUPLICATE
+                record.error = f"Shipment(s) {', '.join(result.keys)} already recorded from {earlier}; ignored."
+            else:
+                record.state = ExchangeState.ERROR if result.errors else ExchangeState.PROCESSED
+            record.save(update_fields=["business_keys", "state", "error", "updated_at"])
+            if fmt is not None:
+                _queue_ack(warehouse, fmt, name, data)
+        return record
+    except Exception as exc:  # noqa: BLE001 - one file that cannot be processed must not stop the others
+        log.exception("could not process %s from %s", name, warehouse)
+        return ExchangeRecord.objects.create(
+            warehouse=warehouse, direction=Direction.IN, kind=kind, filename=name, checksum=checksum,
+            size=len(data), content=data, state=ExchangeState.ERROR,
+            error=f"{name}: could not be processed ({type(exc).__name__}: {exc}); nothing from it was recorded.",
         )
-        if seen:
-            return record
-        result = handler(data, record)
-        record.business_keys = result.keys
-        record.state = ExchangeState.ERROR if result.errors else ExchangeState.PROCESSED
-        record.error = "\n".join(str(e) for e in result.errors)
-        record.save(update_fields=["business_keys", "state", "error", "updated_at"])
-    return record
+
+
+def _already_recorded(warehouse: Warehouse, kind: str, record: ExchangeRecord, keys: list[str]) -> str:
+    """The file an earlier copy of these shipments came from, when every one was recorded before; else ''."""
+    if kind != "shipments" or not keys:
+        return ""
+    from dockline.shipments.models import Shipment
+
+    earlier = (Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id__in=set(keys))
+               .exclude(exchange=record).select_related("exchange"))
+    found = {s.warehouse_shipment_id: s for s in earlier}
+    if set(keys) - set(found):
+        return ""
+    files = sorted({s.exchange.filename for s in found.values() if s.exchange})
+    return ", ".join(files) or "an earlier file"
+
+
+# -- X12 functional acknowledgments ----------------------------------------------------------------
+
+
+def _queue_ack(warehouse: Warehouse, fmt, name: str, data: bytes) -> None:
+    """Record the 997 answering a received file, to be written to the inbox (pending until it is)."""
+    try:
+        content = fmt.render_997(data)
+    except ValueError as exc:  # no readable interchange: nothing to acknowledge
+        log.info("no 997 for %s: %s", name, exc)
+        return
+    envelope = fmt.last_envelope
+    ExchangeRecord.objects.create(
+        warehouse=warehouse, direction=Direction.OUT, kind=ACKS,
+        filename=fmt.ack_filename(_isa_control(fmt, data) or envelope.interchange, timezone.now()),
+        checksum=ExchangeRecord.checksum_of(content), size=len(content), content=content,
+        business_keys=[name],
+    )
+
+
+def _isa_control(fmt, data: bytes) -> str:
+    parsed = fmt.envelope(data)
+    return parsed.items[0].control if parsed.items else ""
+
+
+def send_pending_acks(warehouse: Warehouse, transport) -> int:
+    """Write every 997 not yet on the server to the inbox; returns how many went."""
+    sent = 0
+    pending = ExchangeRecord.objects.filter(
+        warehouse=warehouse, direction=Direction.OUT, kind=ACKS, state=ExchangeState.PENDING
+    ).order_by("id")
+    for record in pending:
+        transport.write_atomic(warehouse.folders.inbox, record.filename, bytes(record.content))
+        ExchangeRecord.objects.filter(pk=record.pk).update(state=ExchangeState.SENT, updated_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def receive_acks(warehouse: Warehouse, transport, fmt) -> dict:
+    """Read the warehouse's 997s: each marks the file it answers acknowledged or rejected."""
+    outcome = {"acknowledged": 0, "rejected": 0}
+
+    def handle(data: bytes, record: ExchangeRecord) -> Handled:
+        parsed = fmt.parse_997(data)
+        handled = Handled(errors=list(parsed.errors))
+        for ack in parsed.items:
+            problem = apply_ack(warehouse, ack, record.filename)
+            if problem:
+                handled.errors.append(RowError(None, problem))
+            else:
+                outcome["acknowledged" if ack.accepted else "rejected"] += 1
+            handled.keys.append(f"{ack.functional_id} {ack.group_control}")
+        return handled
+
+    counts = receive_files(warehouse, transport, ACKS, fmt.ack_pattern, handle, fmt)
+    return {"ack_files": counts["files"], **outcome}
+
+
+def apply_ack(warehouse: Warehouse, ack, filename: str) -> str:
+    """Mark the sent file whose group control number `ack` answers; returns a problem or ''."""
+    sent = ExchangeRecord.objects.filter(
+        warehouse=warehouse, direction=Direction.OUT, group_control=ack.group_control,
+    ).exclude(kind=ACKS).first()
+    if sent is None:
+        return f"the 997 answers group {ack.functional_id} {ack.group_control}, which Dockline never sent"
+    if ack.accepted:
+        sent.state = ExchangeState.ACKNOWLEDGED
+        sent.error = ""
+    else:
+        sent.state = ExchangeState.REJECTED
+        sent.error = f"The warehouse rejected this file (997 in {filename}): {ack.describe()}."
+        for dispatch in sent.dispatches.select_related("order"):
+            dispatch.order.log(f"The warehouse rejected file {sent.filename}: {ack.describe()}.", level="error")
+    sent.save(update_fields=["state", "error", "updated_at"])
+    return ""

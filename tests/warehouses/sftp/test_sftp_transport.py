@@ -255,13 +255,13 @@ def test_check_succeeds_step_by_step(server, make_config):
         f"Reach {server.host}:{server.port}",
         "Check host key",
         f"Log in as {server.username}",
-        "List inbox",
-        "List outbox",
+        "List inbox /in",
+        "List outbox /out",
         "Write and remove a probe file in inbox",
     ]
     host_step = report.steps[1]
     assert fingerprint(server.host_key_line) in host_step.detail and "new, recorded" in host_step.detail
-    assert report.steps[4].detail == "/out: 1 file"
+    assert report.steps[4].detail == "1 file"
     assert t.seen_host_key == server.host_key_line
     assert sorted(p.name for p in (server.root / "in").iterdir()) == []  # the probe is gone
     again = SftpTransport(make_config(host_key=t.seen_host_key)).test()
@@ -314,7 +314,7 @@ def test_check_folder_missing(server, make_config):
     (server.root / "in").mkdir()
     report = SftpTransport(make_config()).test()
     assert [s.ok for s in report.steps] == [True, True, True, True, False]
-    assert report.steps[4].name == "List outbox"
+    assert report.steps[4].name == "List outbox /out"
     assert report.steps[4].detail == "folder /out is missing on the server"
 
 

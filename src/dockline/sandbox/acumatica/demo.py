@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 
 from dockline.sandbox.acumatica.server import AcumaticaSandbox
+from dockline.sandbox.demo import SandboxDemoStore
 
 MODE_VARIABLE = "DOCKLINE_DEMO_ACUMATICA_MODE"
 
 
-class AcumaticaDemoStore:
+class AcumaticaDemoStore(SandboxDemoStore):
     platform = "acumatica"
     label = "sandbox Acumatica"
 
@@ -25,20 +26,6 @@ class AcumaticaDemoStore:
         # the demo runs three channels at once: room for their one shared session and a person's Test Connection
         self.sandbox = AcumaticaSandbox(max_sessions=2, action_seconds=0.05)
         self._origin: dict[str, tuple[str, str]] = {}  # number Dockline sees -> sales order
-
-    def start(self) -> None:
-        self.sandbox.start()
-
-    def stop(self) -> None:
-        self.sandbox.stop()
-
-    @property
-    def address(self) -> str:
-        return self.sandbox.base_url
-
-    @property
-    def credentials(self) -> dict:
-        return self.sandbox.credentials
 
     @property
     def settings(self) -> dict:

@@ -2,17 +2,10 @@
 from __future__ import annotations
 
 import secrets
-import threading
-
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dockline.sandbox.acumatica.app import AcumaticaApp, Faults
 from dockline.sandbox.acumatica.instance import AcumaticaInstance
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:
-        pass
+from dockline.sandbox.http import LoopbackServer
 
 
 class AcumaticaSandbox:
@@ -35,14 +28,11 @@ class AcumaticaSandbox:
         self.faults = Faults()
         self.app = AcumaticaApp(self.instance, faults=self.faults, action_seconds=action_seconds)
         self.host, self.port = host, port
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self.app, "acumatica-sandbox", host, port)
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("sandbox not started")
-        return f"http://{self.host}:{self._server.server_port}"
+        return self._http.url
 
     @property
     def credentials(self) -> dict:
@@ -51,18 +41,11 @@ class AcumaticaSandbox:
                 "username": self.username, "password": self.password}
 
     def start(self) -> AcumaticaSandbox:
-        if self._server is None:
-            self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="acumatica-sandbox", daemon=True)
-            self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._http.stop()
 
     def __enter__(self) -> AcumaticaSandbox:
         return self.start()

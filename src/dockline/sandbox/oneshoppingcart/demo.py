@@ -6,33 +6,16 @@ from __future__ import annotations
 
 import secrets
 
+from dockline.sandbox.demo import SandboxDemoStore
 from dockline.sandbox.oneshoppingcart.server import OneShoppingCartSandbox
 
 
-class OneShoppingCartDemoStore:
+class OneShoppingCartDemoStore(SandboxDemoStore):
     platform = "oneshoppingcart"
     label = "sandbox 1ShoppingCart"
 
     def __init__(self):
         self.sandbox = OneShoppingCartSandbox(merchant_id="118303", api_key=secrets.token_hex(16))
-
-    def start(self) -> None:
-        self.sandbox.start()
-
-    def stop(self) -> None:
-        self.sandbox.stop()
-
-    @property
-    def address(self) -> str:
-        return self.sandbox.base_url
-
-    @property
-    def credentials(self) -> dict:
-        return self.sandbox.credentials
-
-    @property
-    def settings(self) -> dict:
-        return self.sandbox.settings
 
     def add_product(self, sku: str, name: str, price: str, *, tracked: bool) -> None:
         self.sandbox.store.add_product(name, price, sku=sku)

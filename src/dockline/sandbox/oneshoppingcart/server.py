@@ -1,17 +1,9 @@
 """OneShoppingCartSandbox: the sandbox app served on loopback in a background thread."""
 from __future__ import annotations
 
-import threading
-
-from werkzeug.serving import WSGIRequestHandler, make_server
-
+from dockline.sandbox.http import LoopbackServer
 from dockline.sandbox.oneshoppingcart.app import Faults, OneShoppingCartApp
 from dockline.sandbox.oneshoppingcart.store import OneShoppingCartStore
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:
-        pass
 
 
 class OneShoppingCartSandbox:
@@ -29,14 +21,11 @@ class OneShoppingCartSandbox:
         self.store = OneShoppingCartStore(merchant_id=merchant_id, seed=seed)
         self.faults = Faults()
         self.app = OneShoppingCartApp(self.store, api_key, self.faults)
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self.app, "oneshoppingcart-sandbox", host)
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("sandbox not started")
-        return f"http://{self.host}:{self._server.server_port}"
+        return self._http.url
 
     @property
     def credentials(self) -> dict:
@@ -47,19 +36,11 @@ class OneShoppingCartSandbox:
         return {"api_base": self.base_url}
 
     def start(self) -> OneShoppingCartSandbox:
-        if self._server is None:
-            self._server = make_server(self.host, 0, self.app, threaded=True, request_handler=_QuietHandler)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="oneshoppingcart-sandbox", daemon=True)
-            self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
+        self._http.stop()
 
     def __enter__(self) -> OneShoppingCartSandbox:
         return self.start()

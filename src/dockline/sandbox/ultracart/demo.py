@@ -3,34 +3,17 @@ from __future__ import annotations
 
 import secrets
 
+from dockline.sandbox.demo import SandboxDemoStore
 from dockline.sandbox.ultracart.server import UltraCartSandbox
 
 
-class UltraCartDemoStore:
+class UltraCartDemoStore(SandboxDemoStore):
     platform = "ultracart"
     label = "sandbox UltraCart"
 
     def __init__(self):
         self.sandbox = UltraCartSandbox(merchant_id="ACME", api_key=secrets.token_hex(16),
                                         distribution_centers=("RIVER",))
-
-    def start(self) -> None:
-        self.sandbox.start()
-
-    def stop(self) -> None:
-        self.sandbox.stop()
-
-    @property
-    def address(self) -> str:
-        return self.sandbox.base_url
-
-    @property
-    def credentials(self) -> dict:
-        return self.sandbox.credentials
-
-    @property
-    def settings(self) -> dict:
-        return self.sandbox.settings
 
     def add_product(self, sku: str, name: str, price: str, *, tracked: bool) -> None:
         # Inventory tracking is on for every UltraCart connection: `tracked` does not apply.

@@ -1,17 +1,9 @@
 """UltraCartSandbox: the sandbox app served on loopback in a background thread."""
 from __future__ import annotations
 
-import threading
-
-from werkzeug.serving import WSGIRequestHandler, make_server
-
+from dockline.sandbox.http import LoopbackServer
 from dockline.sandbox.ultracart.app import PREFIX, Faults, UltraCartApp
 from dockline.sandbox.ultracart.store import UltraCartStore
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code="-", size="-") -> None:
-        pass
 
 
 class UltraCartSandbox:
@@ -30,14 +22,11 @@ class UltraCartSandbox:
         self.store = UltraCartStore(merchant_id=merchant_id, distribution_centers=distribution_centers, seed=seed)
         self.faults = Faults()
         self.app = UltraCartApp(self.store, api_key, self.faults)
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self.app, "ultracart-sandbox", host)
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("sandbox not started")
-        return f"http://{self.host}:{self._server.server_port}{PREFIX}"
+        return f"{self._http.url}{PREFIX}"
 
     @property
     def credentials(self) -> dict:
@@ -49,19 +38,11 @@ class UltraCartSandbox:
         return {"api_base": self.base_url}
 
     def start(self) -> UltraCartSandbox:
-        if self._server is None:
-            self._server = make_server(self.host, 0, self.app, threaded=True, request_handler=_QuietHandler)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="ultracart-sandbox", daemon=True)
-            self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
+        self._http.stop()
 
     def __enter__(self) -> UltraCartSandbox:
         return self.start()

@@ -249,11 +249,24 @@ class FtpTransport:
             return sorted(files, key=lambda f: f.name)
 
     def read(self, path: str) -> bytes:
+        """The whole file; a transfer that ends short of the file's size raises RETRYABLE."""
         with self._errors(f"reading {path}"):
             ftp = self._ensure()
             buf = io.BytesIO()
             ftp.retrbinary(f"RETR {path}", buf.write)
-            return buf.getvalue()
+            data = buf.getvalue()
+            try:
+                size = ftp.size(path)
+            except ftplib.error_perm:  # SIZE not offered: the 226 reply is all we have
+                size = None
+            if size is not None and len(data) < size:
+                self._drop()
+                raise ConnectorError(
+                    f"{self.name.upper()} reading {path} failed: got {len(data)} of {size} bytes "
+                    "before the transfer stopped",
+                    ErrorKind.RETRYABLE,
+                )
+            return data
 
     def write_atomic(self, folder: str, name: str, data: bytes) -> None:
         if not name or "/" in name:

@@ -261,6 +261,7 @@ class SftpTransport:
         self.config = config
         self.seen_host_key: str | None = None  # "<type> <base64>" the server presented
         self.host_key_is_new: bool = False  # True when no key was recorded and seen_host_key was accepted
+        self.on_new_host_key: Callable[[str], None] | None = None  # records a first-seen key (Warehouse)
         self.extensions: dict[str, bytes] = {}
         self._sock: socket.socket | None = None
         self._transport: paramiko.Transport | None = None
@@ -364,6 +365,8 @@ class SftpTransport:
         if not expected:
             self.seen_host_key = presented
             self.host_key_is_new = True
+            if self.on_new_host_key is not None:
+                self.on_new_host_key(presented)
             log.info("new SFTP host key for %s:%s: %s", self.config.host, self.port, fingerprint(presented))
             return f"{fingerprint(presented)} ({presented.split()[0]}), new, recorded"
         try:
@@ -642,9 +645,9 @@ class SftpTransport:
             for label, path in (("inbox", folders.inbox), ("outbox", folders.outbox)):
                 ok = self._step(
                     report,
-                    f"List {label}",
+                    f"List {label} {path}",
                     lambda p=path: self._list_checked(p),
-                    lambda files, p=path: f"{p}: {_plural(len(files), 'file')}",
+                    lambda files: _plural(len(files), "file"),
                     folder=path,
                 )
                 if not ok:
