@@ -18,6 +18,7 @@ import httpx
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 
+from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,8 @@ class AcumaticaClient:
         self._on_token = on_token
         self._stored_token = stored_token  # the token as saved now (another process may have rotated it)
         self.oauth = OAuth2Client(client_id=client_id, client_secret=client_secret, scope=SCOPE,
-                                  token_endpoint_auth_method="client_secret_post", timeout=timeout)
+                                  token_endpoint_auth_method="client_secret_post", timeout=timeout,
+                                  verify=http.tls_context())
         with _LOCK:
             current = _newer(_TOKENS.get(self._key), token)
         if current:

@@ -18,6 +18,7 @@ import httpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
 
 DEFAULT_API_BASE = "https://www.mcssl.com"
@@ -69,7 +70,7 @@ class OneShoppingCartClient:
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self.retries = retries
         self.retry_backoff = retry_backoff
-        self.http = httpx.Client(timeout=timeout, headers={"Content-Type": "text/xml; charset=utf-8"})
+        self.http = http.client(timeout=timeout, headers={"Content-Type": "text/xml; charset=utf-8"})
 
     def call(self, path: str, fields: dict[str, str] | None = None) -> Element:
         """POST `{api_base}/API/{MerchantId}/{path}`; reads only, so retried on transient trouble."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
 
 DEFAULT_API_BASE = "https://secure.ultracart.com/rest/v2"
@@ -61,7 +62,7 @@ class UltraCartClient:
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self.retries = retries
         self.retry_backoff = retry_backoff
-        self.http = httpx.Client(
+        self.http = http.client(
             timeout=timeout,
             headers={"x-ultracart-simple-key": api_key, "X-UltraCart-Api-Version": API_VERSION,
                      "Accept": "application/json"},
