@@ -26,6 +26,7 @@ SPEC_FILES = {
     "inventory": "inventory.v3.yml",
     "catalog": "products_catalog.v3.yml",
     "variants": "product-variants_catalog.v3.yml",
+    "webhooks": "webhooks.v3.yml",
 }
 
 
@@ -86,9 +87,15 @@ class SpecValidators:
             }]
             self.apis[name] = OpenAPI.from_dict(spec)
 
+    @staticmethod
+    def request(r: httpx.Request) -> _Req:
+        return _Req(r)
+
     def api_for(self, path: str) -> OpenAPI:
         if "/v2/" in path:
             return self.apis["v2"]
+        if "/v3/hooks" in path:
+            return self.apis["webhooks"]
         if "/v3/inventory/" in path:
             return self.apis["inventory"]
         if "/v3/catalog/variants" in path or "/variants" in path:
@@ -102,6 +109,15 @@ class SpecValidators:
             # No Content. openapi-core reads the spec's `204: content: {}` as "a body is required",
             # and GET /orders does not list its 204 at all, so check the emptiness here.
             assert response.content == b""
+            return
+        if request.url.path.endswith("/v3/hooks") and request.method == "GET" and response.json()["data"] == []:
+            # webhooks_Resp says `data: minItems 1`, yet a store without hooks has none to list;
+            # check the rest of the envelope against the spec's Pagination schema.
+            from openapi_schema_validator import OAS30Validator
+
+            components = self.raw["webhooks"]["components"]
+            OAS30Validator({"$ref": "#/components/schemas/Pagination", "components": components}).validate(
+                response.json()["meta"]["pagination"])
             return
         api.validate_response(_Req(request), _Resp(response))
         if "/v2/orders" in request.url.path and response.status_code == 200:
@@ -203,3 +219,18 @@ def spec_validators() -> SpecValidators:
 def recorder():
     """recorder(connector) -> Recorder keeping that connector's request/response pairs."""
     return Recorder
+
+
+@pytest.fixture
+def connection_stub(db, sandbox):
+    """A (disabled) Dockline connection to the sandbox store, for the webhook registration calls."""
+    from dockline.accounts.models import Merchant, Organization
+    from dockline.connections.models import Connection, Store, Warehouse
+
+    org = Organization.objects.create(name="Org")
+    merchant = Merchant.objects.create(organization=org, name="Merchant")
+    store = Store.objects.create(organization=org, merchant=merchant, name="Shop", platform="bigcommerce",
+                                 credentials=sandbox.credentials, settings={"api_base": sandbox.base_url})
+    warehouse = Warehouse.objects.create(organization=org, name="WH", credentials={"host": "127.0.0.1"})
+    return Connection.objects.create(organization=org, name="Shop → WH", merchant=merchant, store=store,
+                                     warehouse=warehouse)

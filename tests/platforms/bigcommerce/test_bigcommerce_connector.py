@@ -14,6 +14,7 @@ from dockline.core.types import StockUpdate, StoreShipment, StoreShipmentLine
 from dockline.platforms.base import Capability, connector_class
 from dockline.platforms.bigcommerce.connector import CARRIERS, BigCommerceConnector, carrier_codes
 from dockline.sandbox.bigcommerce import BigCommerceSandbox
+from dockline.sandbox.demo import wait_until
 
 
 def _shipment(order, lines, tracking=("1Z999AA10123456784",), carrier="UPS", service="Ground", ref="") -> StoreShipment:
@@ -38,11 +39,11 @@ def test_declares_platform_contract():
     cls = connector_class("bigcommerce")
     assert cls is BigCommerceConnector
     assert cls.label == "BigCommerce"
-    assert cls.capabilities == {Capability.ORDERS, Capability.SHIPMENTS, Capability.INVENTORY}
+    assert cls.capabilities == {Capability.ORDERS, Capability.SHIPMENTS, Capability.INVENTORY, Capability.WEBHOOKS}
     creds = {f.name: f for f in cls.credential_fields}
-    assert list(creds) == ["store_hash", "access_token", "client_id"]
-    assert creds["access_token"].secret and not creds["store_hash"].secret
-    assert creds["client_id"].required is False
+    assert list(creds) == ["store_hash", "access_token", "client_id", "client_secret"]
+    assert creds["access_token"].secret and creds["client_secret"].secret and not creds["store_hash"].secret
+    assert creds["client_id"].required is False and creds["client_secret"].required is False
     settings = {f.name: f.default for f in cls.settings_fields}
     assert settings == {
         "api_base": "https://api.bigcommerce.com", "monitored_status_id": "11",
@@ -309,6 +310,27 @@ def test_shipment_post_dropped_before_the_store_saw_it_is_retryable(sandbox, con
     assert len(sandbox.store.shipments_for(oid)) == 1
 
 
+def test_shipment_post_that_timed_out_is_retried_without_a_duplicate(sandbox, connector):
+    sandbox.store.add_product(sku="SKU", price="1.00")
+    oid = sandbox.store.place_order(items=[("SKU", 2)])
+    order = _only_order(connector, oid)
+    shipment = _shipment(order, [(order.lines[0].line_id, 1)], tracking=["SLOW-1"])
+    connector.client.http.timeout = httpx.Timeout(0.5)
+    # the store sits on the POST past Dockline's timeout, then carries it out anyway
+    _on_next_post(sandbox, lambda n: sandbox.faults.timeout_next(n, seconds=1.5))
+
+    with pytest.raises(ConnectorError) as err:
+        connector.post_shipment(shipment)
+    assert err.value.kind is ErrorKind.RETRYABLE  # not there yet when it looked: the engine retries later
+    assert wait_until(lambda: len(sandbox.store.shipments_for(oid)) == 1, timeout=5)
+
+    sid = connector.post_shipment(shipment)  # the retry finds the shipment instead of posting it again
+
+    assert [str(s["id"]) for s in sandbox.store.shipments_for(oid)] == [sid]
+    assert sandbox.stats.count("POST /v2/orders/{order_id}/shipments") == 1
+    assert sandbox.store.order(oid)["status"] == "Partially Shipped"
+
+
 def _lose_on_post(sandbox):
     """Lose the answer of the next POST only (GETs before it pass)."""
     _on_next_post(sandbox, sandbox.faults.lose_answer_next)
@@ -413,7 +435,11 @@ def test_bad_token_is_reauth_and_never_leaks(sandbox, caplog):
 def test_test_connection_reports_each_step(sandbox, connector):
     report = connector.test_connection()
     assert report.ok
-    assert [s.name for s in report.steps] == ["Reach the store API", "Read orders", "Read products", "Read inventory"]
+    assert [s.name for s in report.steps] == [
+        "Reach the store API", "Orders: read", "Orders: modify (status, shipments)", "Products: read",
+        "Inventory: read", "Inventory: modify", "Webhooks",
+    ]
+    assert sandbox.store.orders == {} and not sandbox.store.adjustments  # the write probes changed nothing
 
 
 def test_test_connection_names_wrong_store_hash(sandbox):
@@ -431,12 +457,32 @@ def test_missing_scope_is_reauth_naming_the_scope(sandbox, connector):
     assert err.value.kind is ErrorKind.REAUTH
     assert "store_inventory" in err.value.message
 
-    sandbox.scopes = {"store_v2_orders"}
+
+@pytest.mark.parametrize("scopes, failing, named", [
+    ({"store_v2_orders"}, {"Products: read", "Inventory: read", "Inventory: modify"}, "store_v2_products_read_only"),
+    ({"store_v2_orders_read_only", "store_v2_products_read_only", "store_inventory"},
+     {"Orders: modify (status, shipments)"}, "store_v2_orders"),
+    ({"store_v2_orders", "store_v2_products_read_only", "store_inventory_read_only"},
+     {"Inventory: modify"}, "Store Inventory (modify)"),
+])
+def test_test_connection_names_each_missing_scope(sandbox, connector, scopes, failing, named):
+    sandbox.scopes = scopes
     report = connector.test_connection()
-    steps = {s.name: s for s in report.steps}
-    assert steps["Reach the store API"].ok and steps["Read orders"].ok
-    assert not steps["Read products"].ok and "store_v2_products_read_only" in steps["Read products"].detail
-    assert not steps["Read inventory"].ok and "Store Inventory" in steps["Read inventory"].detail
+    assert not report.ok
+    assert {s.name for s in report.steps if not s.ok} == failing
+    assert any(named in s.detail for s in report.steps if not s.ok)
+    assert all("scope" in s.detail for s in report.steps if not s.ok)
+
+
+def test_app_install_scopes_are_checked_without_asking_the_api(sandbox):
+    creds = {**sandbox.credentials, "scope": "store_v2_orders store_v2_products_read_only"}
+    conn = BigCommerceConnector(creds, {"api_base": sandbox.base_url})
+    report = conn.test_connection()
+    conn.close()
+    failed = {s.name: s.detail for s in report.steps if not s.ok}
+    assert set(failed) == {"Inventory: read", "Inventory: modify"}
+    assert "store_inventory" in failed["Inventory: modify"]
+    assert sandbox.stats.count("PUT /v3/inventory/adjustments/absolute") == 0
 
 
 def test_server_errors_are_retried_then_retryable(sandbox, connector):

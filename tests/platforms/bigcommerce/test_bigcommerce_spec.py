@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from dockline.core.types import StockUpdate, StoreShipment, StoreShipmentLine
 
 
-def test_connector_traffic_matches_the_official_specs(sandbox, connector, recorder, spec_validators):
+def test_connector_traffic_matches_the_official_specs(sandbox, connector, recorder, spec_validators, connection_stub):
     store = sandbox.store
     store.add_product(sku="WIDGET-1", name="Widget", price="9.99", inventory_level=3)
     store.add_product(sku="SHIRT", name="Shirt", price="20", inventory_tracking="variant", variants=[
@@ -18,9 +18,15 @@ def test_connector_traffic_matches_the_official_specs(sandbox, connector, record
         {"items": [("SHIRT-S", 1)]},
     ], customer_message="hi")
     store.place_order(items=[("WIDGET-1", 1)])
+    probes = recorder(connector)
+    assert connector.test_connection().ok
+    for request, _ in probes.pairs:  # the scope probes' answers (404, 422) are not all documented
+        spec_validators.api_for(request.url.path).validate_request(spec_validators.request(request))
     rec = recorder(connector)
 
-    assert connector.test_connection().ok
+    assert dict(connector.order_statuses())["11"] == "Awaiting Fulfillment"
+    hook_ids = connector.on_enable(connection_stub, public_url="https://dockline.example")
+    assert connector.on_disable(connection_stub, public_url="https://dockline.example") == len(hook_ids) == 2
     orders = list(connector.fetch_orders(datetime(2020, 1, 1, tzinfo=UTC)))
     order = orders[0]
     connector.post_shipment(StoreShipment(
@@ -57,8 +63,10 @@ def test_connector_traffic_matches_the_official_specs(sandbox, connector, record
         "GET /stores/demo/v3/catalog/variants",
         "PUT /stores/demo/v3/inventory/adjustments/absolute",
         "GET /stores/demo/v3/inventory/items",
-        "GET /stores/demo/v3/inventory/locations/1/items",
-    } <= validated
+        "GET /stores/demo/v3/hooks",
+        "POST /stores/demo/v3/hooks",
+        "DELETE /stores/demo/v3/hooks/{hook}",
+    } <= {route.replace(hook_ids[0], "{hook}").replace(hook_ids[1], "{hook}") for route in validated}
 
 
 def test_validator_rejects_a_wrong_answer(sandbox, connector, recorder, spec_validators):

@@ -2,9 +2,11 @@
 
 * Sends `X-Auth-Token`, `Accept: application/json` and, with a body,
   `Content-Type: application/json`.
-* Honours BigCommerce's rate-limit headers: when `X-Rate-Limit-Requests-Left`
-  reaches 0 it sleeps `X-Rate-Limit-Time-Reset-Ms` before the next request; a
-  429 is waited out and retried (a bounded number of times).
+* Keeps within the store's quota shared by every worker (quota.SharedQuota: a
+  slot is taken before each request), and still honours BigCommerce's
+  rate-limit headers: when `X-Rate-Limit-Requests-Left` reaches 0 it sleeps
+  `X-Rate-Limit-Time-Reset-Ms` before the next request; a 429 is waited out and
+  retried (a bounded number of times).
 * Retries idempotent requests (GET/PUT/DELETE) on 5xx, timeouts and connection
   errors with a short backoff. POST is retried only when the connection could
   not be opened (the store never saw it): a POST whose answer was lost may have
@@ -26,7 +28,9 @@ from typing import Any
 
 import httpx
 
+from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.platforms.bigcommerce.quota import SharedQuota
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +128,7 @@ class BigCommerceClient:
         max_wait: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        rate_limit_storage: str | None = None,
     ):
         self.store_hash = store_hash
         self.base_url = f"{(api_base or DEFAULT_API_BASE).rstrip('/')}/stores/{store_hash}"
@@ -134,10 +139,11 @@ class BigCommerceClient:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._resume_at = 0.0  # monotonic time before which no request is sent (quota spent)
+        self.quota = SharedQuota(self.base_url, rate_limit_storage, sleep=sleep)
         headers = {"X-Auth-Token": access_token, "Accept": "application/json", "User-Agent": "Dockline/0.1"}
         if client_id:
             headers["X-Auth-Client"] = client_id
-        self.http = httpx.Client(
+        self.http = http.client(
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             transport=transport,
@@ -161,7 +167,9 @@ class BigCommerceClient:
         while True:
             self._wait_for_quota()
             try:
-                response = self.http.request(method, url, params=params, json=json, headers=headers)
+                with self.quota.slot():
+                    response = self.http.request(method, url, params=params, json=json, headers=headers)
+                    self._note_quota(response)
             except httpx.TimeoutException as exc:
                 if method in IDEMPOTENT and attempts < self.max_retries:
                     attempts += 1
@@ -180,7 +188,6 @@ class BigCommerceClient:
                     f"Could not reach BigCommerce for {method} {path}: {type(exc).__name__}: {exc}",
                     ErrorKind.RETRYABLE,
                 ) from exc
-            self._note_quota(response)
             status = response.status_code
             log.debug("%s %s -> %s", method, path, status)
             if status == 429:
@@ -242,6 +249,10 @@ class BigCommerceClient:
         self._sleep(delay)
 
     def _note_quota(self, response: httpx.Response) -> None:
+        quota = _header_float(response, "X-Rate-Limit-Requests-Quota")
+        window = _header_float(response, "X-Rate-Limit-Time-Window-Ms")
+        if quota is not None and window is not None:
+            self.quota.learn(int(quota), int(window))
         left = _header_float(response, "X-Rate-Limit-Requests-Left")
         if left is None or left > 0:
             return

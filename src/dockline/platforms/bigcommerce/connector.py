@@ -1,8 +1,13 @@
-"""BigCommerce store connector: orders (V2), shipments (V2), inventory (V3 catalog + inventory)."""
+"""BigCommerce store connector: orders (V2), shipments (V2), inventory (V3 catalog + inventory),
+order webhooks (V3 hooks), and a Test Connection that names every missing OAuth scope.
+
+Credentials come from a store-level API account or from the app install flow
+(oauth.py, views.py), which also records the granted `scope`."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import format_datetime, parsedate_to_datetime
@@ -55,6 +60,48 @@ CARRIERS: dict[str, tuple[str, str]] = {
     "dpd": ("", "dpd"),
     "gls": ("", "gls"),
 }
+
+
+WEBHOOK_SCOPES = ("store/order/created", "store/order/statusUpdated")
+
+
+@dataclass(frozen=True)
+class ScopeProbe:
+    """A harmless request that only succeeds (or fails for its content) when the token has the scope."""
+
+    name: str
+    ui: str  # what the control panel calls the scope
+    accepted: tuple[str, ...]  # OAuth scopes that allow it
+    method: str
+    path: str
+    params: dict | None = None
+    body: dict | None = None
+    ok_statuses: tuple[int, ...] = ()
+
+
+def scope_probes(location_id: int, status_id: str) -> list[ScopeProbe]:
+    """Every scope Dockline needs, each with the request that proves it (writes carry invalid
+    bodies, so a token with the scope gets a validation error and nothing changes)."""
+    return [
+        ScopeProbe("Orders: read", "Orders (read-only or modify)", ("store_v2_orders_read_only", "store_v2_orders"),
+                   "GET", "/v2/orders", {"limit": 1, **({"status_id": status_id} if status_id else {})}),
+        ScopeProbe("Orders: modify (status, shipments)", "Orders (modify)", ("store_v2_orders",),
+                   "PUT", "/v2/orders/0", body={}, ok_statuses=(400, 404)),
+        ScopeProbe("Products: read", "Products (read-only)", ("store_v2_products_read_only", "store_v2_products"),
+                   "GET", "/v3/catalog/products", {"limit": 1}),
+        ScopeProbe("Inventory: read", "Store Inventory (read-only)", ("store_inventory_read_only", "store_inventory"),
+                   "GET", f"/v3/inventory/locations/{location_id}/items", {"limit": 1}),
+        ScopeProbe("Inventory: modify", "Store Inventory (modify)", ("store_inventory",),
+                   "PUT", "/v3/inventory/adjustments/absolute", body={"reason": "Dockline scope check", "items": []},
+                   ok_statuses=(400, 422)),
+        ScopeProbe("Webhooks", "the API account's default scope", (), "GET", "/v3/hooks", {"limit": 1}),
+    ]
+
+
+def missing_scope_message(probe: ScopeProbe) -> str:
+    wanted = " or ".join(probe.accepted) or "default"
+    return (f"The access token lacks the '{probe.ui}' scope ({wanted}). Edit the API account's OAuth scopes "
+            "(or reinstall the app), then update the Access Token.")
 
 
 def carrier_codes(carrier: str) -> tuple[str, str]:
@@ -155,7 +202,7 @@ class BigCommerceConnector:
     platform: ClassVar[str] = "bigcommerce"
     label: ClassVar[str] = "BigCommerce"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.ORDERS, Capability.SHIPMENTS, Capability.INVENTORY}
+        {Capability.ORDERS, Capability.SHIPMENTS, Capability.INVENTORY, Capability.WEBHOOKS}
     )
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField(
@@ -165,9 +212,11 @@ class BigCommerceConnector:
         CredentialField(
             "access_token", "Access Token", secret=True,
             help="From a store-level API account with Orders (modify), Products (read-only) and "
-            "Store Inventory (modify) scopes.",
+            "Store Inventory (modify) scopes; filled in for you when the Dockline app is installed.",
         ),
         CredentialField("client_id", "Client ID", required=False, help="The API account's Client ID (optional)."),
+        CredentialField("client_secret", "Client Secret", secret=True, required=False,
+                        help="The API account's Client Secret (optional; kept encrypted)."),
     )
     settings_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("api_base", "API base URL", required=False, default=DEFAULT_API_BASE),
@@ -186,6 +235,8 @@ class BigCommerceConnector:
         settings = settings or {}
         self.store_hash = _store_hash(credentials.get("store_hash", ""))
         self._has_token = bool((credentials.get("access_token") or "").strip())
+        # the scopes an app install was granted (space-separated, as the token endpoint answers)
+        self.granted_scopes = tuple((credentials.get("scope") or "").split())
 
         def setting(name: str) -> str:
             default = next(f.default for f in self.settings_fields if f.name == name)
@@ -234,18 +285,91 @@ class BigCommerceConnector:
                 return report
             report.add("Reach the store API", True, f"Store {self.store_hash} answered at {self.api_base}")
 
-        checks = [
-            ("Read orders", "/v2/orders", {"limit": 1, "status_id": self.monitored_status_id or None}),
-            ("Read products", "/v3/catalog/products", {"limit": 1}),
-            ("Read inventory", f"/v3/inventory/locations/{self.location_id}/items", {"limit": 1}),
-        ]
-        for name, path, params in checks:
+        granted = set(self.granted_scopes)
+        for probe in scope_probes(self.location_id, self.monitored_status_id):
+            if granted and probe.accepted and not (granted & set(probe.accepted)):
+                # an app install told us its scopes: no need to ask the API
+                report.add(probe.name, False, missing_scope_message(probe))
+                continue
             try:
-                self.client.get(path, {k: v for k, v in params.items() if v is not None})
-                report.add(name, True)
+                self.client.request(probe.method, probe.path, params=probe.params, json=probe.body)
+                report.add(probe.name, True)
             except ConnectorError as exc:
-                report.add(name, False, self._explain(exc, path))
+                status = getattr(exc, "status", None)
+                if status == 403:
+                    report.add(probe.name, False, missing_scope_message(probe))
+                elif status in probe.ok_statuses:
+                    report.add(probe.name, True)  # the request was refused for its content, not its scope
+                else:
+                    report.add(probe.name, False, self._explain(exc, probe.path))
         return report
+
+    def order_statuses(self) -> list[tuple[str, str]]:
+        """(status id, label) of the store's order statuses for the setup screen, custom labels first."""
+        self._require_credentials()
+        rows = self.client.get("/v2/order_statuses") or []
+        return [
+            (str(r["id"]), r.get("custom_label") or r.get("system_label") or r.get("name") or str(r["id"]))
+            for r in sorted(rows, key=lambda r: int(r["id"]))
+        ]
+
+    # ------------------------------------------------------------ webhooks
+    def on_enable(self, connection, public_url: str) -> list[str]:
+        """Register (or repair) Dockline's order hooks for this connection; returns their ids.
+
+        A token or network problem stops the enabling (it would stop the imports too). A hook
+        the store refuses (BigCommerce only delivers to https on port 443) is logged and left
+        out: orders then arrive by polling alone.
+        """
+        from dockline.webhooks.services import endpoint
+
+        self._require_credentials()
+        destination, headers = endpoint(connection, public_url)
+        existing = {h["scope"]: h for h in self._hooks(destination)}
+        ids = []
+        for scope in WEBHOOK_SCOPES:
+            hook = existing.get(scope)
+            body = {"scope": scope, "destination": destination, "is_active": True, "headers": headers}
+            try:
+                if hook is None:
+                    hook = self.client.post("/v3/hooks", body)["data"]
+                elif not hook.get("is_active") or (hook.get("headers") or {}) != headers:
+                    hook = self.client.put(f"/v3/hooks/{hook['id']}", body)["data"]
+            except ConnectorError as exc:
+                if exc.kind is not ErrorKind.FATAL:
+                    raise
+                log.warning("BigCommerce refused the %s webhook to %s (%s); orders come by polling only",
+                            scope, destination, exc.message)
+                continue
+            ids.append(str(hook["id"]))
+        return ids
+
+    def on_disable(self, connection, public_url: str) -> int:
+        """Remove Dockline's hooks for this connection; returns how many were removed."""
+        from dockline.webhooks.services import endpoint
+
+        self._require_credentials()
+        destination, _ = endpoint(connection, public_url)
+        hooks = self._hooks(destination)
+        for hook in hooks:
+            self.client.request("DELETE", f"/v3/hooks/{hook['id']}")
+        return len(hooks)
+
+    @classmethod
+    def webhook_wants_import(cls, payload: dict, settings: dict) -> bool:
+        """Whether a delivery can bring an order to import: a new order, or one that entered the
+        monitored status (not, say, Dockline's own move to Awaiting Shipment)."""
+        if payload.get("scope") != "store/order/statusUpdated":
+            return True
+        monitored = str((settings or {}).get("monitored_status_id", "11") or "").strip()
+        if not monitored:  # every status is imported
+            return True
+        status = (payload.get("data") or {}).get("status") or {}
+        return str(status.get("new_status_id", monitored)) == monitored
+
+    def _hooks(self, destination: str) -> list[dict]:
+        return [h for h in self.client.iter_v3("/v3/hooks", {"destination": destination})
+                if h.get("destination") == destination]
 
     def _explain(self, exc: ConnectorError, path: str = "") -> str:
         status = exc.status if isinstance(exc, BigCommerceError) else None

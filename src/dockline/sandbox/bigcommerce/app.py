@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from dockline.sandbox.bigcommerce import webhooks
 from dockline.sandbox.bigcommerce.store import (
     ORDER_STATUSES,
     ApiError,
@@ -33,6 +34,7 @@ ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-sta
 ALL_SCOPES = frozenset({
     "store_v2_orders", "store_v2_products", "store_inventory",
 })
+CLIENT_ID = "sandbox-client"
 MAX_V2_LIMIT = 250
 MAX_V3_LIMIT = 250
 
@@ -101,7 +103,8 @@ class Faults:
 
 
 class RateLimiter:
-    """BigCommerce-style fixed window: `quota` requests per `window` seconds per store."""
+    """BigCommerce-style fixed window: `quota` requests per `window` seconds per store.
+    `windows()` lists the requests counted in each window so far (the last one still open)."""
 
     def __init__(self, quota: int, window: float, clock: Callable[[], float] = time.monotonic):
         self.quota = quota
@@ -110,11 +113,18 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._window_end = 0.0
         self._used = 0
+        self._history: list[int] = []
 
     def _roll(self, now: float) -> None:
         if now >= self._window_end:
+            if self._window_end:
+                self._history.append(self._used)
             self._window_end = now + self.window
             self._used = 0
+
+    def windows(self) -> list[int]:
+        with self._lock:
+            return [*self._history, self._used] if self._window_end else []
 
     def acquire(self, consume: bool = True) -> tuple[bool, dict[str, str]]:
         """(allowed, headers). With consume=False only reports the state (for 401s)."""
@@ -147,8 +157,12 @@ def _rules() -> list[Rule]:
         ("/v3/inventory/adjustments/absolute", "absolute", ["PUT"]),
         ("/v3/inventory/items", "inventory_items", ["GET"]),
         ("/v3/inventory/locations/<int:location_id>/items", "location_items", ["GET"]),
+        ("/v3/hooks", "hooks", ["GET", "POST"]),
+        ("/v3/hooks/<int:hook_id>", "hook", ["GET", "PUT", "DELETE"]),
     ]
-    return [Rule(s + path, endpoint=ep, methods=methods, strict_slashes=False) for path, ep, methods in r]
+    rules = [Rule(s + path, endpoint=ep, methods=methods, strict_slashes=False) for path, ep, methods in r]
+    # the app install token exchange (https://login.bigcommerce.com/oauth2/token)
+    return [*rules, Rule("/oauth2/token", endpoint="token", methods=["POST"])]
 
 
 ROUTE_TEMPLATES = {
@@ -163,11 +177,17 @@ ROUTE_TEMPLATES = {
     "absolute": "/v3/inventory/adjustments/absolute",
     "inventory_items": "/v3/inventory/items",
     "location_items": "/v3/inventory/locations/{location_id}/items",
+    "hooks": "/v3/hooks",
+    "hook": "/v3/hooks/{webhook_id}",
+    "token": "/oauth2/token",
 }
 
 
-def _scope_for(endpoint: str, method: str) -> tuple[str, str]:
-    """(scope family, modify scope) needed by a route; reads also accept `<scope>_read_only`."""
+def _scope_for(endpoint: str, method: str) -> tuple[str, str] | None:
+    """(scope family, modify scope) needed by a route (reads also accept `<scope>_read_only`);
+    None for webhooks, which "need no scope beyond the API account's default"."""
+    if endpoint in ("hooks", "hook"):
+        return None
     if endpoint in ("products", "variants"):
         return "store_v2_products", "store_v2_products"
     if endpoint in ("absolute", "inventory_items", "location_items"):
@@ -231,6 +251,8 @@ class BigCommerceApp:
         self.faults = faults
         self.scopes: set[str] = set(ALL_SCOPES if scopes is None else scopes)
         self.url_map = Map(_rules())
+        self.app_credentials = ("sandbox-app-client-id", "sandbox-app-client-secret")  # the app's, for installs
+        self.codes: set[str] = set()
 
     # --------------------------------------------------------------- plumbing
     def __call__(self, environ, start_response):
@@ -289,6 +311,8 @@ class BigCommerceApp:
             except (NotFound, HTTPException):
                 pass
             return self._error(version, 404, "The requested resource was not found.", {})
+        if endpoint == "token":
+            return self._token(request)
         if values.pop("store_hash") != self.store_hash:
             return self._error(version, 404, "The requested resource was not found.", {})
         token = request.headers.get("X-Auth-Token", "")
@@ -301,18 +325,20 @@ class BigCommerceApp:
             if throttle:
                 headers["X-Rate-Limit-Requests-Left"] = "0"
             return self._error(version, 429, "Too many requests.", headers)
-        family, modify = _scope_for(endpoint, request.method)
-        if request.method == "GET":
-            ok = modify in self.scopes or f"{family}_read_only" in self.scopes
+        needed = _scope_for(endpoint, request.method)
+        if needed is None:
+            ok = True
+        elif request.method == "GET":
+            ok = needed[1] in self.scopes or f"{needed[0]}_read_only" in self.scopes
         else:
-            ok = modify in self.scopes
+            ok = needed[1] in self.scopes
         if not ok:
             return self._error(version, 403, "You don't have a required scope to access the endpoint", headers)
         accept = request.headers.get("Accept", "")
         if accept and not any(t in accept for t in ("application/json", "*/*", "application/*")):
             return self._error(version, 406, "The requested content type is not acceptable.", headers)
         body = None
-        if request.method in ("PUT", "POST"):
+        if request.method in ("PUT", "POST") or (request.method == "DELETE" and request.content_length):
             if "application/json" not in request.headers.get("Content-Type", ""):
                 return self._error(version, 415, "The Content-Type header must be application/json.", headers)
             try:
@@ -327,6 +353,45 @@ class BigCommerceApp:
         if status == 204:
             return Response(b"", status=204, headers=headers)
         return Response(json.dumps(payload), status=status, headers=headers, content_type="application/json")
+
+    def issue_code(self) -> str:
+        """An authorization code, as the control panel passes to the app's auth callback on install."""
+        code = f"code-{len(self.codes) + 1}-{time.monotonic_ns()}"
+        self.codes.add(code)
+        return code
+
+    def _token(self, request: Request) -> Response:
+        """POST /oauth2/token: exchange a one-time code for the store's access token and scopes."""
+        if request.mimetype == "application/json":
+            try:
+                form = json.loads(request.get_data() or b"{}")
+            except ValueError:
+                form = {}
+        else:
+            form = request.form.to_dict()
+        if not isinstance(form, dict):
+            form = {}
+        missing = [k for k in ("client_id", "client_secret", "code", "scope", "grant_type", "redirect_uri", "context")
+                   if not form.get(k)]
+        if missing:
+            return self._json(400, {"error": f"missing {', '.join(missing)}"})
+        if (form["client_id"], form["client_secret"]) != self.app_credentials:
+            return self._json(401, {"error": "Invalid client id or client secret"})
+        if form["grant_type"] != "authorization_code" or form["context"] != f"stores/{self.store_hash}":
+            return self._json(400, {"error": "Invalid grant type or context"})
+        if form["code"] not in self.codes:
+            return self._json(400, {"error": "Invalid verification code"})
+        self.codes.discard(form["code"])  # one use only
+        return self._json(200, {
+            "access_token": self.access_token, "scope": " ".join(sorted(self.scopes)),
+            "user": {"id": 24654, "username": "merchant@example.com", "email": "merchant@example.com"},
+            "owner": {"id": 24654, "username": "merchant@example.com", "email": "merchant@example.com"},
+            "context": f"stores/{self.store_hash}", "account_uuid": "a1b2c3d4-0000-4000-8000-000000000000",
+        })
+
+    @staticmethod
+    def _json(status: int, body: dict) -> Response:
+        return Response(json.dumps(body), status=status, content_type="application/json")
 
     def _error(self, version, status, message, headers, errors=None, problem=False) -> Response:
         if version == "v2":
@@ -472,10 +537,34 @@ class BigCommerceApp:
             return self._v2_page(request, [dict(s) for s in self.store.shipments_for(order_id)])
 
     def h_order_statuses(self, request: Request, body=None):
+        labels = self.store.status_labels
         return 200, [
-            {"id": sid, "name": name, "system_label": name, "custom_label": name, "system_description": desc}
+            {"id": sid, "name": name, "system_label": name, "custom_label": labels.get(sid, name),
+             "system_description": desc}
             for sid, (name, desc) in ORDER_STATUSES.items()
         ]
+
+    # ----------------------------------------------------------------- V3 webhooks
+    def h_hooks(self, request: Request, body=None):
+        if request.method == "POST":
+            return 200, {"data": webhooks.create_hook(self.store, self.store_hash, CLIENT_ID, body), "meta": {}}
+        args = request.args
+        with self.store.lock:
+            rows = [dict(h) for _, h in sorted(self.store.hooks.items())
+                    if (args.get("scope") is None or h["scope"] == args["scope"])
+                    and (args.get("destination") is None or h["destination"] == args["destination"])
+                    and (args.get("is_active") is None or h["is_active"] == (args["is_active"] == "true"))]
+        chunk, meta = self._v3_page(request, rows)
+        return 200, {"data": chunk, "meta": meta}
+
+    def h_hook(self, request: Request, hook_id: int, body=None):
+        if request.method == "PUT":
+            return 200, {"data": webhooks.update_hook(self.store, hook_id, body), "meta": {}}
+        hook = webhooks.get_hook(self.store, hook_id)
+        if request.method == "DELETE":
+            with self.store.lock:
+                self.store.hooks.pop(hook_id, None)
+        return 200, {"data": hook, "meta": {}}
 
     # ----------------------------------------------------------------- V3
     def _v3_page(self, request: Request, rows: list) -> tuple[list, dict]:

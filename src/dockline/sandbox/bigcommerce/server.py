@@ -1,24 +1,12 @@
 """BigCommerceSandbox: the sandbox app served on loopback in a background thread."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dockline.sandbox.bigcommerce.app import ALL_SCOPES, BigCommerceApp, Faults
 from dockline.sandbox.bigcommerce.store import BigCommerceStore, Stats
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr (stats and the request log live in `store.stats`)."""
-
-    def log_request(self, code="-", size="-") -> None:
-        pass
-
-    def log(self, type, message, *args) -> None:
-        if type == "error":
-            super().log(type, message, *args)
+from dockline.sandbox.bigcommerce.webhooks import Deliverer
+from dockline.sandbox.http import LoopbackServer
 
 
 class BigCommerceSandbox:
@@ -34,6 +22,9 @@ class BigCommerceSandbox:
     sandbox knows, modify level); change `sb.scopes` at any time. Pass
     `tracking_carriers` (the values of tracking_carrier_values.csv) to make
     shipment posts reject unknown carriers as BigCommerce does.
+
+    Hooks registered through `/v3/hooks` are delivered when orders are created
+    or change status (`sb.webhooks`: `repeat`, `delivered`, `idle()`).
     """
 
     def __init__(
@@ -64,8 +55,8 @@ class BigCommerceSandbox:
             faults=self.faults,
             scopes=scopes,
         )
-        self._server = None
-        self._thread: threading.Thread | None = None
+        self.webhooks = Deliverer(self.store, store_hash)
+        self._http = LoopbackServer(self.app, f"bigcommerce-sandbox-{store_hash}", host, port)
 
     # the token's scopes, e.g. {"store_v2_orders_read_only"}
     @property
@@ -82,9 +73,7 @@ class BigCommerceSandbox:
 
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("sandbox not started")
-        return f"http://{self.host}:{self._server.server_port}"
+        return self._http.url
 
     @property
     def credentials(self) -> dict:
@@ -95,24 +84,13 @@ class BigCommerceSandbox:
         return {"api_base": self.base_url}
 
     def start(self) -> BigCommerceSandbox:
-        if self._server is not None:
-            return self
-        self._server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"bigcommerce-sandbox-{self.store_hash}", daemon=True
-        )
-        self._thread.start()
+        self._http.start()
+        self.webhooks.start()
         return self
 
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
+        self.webhooks.stop()
+        self._http.stop()
 
     def __enter__(self) -> BigCommerceSandbox:
         return self.start()

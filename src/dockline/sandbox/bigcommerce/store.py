@@ -124,6 +124,10 @@ class BigCommerceStore:
         self._order_products: dict[int, list[dict]] = {}
         self._order_addresses: dict[int, list[dict]] = {}
         self._shipments: dict[int, list[dict]] = {}
+        # Webhooks (V3 /hooks) and whoever wants to hear of order events: listener(scope, data)
+        self.hooks: dict[int, dict] = {}
+        self.listeners: list = []
+        self.status_labels: dict[int, str] = {}  # custom labels a merchant gave statuses
         self._next = {"product": 111, "variant": 66, "order": 100, "order_product": 1, "address": 1, "shipment": 1}
         # None = accept any tracking_carrier; tests pass the values of tracking_carrier_values.csv
         self.tracking_carriers: frozenset[str] | None = (
@@ -274,6 +278,8 @@ class BigCommerceStore:
         with self.lock:
             if len(items) > 2000:
                 raise ApiError(422, f"Too many items in the request: {len(items)}; the limit is 2000.")
+            if not items:
+                raise ApiError(422, "The field 'items' must contain at least one item.")
             plan: list[tuple[tuple[str, int], int, int]] = []
             problems: list[str] = []
             for n, item in enumerate(items):
@@ -511,6 +517,7 @@ class BigCommerceStore:
             self._order_products[order_id] = products
             self._order_addresses[order_id] = addresses
             self._shipments[order_id] = []
+            self._emit("store/order/created", {"type": "order", "id": order_id})
             return order_id
 
     def _order_product(self, order_id: int, address_id: int, sku: str, qty: int, price) -> dict:
@@ -619,6 +626,20 @@ class BigCommerceStore:
         with self.lock:
             return list(self._shipments.get(order_id, []))
 
+    def _change_status(self, order: dict, status_id: int) -> None:
+        previous = order["status_id"]
+        order["status_id"] = status_id
+        order["status"] = ORDER_STATUSES[status_id][0]
+        if previous != status_id:
+            self._emit("store/order/statusUpdated", {
+                "type": "order", "id": order["id"],
+                "status": {"previous_status_id": previous, "new_status_id": status_id},
+            })
+
+    def _emit(self, scope: str, data: dict) -> None:
+        for listener in list(self.listeners):
+            listener(scope, data)
+
     def set_date_modified(self, order_id: int, when: datetime) -> None:
         with self.lock:
             self.orders[order_id]["date_modified"] = rfc2822(when)
@@ -628,8 +649,7 @@ class BigCommerceStore:
             if status_id not in ORDER_STATUSES:
                 raise ApiError(400, f"The field 'status_id' is invalid: {status_id}")
             order = self.order(order_id)
-            order["status_id"] = status_id
-            order["status"] = ORDER_STATUSES[status_id][0]
+            self._change_status(order, status_id)
             order["date_modified"] = rfc2822(when or _now())
 
     def update_order(self, order_id: int, body: dict) -> dict:
@@ -640,8 +660,7 @@ class BigCommerceStore:
                 status_id = body["status_id"]
                 if not isinstance(status_id, int) or isinstance(status_id, bool) or status_id not in ORDER_STATUSES:
                     raise ApiError(400, "The field 'status_id' is invalid.")
-                order["status_id"] = status_id
-                order["status"] = ORDER_STATUSES[status_id][0]
+                self._change_status(order, status_id)
             for key in ("staff_notes", "customer_message"):
                 if key in body:
                     if not isinstance(body[key], str):
@@ -704,8 +723,7 @@ class BigCommerceStore:
             address["items_shipped"] += sum(wanted.values())
             order["items_shipped"] = sum(p["quantity_shipped"] for p in lines.values())
             fully = all(p["quantity_shipped"] >= p["quantity"] for p in lines.values())
-            order["status_id"] = SHIPPED if fully else PARTIALLY_SHIPPED
-            order["status"] = ORDER_STATUSES[order["status_id"]][0]
+            self._change_status(order, SHIPPED if fully else PARTIALLY_SHIPPED)
             order["date_modified"] = rfc2822(now)
             order["date_shipped"] = rfc2822(now)
             billing = {k: v for k, v in order["billing_address"].items() if k != "form_fields"}

@@ -1,0 +1,15 @@
+"""The webhook receiving endpoint: thin, the work is in services.receive."""
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from dockline.webhooks.services import receive
+
+
+@csrf_exempt
+@require_POST
+def deliver(request: HttpRequest, platform: str, connection_id: int) -> JsonResponse:
+    outcome = receive(platform, connection_id, request.headers, request.body, request.META.get("REMOTE_ADDR", ""))
+    return JsonResponse({"detail": outcome.detail}, status=outcome.status)
