@@ -72,3 +72,17 @@ def test_staff_cannot_create_merchants(client, org, login_as):
     assert "A new merchant" not in page and "Acme" in page
     client.post("/connections/new/merchant/", {"choice": "new", "new_name": "Sneaky", "go": "next"})
     assert not Merchant.objects.filter(name="Sneaky").exists()
+
+
+def test_a_passing_store_test_offers_the_stores_own_order_statuses(client, org, login_as):
+    from dockline.sandbox.bigcommerce import BigCommerceSandbox
+
+    login_as(Role.ADMIN)
+    with BigCommerceSandbox(store_hash="acme", access_token=SECRET_TOKEN) as sandbox:
+        sandbox.store.status_labels[11] = "Ready to pick"  # a custom workflow label
+        form = {**_store_form(), "s_bigcommerce__api_base": sandbox.base_url}
+        page = client.post("/connections/new/test-store/", form).content.decode()
+    assert "Connection works" in page
+    assert 'datalist id="choices-s_bigcommerce__monitored_status_id"' in page
+    assert '<option value="11">Ready to pick</option>' in page
+    assert '<option value="9">Awaiting Shipment</option>' in page

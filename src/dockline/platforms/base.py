@@ -47,6 +47,8 @@ class CheckStep:
 @dataclass
 class CheckReport:
     steps: list[CheckStep] = field(default_factory=list)
+    # What a working connection revealed to choose from, by settings field: [(value, label)].
+    choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -277,8 +277,9 @@ class BigCommerceConnector:
 
         # /v2/store and /v2/time are not in the published specs; order_statuses is (Orders scope).
         try:
-            self.client.get("/v2/order_statuses")
+            statuses = _status_choices(self.client.get("/v2/order_statuses") or [])
             report.add("Reach the store API", True, f"Store {self.store_hash} answered at {self.api_base}")
+            report.choices = {"monitored_status_id": statuses, "forwarded_status_id": statuses}
         except ConnectorError as exc:
             if getattr(exc, "status", None) != 403:  # 403 = reachable, token valid, scope missing (next steps say)
                 report.add("Reach the store API", False, self._explain(exc))
@@ -307,11 +308,7 @@ class BigCommerceConnector:
     def order_statuses(self) -> list[tuple[str, str]]:
         """(status id, label) of the store's order statuses for the setup screen, custom labels first."""
         self._require_credentials()
-        rows = self.client.get("/v2/order_statuses") or []
-        return [
-            (str(r["id"]), r.get("custom_label") or r.get("system_label") or r.get("name") or str(r["id"]))
-            for r in sorted(rows, key=lambda r: int(r["id"]))
-        ]
+        return _status_choices(self.client.get("/v2/order_statuses") or [])
 
     # ------------------------------------------------------------ webhooks
     def on_enable(self, connection, public_url: str) -> list[str]:
@@ -713,3 +710,11 @@ class BigCommerceConnector:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _status_choices(rows: list[dict]) -> list[tuple[str, str]]:
+    """(status id, label) pairs, by id; a merchant's custom label wins."""
+    return [
+        (str(r["id"]), r.get("custom_label") or r.get("system_label") or r.get("name") or str(r["id"]))
+        for r in sorted(rows, key=lambda r: int(r["id"]))
+    ]

@@ -207,9 +207,11 @@ def test_store(request):
     values, secrets, errors = _read_store(request, draft)
     errors.pop("name", None)
     report = None
+    choices = []
     if not errors:
         report = wizard.test_store(values["platform"], {**values["credentials"], **secrets}, values["settings"])
-    return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values()})
+        choices = [(f"s_{values['platform']}__{name}", options) for name, options in report.choices.items()]
+    return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values(), "choices": choices})
 
 
 # ---------------------------------------------------------------- review
