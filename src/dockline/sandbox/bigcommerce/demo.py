@@ -5,32 +5,15 @@ import re
 import secrets
 
 from dockline.sandbox.bigcommerce.server import BigCommerceSandbox
+from dockline.sandbox.demo import SandboxDemoStore
 
 
-class BigCommerceDemoStore:
+class BigCommerceDemoStore(SandboxDemoStore):
     platform = "bigcommerce"
     label = "sandbox BigCommerce"
 
     def __init__(self, quota: int = 10_000):
         self.sandbox = BigCommerceSandbox(store_hash="acme", access_token=secrets.token_hex(16), quota=quota)
-
-    def start(self) -> None:
-        self.sandbox.start()
-
-    def stop(self) -> None:
-        self.sandbox.stop()
-
-    @property
-    def address(self) -> str:
-        return self.sandbox.base_url
-
-    @property
-    def credentials(self) -> dict:
-        return self.sandbox.credentials
-
-    @property
-    def settings(self) -> dict:
-        return {"api_base": self.sandbox.base_url}
 
     def add_product(self, sku: str, name: str, price: str, *, tracked: bool) -> None:
         self.sandbox.store.add_product(sku=sku, name=name, price=price, inventory_level=0,
