@@ -66,3 +66,25 @@ def test_home_charts_orders_per_day_by_status(client):
     page = client.get("/").content.decode()
     assert f"{timezone.now():%b %d}: 1 Closed" in page  # the bar's tooltip
     assert "No orders in Error." in page
+
+
+def test_connection_page_says_what_the_platform_cannot_take_and_runs_its_own_checks(
+        client, org, make_connection, make_order, login_as):
+    from dockline.inventory.models import StockLevel
+
+    login_as(Role.ADMIN)
+    oneshop = make_connection("Shop")
+    oneshop.store.platform = "oneshoppingcart"
+    oneshop.store.save()
+    page = client.get(f"/connections/{oneshop.pk}/").content.decode()
+    assert "1ShoppingCart cannot receive tracking" in page and "takes no stock updates" in page
+
+    ultra = make_connection("Ultra")
+    ultra.store.platform = "ultracart"
+    ultra.store.save()
+    make_order(ultra, "U-1", skus=("WIDGET-1", "GADGET-2"))
+    StockLevel.objects.create(warehouse=ultra.warehouse, sku="WIDGET-1", on_hand=5, available=5)
+    page = client.get(f"/connections/{ultra.pk}/").content.decode()
+    assert "UltraCart SKUs must match the warehouse" in page
+    assert "never reported 1 SKU(s) from imported orders: GADGET-2" in page
+    assert "cannot receive tracking" not in page

@@ -96,6 +96,8 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 @register
 class UltraCartConnector:
+    """UltraCart's Fulfillment API for one distribution center."""
+
     platform: ClassVar[str] = "ultracart"
     label: ClassVar[str] = "UltraCart"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
@@ -115,6 +117,13 @@ class UltraCartConnector:
     settings_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("api_base", "API base URL", required=False, default=DEFAULT_API_BASE),
     )
+
+    @staticmethod
+    def checklist(connection) -> list[dict]:
+        """Setup checklist items for the connection page: UltraCart SKUs must match the warehouse's."""
+        from dockline.platforms.ultracart.checklist import checklist_item
+
+        return [checklist_item(connection)]
 
     def __init__(self, credentials: dict, settings: dict) -> None:
         self.merchant_id = (credentials.get("merchant_id") or "").strip().upper()

@@ -13,7 +13,7 @@ from dockline.connections import services
 from dockline.connections.models import ChannelKind, InventoryMode
 from dockline.core.errors import ConnectorError
 from dockline.mapping.services import needs_mapping
-from dockline.platforms.base import platforms
+from dockline.platforms.base import Capability, platforms
 from dockline.warehouses.formats import format_class
 from dockline.sync.models import SyncRun
 from dockline.web import scope
@@ -86,7 +86,26 @@ def checklist(conn) -> list[dict]:
         {"label": "Enabled", "ok": conn.enabled,
          "detail": "Channels run on their schedules." if conn.enabled else "Nothing runs until you enable it.",
          "link": ""},
+        *_platform_items(conn),
     ]
+
+
+def _platform_items(conn) -> list[dict]:
+    """What this store's platform cannot take (notes, ok=None), and the connector's own checks."""
+    cls = platforms().get(conn.store.platform)
+    if cls is None:
+        return []
+    items = []
+    if Capability.SHIPMENTS not in cls.capabilities:
+        items.append({"label": "Tracking back to the store", "ok": None, "link": "",
+                      "detail": f"{cls.label} cannot receive tracking or fulfillment status: Dockline keeps the "
+                                "tracking (each order's page shows it) and orders end Shipped, not Closed."})
+    if Capability.INVENTORY not in cls.capabilities:
+        items.append({"label": "Stock back to the store", "ok": None, "link": "",
+                      "detail": f"{cls.label} takes no stock updates from Dockline."})
+    if hasattr(cls, "checklist"):
+        items.extend(cls.checklist(conn))
+    return items
 
 
 @login_required
