@@ -95,3 +95,24 @@ def test_two_schedulers_never_claim_the_same_job(connection):
     connection.save()
     a, b = claim_due("sched-a"), claim_due("sched-b")
     assert len(a) == 3 and b == []
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_run_that_lost_its_lease_stops_before_its_next_side_effect(connection, settings):
+    import time
+
+    from dockline.sync.scheduler import LeaseLost, ensure_lease, heartbeat, take
+
+    settings.LEASE_SECONDS = 0.3
+    connection.enabled = True
+    connection.save()
+    orders = connection.channels.get(kind="orders")
+    claim_due("claim")
+    token = take(orders.id, "claim")
+    with heartbeat(orders.id, token):
+        ensure_lease()  # ours: carries on
+        Channel.objects.filter(id=orders.id).update(lease_owner="someone-else")  # expired and taken over
+        time.sleep(0.25)  # past the next heartbeat
+        with pytest.raises(LeaseLost, match="another worker took it over"):
+            ensure_lease()
+    ensure_lease()  # outside a leased job: nothing to check

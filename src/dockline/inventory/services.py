@@ -8,6 +8,7 @@ from dockline.connections.models import Connection, Warehouse
 from dockline.core.types import StockUpdate
 from dockline.inventory.models import PushedStock, StockLevel
 from dockline.mapping.models import Listing
+from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.models import ExchangeRecord
 from dockline.warehouses.services import Handled, receive_files
 
@@ -60,6 +61,7 @@ def push_inventory(connection: Connection, connector, *, full: bool = False) -> 
     ]
     if not updates:
         return {"updated": 0, "skipped": 0}
+    ensure_lease()
     result = connector.push_stock(updates)
     now = timezone.now()
     wanted = {u.sku: u.quantity for u in updates}

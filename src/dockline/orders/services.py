@@ -13,6 +13,7 @@ from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrd
 from dockline.mapping.services import Mapper
 from dockline.orders.models import Dispatch, Order, OrderLine
 from dockline.orders.status import OrderStatus as S
+from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ def forward_orders(connection: Connection, transport, fmt, connector, now: datet
     ).prefetch_related("lines").order_by("placed_at", "id")
     counts = {"sent": 0, "delayed": 0}
     for order in due:
+        ensure_lease()
         exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
         try:
             if not (resumed and _delivered(transport, connection.warehouse.folders, exchange.filename)):

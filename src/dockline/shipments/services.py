@@ -9,10 +9,13 @@ from django.utils import timezone
 
 from dockline.connections.models import Connection, Warehouse
 from dockline.core.errors import ConnectorError, ErrorKind
-from dockline.core.types import Package as PackageInfo, StoreShipment, StoreShipmentLine, WarehouseShipment
+from dockline.core.types import Package as PackageInfo
+from dockline.core.types import StoreShipment, StoreShipmentLine, WarehouseShipment
 from dockline.orders.models import Dispatch, Order, OrderLine
-from dockline.orders.status import SHIPPABLE, OrderStatus as S
+from dockline.orders.status import SHIPPABLE
+from dockline.orders.status import OrderStatus as S
 from dockline.shipments.models import Package, Shipment, ShipmentLine
+from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import RowError
 from dockline.warehouses.models import ExchangeRecord
 from dockline.warehouses.services import Handled, receive_files
@@ -118,6 +121,7 @@ def post_shipments(connection: Connection, connector) -> dict:
         .order_by("shipped_at", "id")
     )
     for shipment in pending:
+        ensure_lease()
         try:
             if not _post(shipment, connector):
                 continue

@@ -10,11 +10,11 @@ from dockline.connections.models import Channel, ChannelKind, Connection, Invent
 from dockline.connections.services import needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
-from dockline.platforms.base import Capability
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
+from dockline.platforms.base import Capability
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
-from dockline.sync.scheduler import heartbeat, release, take
+from dockline.sync.scheduler import LeaseLost, heartbeat, release, take
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,9 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
         run.ok = True
         if channel.connection.auth_error:
             Connection.objects.filter(id=channel.connection_id).update(auth_error="")
+    except LeaseLost as exc:
+        run.ok = False
+        run.error = f"Stopped: {exc}."
     except ConnectorError as exc:
         run.ok = False
         run.error = exc.message

@@ -9,6 +9,7 @@ claimed again.
 """
 from __future__ import annotations
 
+import contextvars
 import os
 import socket
 import threading
@@ -18,7 +19,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection as db, connections, transaction
+from django.db import connection as db
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -74,23 +76,45 @@ def take(channel_id: int, claim_token: str) -> str | None:
     return run_token if taken else None
 
 
+class LeaseLost(Exception):
+    """Another worker took this job over (our lease expired): stop before the next side effect."""
+
+
+_lost: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("lease_lost", default=None)
+
+
+def ensure_lease() -> None:
+    """Called before each side effect (upload, post, push); a no-op outside a leased job."""
+    lost = _lost.get()
+    if lost is not None and lost.is_set():
+        raise LeaseLost("the lease on this job expired and another worker took it over")
+
+
 @contextmanager
 def heartbeat(channel_id: int, run_token: str) -> Iterator[None]:
-    """Keep a running lease alive until the block ends."""
-    stop = threading.Event()
+    """Keep a running lease alive until the block ends; notice if it was lost."""
+    stop, lost = threading.Event(), threading.Event()
 
     def beat() -> None:
         while not stop.wait(settings.LEASE_SECONDS / 3):
-            Channel.objects.filter(id=channel_id, lease_owner=run_token).update(
-                lease_expires_at=timezone.now() + lease_length()
-            )
+            try:
+                renewed = Channel.objects.filter(id=channel_id, lease_owner=run_token).update(
+                    lease_expires_at=timezone.now() + lease_length()
+                )
+            except DatabaseError:  # busy or briefly unreachable: the next beat tries again
+                continue
+            if not renewed:
+                lost.set()
+                break
         connections.close_all()
 
     thread = threading.Thread(target=beat, name=f"lease-{channel_id}", daemon=True)
     thread.start()
+    marker = _lost.set(lost)
     try:
         yield
     finally:
+        _lost.reset(marker)
         stop.set()
         thread.join()
 
