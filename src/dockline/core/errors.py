@@ -9,6 +9,9 @@ class ErrorKind(enum.StrEnum):
     RATE_LIMITED = "rate_limited"  # wait retry_after seconds, then try again
     REAUTH = "reauth"  # credentials no longer work: a person must fix them
     FATAL = "fatal"  # the request itself is wrong: retrying will not help
+    # The other side's setup is wrong (a folder missing or not writable, a quota full): a person
+    # must fix it there. The run fails and says so; waiting work (queued orders) is kept, not given up.
+    CONFIG = "config"
 
 
 class ConnectorError(Exception):

@@ -20,6 +20,19 @@ class RowError:
         return f"line {self.line}: {self.reason}" if self.line else self.reason
 
 
+class RenderError(ValueError):
+    """An order cannot be written in this format as it stands: `field` names the value, `reason` says why.
+
+    Raised by `render_orders`; the order stops in Error with the message, so a
+    non-conforming document is never sent.
+    """
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 @dataclass
 class Parsed(Generic[T]):
     """A parsed file: the good records, and one error per bad row.
