@@ -5,6 +5,12 @@ connector of the same connection in this process, so runs reuse it instead of si
 (each new sign-in takes one of the licence's API user slots). Tokens are renewed with the refresh
 token under a lock; every rotation is handed to `on_token` at once, because the old refresh token
 stops working the moment the new one is issued.
+
+A refresh token lives about 30 days from the first sign-in, however often it is rotated (sliding
+expiration only came with 2024 R1). When a refresh is refused with `invalid_grant`, the client signs
+in again with the stored user and password; only when that is refused too does the connection need
+re-authorization, and then the password is not tried again until a person enters credentials
+(a wrong password tried every few minutes would lock the user out).
 """
 from __future__ import annotations
 
@@ -20,10 +26,12 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.net import unreachable
 
 log = logging.getLogger(__name__)
 
 SCOPE = "api offline_access"
+PAGE = 100  # records per list request
 LOGIN_LIMIT_WAIT = 60.0  # seconds before trying again when the API user slots are all taken
 ACTION_TIMEOUT = 120.0  # seconds a long-running action may take before the run gives up (it is checked next run)
 
@@ -32,15 +40,48 @@ _TOKENS: dict[tuple[str, str, str], dict] = {}  # (instance url, client id, user
 
 
 class AcumaticaError(ConnectorError):
-    def __init__(self, message: str, kind: ErrorKind, status: int | None = None, retry_after: float | None = None):
+    """`fields`: the (field path, message) pairs of a refused record, e.g. ("ShipVia", "Ship Via 'X' ...")."""
+
+    def __init__(self, message: str, kind: ErrorKind, status: int | None = None, retry_after: float | None = None,
+                 fields: list[tuple[str, str]] | None = None):
         super().__init__(message, kind, retry_after)
         self.status = status
+        self.fields = fields or []
+
+
+def field_errors(entity: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """The errors Acumatica placed in a refused record: `{"ShipVia": {"value": "X", "error": "..."}}` and the
+    same inside detail rows (`Details[2].ShippedQty`) and linked entities; the record's own generic
+    `error` on top is left out."""
+    found = []
+    for name, got in entity.items():
+        rows = got if isinstance(got, list) else [got]
+        for n, row in enumerate(rows, start=1):
+            if not isinstance(row, dict):
+                continue
+            where = prefix + name + (f"[{n}]" if isinstance(got, list) else "")
+            if row.get("error"):
+                found.append((where, str(row["error"])))
+            if not set(row) <= {"value", "error"}:  # a linked entity or a detail row: look inside
+                found.extend(field_errors(row, where + "."))
+    return found
 
 
 def _newer(a: dict | None, b: dict | None) -> dict | None:
     if not a or not b:
         return a or b
     return a if float(a.get("expires_at") or 0) >= float(b.get("expires_at") or 0) else b
+
+
+def value(record: dict | None, name: str, default=None):
+    """A field of a contract-based record: `{"Field": {"value": ...}}` -> ...; default when absent or null."""
+    field = (record or {}).get(name)
+    got = field.get("value") if isinstance(field, dict) else None
+    return default if got is None else got
+
+
+def literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def forget_token(instance_url: str, client_id: str, username: str) -> None:
@@ -80,9 +121,16 @@ class AcumaticaClient:
                                        password=self._password, scope=SCOPE)
             except OAuthError as exc:
                 raise self._oauth_failure(exc, "sign-in") from None
-            except (httpx.TransportError, ValueError) as exc:
-                raise AcumaticaError(f"Could not reach {self.token_url}: {exc}", ErrorKind.RETRYABLE) from None
+            except httpx.TransportError as exc:
+                raise AcumaticaError(unreachable("Acumatica", self.token_url, exc), ErrorKind.RETRYABLE) from None
+            except ValueError:
+                raise self._not_a_token() from None
             self._saved()
+
+    def _not_a_token(self) -> AcumaticaError:
+        return AcumaticaError(
+            f"Acumatica at {self.instance_url} did not answer the sign-in with a token: check the Instance URL "
+            "(it ends with the instance name, e.g. https://acme.acumatica.com/AcmeInstance).", ErrorKind.RETRYABLE)
 
     def _renew(self, *, force: bool) -> None:
         with _LOCK:
@@ -102,14 +150,22 @@ class AcumaticaClient:
             try:
                 self.oauth.refresh_token(self.token_url, refresh_token=mine["refresh_token"])
             except OAuthError as exc:
-                stored = self._stored_token() if exc.error == "invalid_grant" else None
+                if exc.error != "invalid_grant":
+                    raise self._oauth_failure(exc, "refresh") from None
+                stored = self._stored_token()
                 if stored and stored.get("refresh_token") != mine["refresh_token"]:
                     self.oauth.token = dict(stored)  # rotated meanwhile by another worker: carry on with it
                     _TOKENS[self._key] = dict(stored)
                     return
-                raise self._oauth_failure(exc, "refresh") from None
-            except (httpx.TransportError, ValueError) as exc:
-                raise AcumaticaError(f"Could not reach {self.token_url}: {exc}", ErrorKind.RETRYABLE) from None
+                log.warning("Acumatica at %s no longer accepts the refresh token of user %s (they live about 30 "
+                            "days): signing in again with the stored password", self.instance_url, self.username)
+                forget_token(*self._key)
+                self.sign_in()  # refused too: re-authorization (see _oauth_failure)
+                return
+            except httpx.TransportError as exc:
+                raise AcumaticaError(unreachable("Acumatica", self.token_url, exc), ErrorKind.RETRYABLE) from None
+            except ValueError:
+                raise self._not_a_token() from None
             self._saved()
 
     def _saved(self) -> None:
@@ -125,16 +181,13 @@ class AcumaticaClient:
                 "Acumatica refused the Client ID or Shared Secret (invalid_client): the shared secret has probably "
                 "expired. Add a new secret to the connected application in Acumatica and enter it in Dockline.",
                 ErrorKind.REAUTH)
-        if exc.error == "invalid_grant" and step == "refresh":
-            forget_token(*self._key)
-            self._on_token(None)
-            return AcumaticaError(
-                "Acumatica no longer accepts Dockline's sign-in (refresh token revoked or expired, or the "
-                "integration user disabled): enter the credentials again to re-authorize.", ErrorKind.REAUTH)
         if exc.error == "invalid_grant":
+            forget_token(*self._key)
+            self._on_token(None)  # the password is not tried again until a person enters credentials
             return AcumaticaError(
                 f"Acumatica refused the username or password of '{self.username}' (invalid_grant), or the user "
-                "is disabled: check the integration user and enter its password again.", ErrorKind.REAUTH)
+                "is disabled: check the integration user and enter its password again to re-authorize.",
+                ErrorKind.REAUTH)
         return AcumaticaError(f"Acumatica's sign-in failed: {exc.error} {exc.description or ''}".strip(),
                               ErrorKind.REAUTH)
 
@@ -157,13 +210,49 @@ class AcumaticaClient:
             return self.oauth.request(method, url, params=params, json=json, headers={"Accept": "application/json"})
         except OAuthError as exc:
             raise self._oauth_failure(exc, "refresh") from None
-        except httpx.TimeoutException:
-            raise AcumaticaError(f"Acumatica did not answer {method} {url} in time", ErrorKind.RETRYABLE) from None
         except httpx.TransportError as exc:
-            raise AcumaticaError(f"Could not reach {self.instance_url}: {exc}", ErrorKind.RETRYABLE) from None
+            raise AcumaticaError(unreachable("Acumatica", url, exc), ErrorKind.RETRYABLE) from None
 
     def get(self, *parts: str, params: dict | None = None):
         return self.request("GET", self.url(*parts), params=params).json()
+
+    def read_all(self, entity: str, base: str, key: str, expand: str) -> list[dict]:
+        """Every record matching `base`, without relying on the order of the answers.
+
+        The contract-based API has no `$orderby` and promises no order, so a page of `$top` records is
+        some of the matching ones, not necessarily the lowest keys. What holds whatever the order: an
+        answer shorter than `$top` is all there is. So records are read by key range, `(lo, hi]`:
+        a short answer completes its range; a full one is proven to be the lowest keys by one more,
+        keys-only request over `(lo, second-highest key]` (it must return exactly the keys we have),
+        and otherwise its range is halved at the page's median key and both halves read again.
+        Ranges only shrink, so this ends; an instance answering in key order costs one keys-only
+        request per page.
+        """
+        found: dict[str, dict] = {}
+        ranges: list[tuple[str | None, str | None]] = [(None, None)]
+        while ranges:
+            lo, hi = ranges.pop()
+            page = self._page(entity, base, key, lo, hi, expand=expand)
+            if len(page) < PAGE:
+                found.update((value(r, key), r) for r in page)
+                continue
+            keys = sorted(value(r, key) for r in page)
+            cut = keys[-2]
+            check = {value(r, key) for r in self._page(entity, base, key, lo, cut, select=key)}
+            if len(check) < PAGE and check <= set(keys):
+                found.update((value(r, key), r) for r in page if value(r, key) in check)
+                ranges.append((cut, hi))
+            else:
+                middle = keys[PAGE // 2 - 1]
+                ranges.extend([(middle, hi), (lo, middle)])
+        return list(found.values())
+
+    def _page(self, entity: str, base: str, key: str, lo: str | None, hi: str | None, **shape) -> list[dict]:
+        flt = base + (f" and {key} gt {literal(lo)}" if lo is not None else "") \
+            + (f" and {key} le {literal(hi)}" if hi is not None else "")
+        params = {"$filter": flt, "$top": PAGE}
+        params.update({f"${name}": text for name, text in shape.items()})
+        return self.get(entity, params=params)
 
     def put(self, entity: str, body: dict, params: dict | None = None) -> dict:
         return self.request("PUT", self.url(entity), params=params, json=body).json()
@@ -192,6 +281,10 @@ class AcumaticaClient:
             body = {}
         body = body if isinstance(body, dict) else {}
         text = body.get("exceptionMessage") or body.get("error") or body.get("message") or response.reason_phrase
+        fields = field_errors(body)
+        if fields:  # a refused record comes back whole, each refusal on its field
+            said = "; ".join(f"{message} (field {path})" for path, message in fields)
+            return AcumaticaError(f"Acumatica refused the record: {said}", ErrorKind.FATAL, status, fields=fields)
         if status == 429:
             wait = float(response.headers.get("Retry-After") or LOGIN_LIMIT_WAIT)
             return AcumaticaError(f"Acumatica's request limit is reached: {text}", ErrorKind.RATE_LIMITED, status, wait)

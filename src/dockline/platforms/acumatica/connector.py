@@ -7,6 +7,11 @@ Modes (setting `mode`):
   Shipment (quantities, packages, Ship Via) and confirms it. A later part of the same shipment (the
   warehouse shipped the rest afterwards) becomes a new Shipment from the remaining sales order lines.
 
+Field names follow the Default endpoint's entities as the official client declares them
+(`Acumatica.Default_22.200.001/Model/` of Acumatica/AcumaticaRESTAPIClientForCSharp; the same in
+20.200.001 to 24.200.001): a SalesOrder's modification time is `LastModified`, a Shipment's is
+`LastModifiedDateTime`, and a Shipment's ship-to address and contact sit under `ShippingSettings`.
+
 Acumatica owns its stock, so the connector takes no inventory: push_stock skips every SKU.
 """
 from __future__ import annotations
@@ -15,33 +20,34 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
-from dockline.platforms.acumatica.client import AcumaticaClient, AcumaticaError
+from dockline.platforms.acumatica.client import AcumaticaClient, AcumaticaError, literal, value
 from dockline.platforms.base import Capability, CheckReport, CredentialField, register
 
-PAGE = 100
 DEFAULT_VERSION = "22.200.001"
 MODES = ("sales_orders", "shipments")
-ADDRESS_AND_LINES = "Details,ShipToAddress,ShipToContact"
+
+
+class Entity(NamedTuple):
+    """What an import reads: the entity, its key within the open filter, its modification time, what to expand."""
+
+    name: str
+    key: str
+    modified: str
+    expand: str
+
+
+SALES_ORDERS = Entity("SalesOrder", "OrderNbr", "LastModified", "Details,ShipToAddress,ShipToContact")
+SHIPMENTS = Entity("Shipment", "ShipmentNbr", "LastModifiedDateTime",
+                   "Details,ShippingSettings,ShippingSettings/ShipToAddress,ShippingSettings/ShipToContact")
 NO_STOCK = "Acumatica keeps its own stock; Dockline does not write quantities to the ERP"
-
-
-def value(record: dict | None, name: str, default=None):
-    """A field of a contract-based record: `{"Field": {"value": ...}}` -> ...; default when absent or null."""
-    field = (record or {}).get(name)
-    got = field.get("value") if isinstance(field, dict) else None
-    return default if got is None else got
 
 
 def wrapped(fields: dict) -> dict:
     return {k: v if k in ("id", "delete") or isinstance(v, list) else {"value": v} for k, v in fields.items()}
-
-
-def literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def offset(dt: datetime) -> str:
@@ -187,7 +193,7 @@ class AcumaticaConnector:
         except ConnectorError as exc:
             report.add("Sign in (OAuth 2)", False, exc.message)
             return report
-        entity = "SalesOrder" if self.mode == "sales_orders" else "Shipment"
+        entity = self.entity.name
         try:
             self.client.get(entity, params={"$top": 1, "$filter": self._open_filter()})
             report.add(f"Read {entity} records", True)
@@ -201,24 +207,19 @@ class AcumaticaConnector:
             return f"OrderType eq {literal(self.order_type)} and Status eq 'Open'"
         return "Type eq 'Shipment' and Status eq 'Open'"
 
+    @property
+    def entity(self) -> Entity:
+        return SALES_ORDERS if self.mode == "sales_orders" else SHIPMENTS
+
     def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
         """Open sales orders (or shipments) modified at or after `since`, oldest modification first.
 
-        Pages are read by key (`OrderNbr gt 'last'`), not `$skip`: a record that leaves the Open status
-        while we page cannot shift the rest and hide one. Every page is read before the first yield.
+        Every page is read before the first yield; `AcumaticaClient.read_all` says why paging needs no order.
         """
         self._require_credentials()
-        entity, key = ("SalesOrder", "OrderNbr") if self.mode == "sales_orders" else ("Shipment", "ShipmentNbr")
-        base = self._open_filter() + (f" and LastModifiedDateTime ge {offset(since)}" if since else "")
-        records, last = [], None
-        while True:
-            flt = base + (f" and {key} gt {literal(last)}" if last else "")
-            page = self.client.get(entity, params={"$filter": flt, "$expand": ADDRESS_AND_LINES, "$top": PAGE})
-            records.extend(page)
-            if len(page) < PAGE:
-                break
-            last = max(value(r, key) for r in page)
-        orders = [self._to_order(r) for r in records]
+        entity = self.entity
+        base = self._open_filter() + (f" and {entity.modified} ge {offset(since)}" if since else "")
+        orders = [self._to_order(r) for r in self.client.read_all(entity.name, base, entity.key, entity.expand)]
         orders.sort(key=lambda o: (o.modified_at, o.external_id))
         yield from orders
 
@@ -238,9 +239,10 @@ class AcumaticaConnector:
                                quantity=quantity(value(d, "ShippedQty") or value(d, "OrderedQty")),
                                name=value(d, "Description", ""))
                      for d in r.get("Details") or []]
-        modified = parse_time(value(r, "LastModifiedDateTime")) or datetime.now(UTC)
+        modified = parse_time(value(r, self.entity.modified)) or datetime.now(UTC)
         placed = parse_time(value(r, "Date") or value(r, "ShipmentDate")) or modified
-        contact, where = r.get("ShipToContact") or {}, r.get("ShipToAddress") or {}
+        ship_to = r if self.mode == "sales_orders" else r.get("ShippingSettings") or {}
+        contact, where = ship_to.get("ShipToContact") or {}, ship_to.get("ShipToAddress") or {}
         address = Address(
             name=value(contact, "Attention", "") or value(contact, "BusinessName", ""),
             company=value(contact, "BusinessName", ""), street1=value(where, "AddressLine1", ""),
@@ -312,6 +314,17 @@ class AcumaticaConnector:
         rows.extend(wrapped({"BoxID": self.box_id, "TrackingNbr": t, "Description": note[:255]}) for t in extra)
         return rows
 
+    def _put_shipment(self, body: dict) -> dict:
+        try:
+            return self.client.put("Shipment", body, params={"$expand": "Details,Packages"})
+        except AcumaticaError as exc:
+            if any(path == "ShipVia" for path, _ in exc.fields) and "ShipVia" in body:
+                raise AcumaticaError(
+                    f"{exc.message}. Map the warehouse's carrier to a code that exists in Acumatica's Ship Via "
+                    "Codes (CS207500) in the connection's Ship Via codes setting.", exc.kind, exc.status,
+                    fields=exc.fields) from None
+            raise
+
     def _create_and_confirm(self, shipment: StoreShipment, so_lines: list[tuple[str, str, int, int]]) -> str:
         order_type, order_nbr = so_lines[0][0], so_lines[0][1]
         order = self.client.get("SalesOrder", order_type, order_nbr, params={"$expand": "Details,Shipments"})
@@ -331,7 +344,7 @@ class AcumaticaConnector:
                            for t, n, line, qty in so_lines]
         body["Packages"] = self._packages(shipment)
         try:
-            created = self.client.put("Shipment", body, params={"$expand": "Details,Packages"})
+            created = self._put_shipment(body)
         except AcumaticaError as exc:
             if exc.kind is not ErrorKind.RETRYABLE:
                 raise
@@ -369,7 +382,7 @@ class AcumaticaConnector:
         ship_via = self._ship_via(shipment)
         if ship_via:
             body["ShipVia"] = {"value": ship_via}
-        updated = self.client.put("Shipment", body, params={"$expand": "Details,Packages"})
+        updated = self._put_shipment(body)
         return self._finish(updated)
 
     # ---------------------------------------------------------------- inventory

@@ -2,19 +2,24 @@
 contract-based REST API (Default endpoint) that Dockline uses.
 
 Field values travel wrapped as `{"value": ...}`; detail collections and linked objects only come
-with `$expand`; lists take `$filter` (`eq ne gt ge lt le` joined by `and`, strings in quotes,
-times as `datetimeoffset'...'`), `$top` and `$skip`. Actions answer 202 Accepted with a
+with `$expand` (nested as `ShippingSettings/ShipToAddress`); lists take `$filter`, `$select`, `$top`
+and `$skip` (no `$orderby`: the contract-based API has none). Every field name is checked against
+the official model (see `query`). A refused PUT answers 422 with the entity itself: a generic
+`error` on top and the field's own `{"value", "error"}`. Actions answer 202 Accepted with a
 Location to poll: 202 while running, 204 when done, 500 with the reason when it failed.
+
+Lists come in key order, as instances answer in practice; `shuffle` (a `random.Random`) answers
+them in any order instead, since the API promises none.
 """
 from __future__ import annotations
 
 import base64
+import copy
 import json
-import re
+import random
 import threading
 import time
 import uuid
-from datetime import datetime
 from urllib.parse import unquote
 
 from werkzeug.exceptions import HTTPException
@@ -22,10 +27,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from dockline.sandbox.acumatica.instance import AcumaticaInstance, ApiError, OAuthError
-
-CLAUSE = re.compile(r"^(\w+) (eq|ne|gt|ge|lt|le) (?:datetimeoffset'([^']*)'|'((?:[^']|'')*)'|(\S+))$")
-OPS = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "gt": lambda a, b: a > b,
-       "ge": lambda a, b: a >= b, "lt": lambda a, b: a < b, "le": lambda a, b: a <= b}
+from dockline.sandbox.acumatica.query import check_expand, check_select, matches, parse_filter, paths, unwrap, wrap
 
 
 class Faults:
@@ -44,62 +46,11 @@ class Faults:
             return self._fail.pop(0) if self._fail else None
 
 
-def wrap(record: dict, expand: set[str]) -> dict:
-    out: dict = {"id": record.get("id") or str(uuid.uuid5(uuid.NAMESPACE_OID, json.dumps(record, default=str))),
-                 "rowNumber": 1, "note": {"value": ""}, "custom": {}}
-    for key, value in record.items():
-        if key == "id":
-            continue
-        if isinstance(value, list):
-            if key in expand:
-                out[key] = [{**wrap(row, set()), "rowNumber": n} for n, row in enumerate(value, start=1)]
-        elif isinstance(value, dict):
-            if key in expand:
-                out[key] = wrap(value, set())
-        else:
-            out[key] = {"value": value.isoformat() if isinstance(value, datetime) else value}
-    return out
-
-
-def unwrap(body):
-    if isinstance(body, list):
-        return [unwrap(row) for row in body]
-    if not isinstance(body, dict):
-        return body
-    if set(body) <= {"value", "error"} and "value" in body:
-        return body["value"]
-    return {k: unwrap(v) for k, v in body.items() if k not in ("custom", "note", "rowNumber", "_links")}
-
-
-def matches(record: dict, clauses: list[tuple]) -> bool:
-    for field, op, when, text, bare in clauses:
-        have = record.get(field)
-        if when is not None:
-            want = datetime.fromisoformat(when)
-        elif text is not None:
-            want = text.replace("''", "'")
-        else:
-            want = {"true": True, "false": False, "null": None}.get(bare, bare)
-        if (have is None or want is None) and op not in ("eq", "ne"):
-            return False
-        if not OPS[op](have, want):
-            return False
-    return True
-
-
-def parse_filter(text: str) -> list[tuple]:
-    clauses = []
-    for part in [p.strip() for p in text.split(" and ")] if text.strip() else []:
-        m = CLAUSE.match(part)
-        if m is None:
-            raise ApiError(400, f"The $filter expression is not valid: {part}")
-        clauses.append(m.groups())
-    return clauses
-
-
 class AcumaticaApp:
-    def __init__(self, instance: AcumaticaInstance, *, faults: Faults | None = None, action_seconds: float = 0.3):
+    def __init__(self, instance: AcumaticaInstance, *, faults: Faults | None = None, action_seconds: float = 0.3,
+                 shuffle: random.Random | None = None):
         self.instance = instance
+        self.shuffle = shuffle
         self.faults = faults or Faults()
         self.action_seconds = action_seconds  # how long a long-running action keeps answering 202
         self.actions: dict[str, dict] = {}
@@ -144,7 +95,9 @@ class AcumaticaApp:
     def _json(body, status: int = 200) -> Response:
         return Response(json.dumps(body), status=status, content_type="application/json; charset=utf-8")
 
-    def _error(self, exc: ApiError) -> Response:
+    def _error(self, exc: ApiError, entity: dict | None = None) -> Response:
+        if exc.status == 422 and entity is not None:
+            return self._json(self._entity_error(exc, entity), 422)
         if exc.status == 401:
             return self._json({"message": "Authorization has been denied for this request."}, 401)
         if exc.status == 500:
@@ -169,44 +122,79 @@ class AcumaticaApp:
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @staticmethod
+    def _entity_error(exc: ApiError, body: dict) -> dict:
+        """The refused entity as sent, with the generic error on top and the field's own error."""
+        answer = {"id": body.get("id") or str(uuid.uuid4()), "rowNumber": 1, **copy.deepcopy(body)}
+        if not exc.at:
+            answer["error"] = exc.message
+            return answer
+        verb = "Updating" if body.get("id") or body.get("ShipmentNbr") else "Inserting"
+        answer["error"] = f"{verb} 'Shipment' record raised at least one error. Please review the errors."
+        node = answer
+        for part in exc.at[:-1]:
+            node = node[part]
+        field = node.get(exc.at[-1])
+        node[exc.at[-1]] = {**(field if isinstance(field, dict) else {"value": field}), "error": exc.message}
+        return answer
+
     # ---------------------------------------------------------------- entities
-    def _list(self, request: Request, records: list[dict]) -> Response:
-        clauses = parse_filter(request.args.get("$filter", ""))
-        expand = set(filter(None, request.args.get("$expand", "").split(",")))
-        skip, top = int(request.args.get("$skip", 0) or 0), request.args.get("$top")
-        rows = [r for r in records if matches(r, clauses)][skip:]
+    @staticmethod
+    def _shape(request: Request, entity: str) -> tuple[dict, dict | None]:
+        expand, select = paths(request.args.get("$expand", "")), paths(request.args.get("$select", ""))
+        check_expand(entity, expand)
+        check_select(entity, select)
+        return expand, select or None
+
+    def _list(self, request: Request, entity: str, records: list[dict]) -> Response:
+        clauses = parse_filter(entity, request.args.get("$filter", ""))
+        expand, select = self._shape(request, entity)
+        try:
+            skip, top = int(request.args.get("$skip", 0) or 0), int(request.args.get("$top", 0) or 0)
+        except ValueError:
+            raise ApiError(400, "The $top and $skip parameters must be whole numbers.") from None
+        rows = [r for r in records if matches(r, clauses)]
+        if self.shuffle is not None:
+            self.shuffle.shuffle(rows)
+        rows = rows[skip:]
         if top:
-            rows = rows[: int(top)]
-        return self._json([wrap(r, expand) for r in rows])
+            rows = rows[:top]
+        return self._json([wrap(r, entity, expand, select) for r in rows])
 
     def list_orders(self, request: Request, version: str) -> Response:
         with self.instance.lock:
             records = [self.instance.orders[k] for k in sorted(self.instance.orders)]
-            return self._list(request, [{"Shipments": [], **r} for r in records])
+            return self._list(request, "SalesOrder", records)
 
     def get_order(self, request: Request, version: str, order_type: str, nbr: str) -> Response:
         with self.instance.lock:
+            expand, select = self._shape(request, "SalesOrder")
             order = self.instance.orders.get((order_type, nbr))
             if order is None:
                 raise ApiError(500, "No entity satisfies the condition.")
-            expand = set(filter(None, request.args.get("$expand", "").split(",")))
-            return self._json(wrap({"Shipments": [], **order}, expand))
+            return self._json(wrap(order, "SalesOrder", expand, select))
 
     def list_shipments(self, request: Request, version: str) -> Response:
         with self.instance.lock:
-            return self._list(request, [self.instance.shipments[k] for k in sorted(self.instance.shipments)])
+            records = [self.instance.shipments[k] for k in sorted(self.instance.shipments)]
+            return self._list(request, "Shipment", records)
 
     def get_shipment(self, request: Request, version: str, nbr: str) -> Response:
         with self.instance.lock:
+            expand, select = self._shape(request, "Shipment")
             shipment = self.instance.shipments.get(nbr)
             if shipment is None:
                 raise ApiError(500, "No entity satisfies the condition.")
-            return self._json(wrap(shipment, set(filter(None, request.args.get("$expand", "").split(",")))))
+            return self._json(wrap(shipment, "Shipment", expand, select))
 
     def put_shipment(self, request: Request, version: str) -> Response:
-        body = unwrap(self._body(request))
-        saved = self.instance.save_shipment(body)
-        return self._json(wrap(saved, set(filter(None, request.args.get("$expand", "").split(",")))))
+        raw = self._body(request)
+        expand, select = self._shape(request, "Shipment")
+        try:
+            saved = self.instance.save_shipment(unwrap(raw, "Shipment"))
+        except ApiError as exc:
+            return self._error(exc, raw if isinstance(raw, dict) else None)
+        return self._json(wrap(saved, "Shipment", expand, select))
 
     @staticmethod
     def _body(request: Request):
@@ -217,7 +205,7 @@ class AcumaticaApp:
 
     # ---------------------------------------------------------------- long-running actions
     def confirm(self, request: Request, version: str) -> Response:
-        entity = unwrap(self._body(request).get("entity") or {})
+        entity = unwrap(self._body(request).get("entity") or {}, "Shipment")
         if not entity.get("id") and not entity.get("ShipmentNbr"):
             raise ApiError(400, "The entity of the action is missing its key.")
         action_id = str(uuid.uuid4())

@@ -1,6 +1,12 @@
 """The state of a sandbox Acumatica instance: OAuth clients, users, tokens, sales orders and shipments.
 
-Records are kept flat (plain values); the app wraps them as `{"value": ...}` on the way out.
+Records are kept flat (plain values) and hold only fields of the official model (`model.ENTITIES`):
+a SalesOrder's time is `LastModified`, a Shipment's `LastModifiedDateTime`, and a Shipment's ship-to
+address and contact sit under `ShippingSettings` (ShipToSettings). The app wraps values as
+`{"value": ...}` on the way out.
+
+Refresh tokens live `REFRESH_LIFETIME` from the first sign-in of their chain, however often they
+are rotated (Acumatica before 2024 R1 has no sliding expiration). Time comes from `clock`.
 """
 from __future__ import annotations
 
@@ -8,17 +14,25 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+REFRESH_LIFETIME = 30 * 24 * 3600.0  # seconds a refresh token chain lives after its first issue
+
 
 class ApiError(Exception):
-    """An error the app turns into Acumatica's answer (status + message)."""
+    """An error the app turns into Acumatica's answer (status + message).
 
-    def __init__(self, status: int, message: str):
+    `at` places a 422 on the field it concerns, e.g. ("ShipVia",) or ("Details", 0, "ShippedQty")
+    (row index in the request body): the answer is then the entity with that field's `error`.
+    """
+
+    def __init__(self, status: int, message: str, at: tuple = ()):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.at = at
 
 
 class OAuthError(Exception):
@@ -28,10 +42,6 @@ class OAuthError(Exception):
         self.description = description
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass
 class Token:
     access: str
@@ -39,6 +49,7 @@ class Token:
     client_id: str
     username: str
     expires_at: float
+    chain_started: float  # when the first token of this refresh chain was issued
 
 
 @dataclass
@@ -53,8 +64,10 @@ class Stats:
 class AcumaticaInstance:
     """One instance, one tenant. Thread-safe: the app serves requests from several threads."""
 
-    def __init__(self, *, token_lifetime: float = 3600.0, max_sessions: int = 2, session_timeout: float = 1200.0):
+    def __init__(self, *, token_lifetime: float = 3600.0, max_sessions: int = 2, session_timeout: float = 1200.0,
+                 clock: Callable[[], float] = time.time):
         self.lock = threading.RLock()
+        self.clock = clock
         self.token_lifetime = token_lifetime
         self.max_sessions = max_sessions  # "Maximum Number of Web Services API Users"
         self.session_timeout = session_timeout
@@ -121,24 +134,27 @@ class AcumaticaInstance:
                 if "api" not in scopes:
                     raise OAuthError("invalid_scope")
                 self.stats.password_grants += 1
-                return self._issue(client_id, form["username"], offline="offline_access" in scopes)
+                return self._issue(client_id, form["username"], offline="offline_access" in scopes,
+                                   chain_started=self.clock())
             if kind == "refresh_token":
                 old = self.refresh_tokens.pop(form.get("refresh_token", ""), None)  # one use only
                 if old is None or old.client_id != client_id:
                     raise OAuthError("invalid_grant")
                 if not self.users[old.username]["enabled"]:
                     raise OAuthError("invalid_grant")
+                if self.clock() - old.chain_started > REFRESH_LIFETIME:
+                    raise OAuthError("invalid_grant")
                 self.tokens.pop(old.access, None)
                 self.sessions.pop(old.access, None)  # the session carries over to the new token
                 self.stats.refreshes += 1
-                issued = self._issue(client_id, old.username, offline=True)
-                self.sessions[issued["access_token"]] = time.monotonic()
+                issued = self._issue(client_id, old.username, offline=True, chain_started=old.chain_started)
+                self.sessions[issued["access_token"]] = self.clock()
                 return issued
             raise OAuthError("unsupported_grant_type")
 
-    def _issue(self, client_id: str, username: str, *, offline: bool) -> dict:
+    def _issue(self, client_id: str, username: str, *, offline: bool, chain_started: float) -> dict:
         tok = Token(secrets.token_hex(16), secrets.token_hex(16) if offline else "", client_id, username,
-                    time.time() + self.token_lifetime)
+                    self.clock() + self.token_lifetime, chain_started)
         self.tokens[tok.access] = tok
         answer = {"access_token": tok.access, "expires_in": int(self.token_lifetime), "token_type": "Bearer",
                   "scope": "api offline_access" if offline else "api"}
@@ -151,9 +167,9 @@ class AcumaticaInstance:
         """The token's user, opening an API session for a token seen for the first time."""
         with self.lock:
             tok = self.tokens.get(access_token)
-            if tok is None or tok.expires_at < time.time() or not self.users[tok.username]["enabled"]:
+            if tok is None or tok.expires_at < self.clock() or not self.users[tok.username]["enabled"]:
                 raise ApiError(401, "You are not logged in.")
-            clock = time.monotonic()
+            clock = self.clock()
             for value, last in list(self.sessions.items()):
                 if clock - last > self.session_timeout or value not in self.tokens:
                     del self.sessions[value]
@@ -166,6 +182,9 @@ class AcumaticaInstance:
             return tok
 
     # ---------------------------------------------------------------- business data
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
     def add_item(self, inventory_id: str, description: str) -> None:
         with self.lock:
             self.items[inventory_id] = description
@@ -175,17 +194,18 @@ class AcumaticaInstance:
         with self.lock:
             for sku, _ in items:
                 if sku not in self.items:
-                    raise ApiError(422, f"'Inventory ID' cannot be found in the system: {sku}")
+                    raise ApiError(422, f"Inventory ID '{sku}' cannot be found in the system.")
             self._order_seq += 1
             nbr = f"{self._order_seq:06d}"
             self.ship_vias.add(ship_via)
+            now = self.now()
             self.orders[(order_type, nbr)] = {
                 "id": str(uuid.uuid4()), "OrderType": order_type, "OrderNbr": nbr, "Status": status,
-                "CustomerID": customer, "Date": now().replace(hour=0, minute=0, second=0, microsecond=0),
-                "LastModifiedDateTime": now(), "ShipVia": ship_via, "CustomerOrder": f"PO-{nbr}",
+                "CustomerID": customer, "Date": now.replace(hour=0, minute=0, second=0, microsecond=0),
+                "LastModified": now, "ShipVia": ship_via, "CustomerOrder": f"PO-{nbr}",
                 "Details": [
                     {"id": str(uuid.uuid4()), "LineNbr": n, "InventoryID": sku, "OrderQty": float(qty),
-                     "QtyOnShipments": 0.0, "ShippedQty": 0.0, "LineDescription": self.items[sku],
+                     "OpenQty": float(qty), "QtyOnShipments": 0.0, "LineDescription": self.items[sku],
                      "UnitPrice": 10.0, "WarehouseID": "WHOLESALE"}
                     for n, (sku, qty) in enumerate(items, start=1)
                 ],
@@ -193,6 +213,7 @@ class AcumaticaInstance:
                                   "City": "Portland", "State": "OR", "PostalCode": "97201", "Country": "US"},
                 "ShipToContact": {"Attention": f"Pat Buyer {nbr}", "BusinessName": "Acme Customer Inc.",
                                   "Email": f"buyer{nbr}@example.com", "Phone1": "+1 503 555 0100"},
+                "Shipments": [],
             }
             return nbr
 
@@ -207,7 +228,10 @@ class AcumaticaInstance:
         })["ShipmentNbr"]
 
     def save_shipment(self, body: dict) -> dict:
-        """PUT Shipment: insert (no key) or update (ShipmentNbr or id of an existing shipment)."""
+        """PUT Shipment: insert (no key) or update (ShipmentNbr or id of an existing shipment).
+
+        Refusals are 422s placed on the field they concern (`ApiError.at`), as Acumatica answers them.
+        """
         with self.lock:
             shipment = self._find_shipment(body)
             if shipment is None:
@@ -217,13 +241,13 @@ class AcumaticaInstance:
                                     "and cannot be changed.")
             if body.get("ShipVia"):
                 if body["ShipVia"] not in self.ship_vias:
-                    raise ApiError(422, f"Ship Via: '{body['ShipVia']}' cannot be found in the system.")
+                    raise ApiError(422, f"Ship Via '{body['ShipVia']}' cannot be found in the system.", ("ShipVia",))
                 shipment["ShipVia"] = body["ShipVia"]
-            for row in body.get("Details") or []:
-                self._save_shipment_line(shipment, row)
-            for row in body.get("Packages") or []:
+            for n, row in enumerate(body.get("Details") or []):
+                self._save_shipment_line(shipment, row, n)
+            for n, row in enumerate(body.get("Packages") or []):
                 if not row.get("BoxID"):
-                    raise ApiError(422, "'Box ID' cannot be empty.")
+                    raise ApiError(422, "'Box ID' cannot be empty.", ("Packages", n, "BoxID"))
                 shipment["Packages"].append({
                     "id": str(uuid.uuid4()), "LineNbr": len(shipment["Packages"]) + 1, "BoxID": row["BoxID"],
                     "Weight": float(row.get("Weight") or 0), "TrackingNbr": row.get("TrackingNbr") or "",
@@ -231,16 +255,17 @@ class AcumaticaInstance:
                 })
             if not shipment["Details"]:
                 raise ApiError(422, "The shipment has no lines.")
-            shipment["LastModifiedDateTime"] = now()
+            shipment["LastModifiedDateTime"] = self.now()
             self.shipments[shipment["ShipmentNbr"]] = shipment
-            self._refresh_order_status()
+            self._refresh_orders()
             return shipment
 
     def _find_shipment(self, body: dict) -> dict | None:
         if body.get("ShipmentNbr"):
             found = self.shipments.get(body["ShipmentNbr"])
             if found is None:
-                raise ApiError(422, f"Shipment {body['ShipmentNbr']} cannot be found in the system.")
+                raise ApiError(422, f"Shipment '{body['ShipmentNbr']}' cannot be found in the system.",
+                               ("ShipmentNbr",))
             return found
         if body.get("id"):
             return next((s for s in self.shipments.values() if s["id"] == body["id"]), None)
@@ -248,49 +273,54 @@ class AcumaticaInstance:
 
     def _new_shipment(self, body: dict) -> dict:
         self._shipment_seq += 1
+        now = self.now()
         return {
             "id": str(uuid.uuid4()), "ShipmentNbr": f"{self._shipment_seq:06d}", "Type": body.get("Type", "Shipment"),
             "Status": "Open", "CustomerID": body.get("CustomerID", ""), "WarehouseID": body.get("WarehouseID", ""),
-            "ShipVia": "", "ShipmentDate": now().replace(hour=0, minute=0, second=0, microsecond=0),
-            "LastModifiedDateTime": now(), "Details": [], "Packages": [], "ShipToAddress": {}, "ShipToContact": {},
+            "ShipVia": "", "ShipmentDate": now.replace(hour=0, minute=0, second=0, microsecond=0),
+            "LastModifiedDateTime": now, "Details": [], "Packages": [],
+            "ShippingSettings": {"ShipToAddress": {}, "ShipToAddressOverride": False, "ShipToContact": {},
+                                 "ShipToContactOverride": False},
         }
 
-    def _save_shipment_line(self, shipment: dict, row: dict) -> None:
+    def _save_shipment_line(self, shipment: dict, row: dict, n: int) -> None:
         existing = next((d for d in shipment["Details"] if (row.get("id") and d["id"] == row["id"])
                          or (row.get("LineNbr") and d["LineNbr"] == int(row["LineNbr"]))), None)
         if existing is not None:
             if row.get("delete"):
                 shipment["Details"].remove(existing)
             elif "ShippedQty" in row:
-                line = self._order_line(existing["OrderType"], existing["OrderNbr"], existing["OrderLineNbr"])
-                self._check_qty(line, float(row["ShippedQty"]), shipment, existing)
+                line = self._order_line(existing["OrderType"], existing["OrderNbr"], existing["OrderLineNbr"], n)
+                self._check_qty(line, float(row["ShippedQty"]), existing, n)
                 existing["ShippedQty"] = float(row["ShippedQty"])
             return
         order_key = (row.get("OrderType", ""), row.get("OrderNbr", ""))
         order = self.orders.get(order_key)
         if order is None or order["Status"] in ("On Hold", "Completed", "Cancelled"):
-            raise ApiError(422, f"Sales order {order_key[0]} {order_key[1]} cannot be shipped.")
+            raise ApiError(422, f"Sales order {order_key[0]} {order_key[1]} cannot be shipped.",
+                           ("Details", n, "OrderNbr"))
         if shipment["CustomerID"] and shipment["CustomerID"] != order["CustomerID"]:
-            raise ApiError(422, "The sales order belongs to another customer.")
+            raise ApiError(422, "The sales order belongs to another customer.", ("Details", n, "OrderNbr"))
         shipment["CustomerID"] = order["CustomerID"]
-        shipment["ShipToAddress"] = dict(order["ShipToAddress"])
-        shipment["ShipToContact"] = dict(order["ShipToContact"])
+        shipment["ShippingSettings"]["ShipToAddress"] = dict(order["ShipToAddress"])
+        shipment["ShippingSettings"]["ShipToContact"] = dict(order["ShipToContact"])
         shipment["ShipVia"] = shipment["ShipVia"] or order["ShipVia"]
-        line = self._order_line(*order_key, int(row["OrderLineNbr"]))
+        line = self._order_line(*order_key, int(row["OrderLineNbr"]), n)
         open_qty = line["OrderQty"] - self._on_shipments(line, order_key)
         qty = float(row["ShippedQty"]) if "ShippedQty" in row else open_qty
         detail = {"id": str(uuid.uuid4()), "LineNbr": len(shipment["Details"]) + 1, "OrderType": order_key[0],
                   "OrderNbr": order_key[1], "OrderLineNbr": line["LineNbr"], "InventoryID": line["InventoryID"],
                   "Description": line["LineDescription"], "OrderedQty": line["OrderQty"], "ShippedQty": 0.0}
-        self._check_qty(line, qty, shipment, detail)
+        self._check_qty(line, qty, detail, n)
         detail["ShippedQty"] = qty
         shipment["Details"].append(detail)
 
-    def _order_line(self, order_type: str, order_nbr: str, line_nbr: int) -> dict:
+    def _order_line(self, order_type: str, order_nbr: str, line_nbr: int, n: int) -> dict:
         order = self.orders[(order_type, order_nbr)]
         line = next((d for d in order["Details"] if d["LineNbr"] == int(line_nbr)), None)
         if line is None:
-            raise ApiError(422, f"Sales order {order_type} {order_nbr} has no line {line_nbr}.")
+            raise ApiError(422, f"Sales order {order_type} {order_nbr} has no line {line_nbr}.",
+                           ("Details", n, "OrderLineNbr"))
         return line
 
     def _on_shipments(self, line: dict, order_key, skip: dict | None = None) -> float:
@@ -298,11 +328,12 @@ class AcumaticaInstance:
                    if (d["OrderType"], d["OrderNbr"]) == order_key and d["OrderLineNbr"] == line["LineNbr"]
                    and d is not skip)
 
-    def _check_qty(self, line: dict, qty: float, shipment: dict, detail: dict) -> None:
+    def _check_qty(self, line: dict, qty: float, detail: dict, n: int) -> None:
         order_key = (detail["OrderType"], detail["OrderNbr"])
         if qty <= 0 or qty > line["OrderQty"] - self._on_shipments(line, order_key, skip=detail):
             raise ApiError(422, f"Shipped Qty. {qty:g} of item {line['InventoryID']} exceeds the quantity "
-                                f"still open on sales order {order_key[0]} {order_key[1]}.")
+                                f"still open on sales order {order_key[0]} {order_key[1]}.",
+                           ("Details", n, "ShippedQty"))
 
     def confirm_shipment(self, key: dict) -> None:
         with self.lock:
@@ -312,34 +343,34 @@ class AcumaticaInstance:
             if shipment["Status"] != "Open":
                 raise ApiError(500, f"The shipment {shipment['ShipmentNbr']} has already been confirmed.")
             shipment["Status"] = "Confirmed"
-            shipment["LastModifiedDateTime"] = now()
+            shipment["LastModifiedDateTime"] = self.now()
             for d in shipment["Details"]:
-                self._order_line(d["OrderType"], d["OrderNbr"], d["OrderLineNbr"])["ShippedQty"] += d["ShippedQty"]
-            self._refresh_order_status()
+                self._order_line(d["OrderType"], d["OrderNbr"], d["OrderLineNbr"], 0)["OpenQty"] -= d["ShippedQty"]
+            self._refresh_orders()
 
-    def _refresh_order_status(self) -> None:
-        """Open -> Shipping (open shipments) -> Back Order (part shipped) / Completed (all shipped)."""
+    def _refresh_orders(self) -> None:
+        """Quantities on shipments, the Shipments tab, and the status: Open -> Shipping (open shipments)
+        -> Back Order (part shipped) / Completed (all shipped)."""
         for key, order in self.orders.items():
+            mine = [s for s in self.shipments.values() if any((d["OrderType"], d["OrderNbr"]) == key
+                                                              for d in s["Details"])]
+            for line in order["Details"]:
+                line["QtyOnShipments"] = self._on_shipments(line, key)
+            order["Shipments"] = [{"ShipmentNbr": s["ShipmentNbr"], "ShipmentType": s["Type"], "Status": s["Status"]}
+                                  for s in mine]
             if order["Status"] in ("On Hold", "Cancelled", "Completed"):
                 continue
-            on_open = any(s["Status"] == "Open" and any((d["OrderType"], d["OrderNbr"]) == key for d in s["Details"])
-                          for s in self.shipments.values())
-            shipped = [d["ShippedQty"] for d in order["Details"]]
-            if all(d["ShippedQty"] >= d["OrderQty"] for d in order["Details"]):
+            if all(d["OpenQty"] <= 0 for d in order["Details"]):
                 status = "Completed"
-            elif on_open:
+            elif any(s["Status"] == "Open" for s in mine):
                 status = "Shipping"
-            elif any(shipped):
+            elif any(d["OpenQty"] < d["OrderQty"] for d in order["Details"]):
                 status = "Back Order"
             else:
                 status = "Open"
             if status != order["Status"]:
                 order["Status"] = status
-                order["LastModifiedDateTime"] = now()
-            order["Shipments"] = [
-                {"ShipmentNbr": s["ShipmentNbr"], "ShipmentType": s["Type"], "Status": s["Status"]}
-                for s in self.shipments.values() if any((d["OrderType"], d["OrderNbr"]) == key for d in s["Details"])
-            ]
+                order["LastModified"] = self.now()
 
     def shipments_of(self, order_type: str, order_nbr: str) -> list[dict]:
         with self.lock:

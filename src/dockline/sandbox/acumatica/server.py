@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 
 from dockline.sandbox.acumatica.app import AcumaticaApp, Faults
 from dockline.sandbox.acumatica.instance import AcumaticaInstance
@@ -15,12 +17,13 @@ class AcumaticaSandbox:
     >>> sb.credentials                       # what a person types into Dockline
     >>> sb.instance.add_item("WIDGET", "Widget"); sb.instance.place_order([("WIDGET", 2)], "UPSGROUND")
     >>> sb.instance.expire_secret(sb.client_id)   # faults: expired secret, revoked tokens, disabled user
+    >>> AcumaticaSandbox(clock=lambda: t)         # token and refresh-token ages follow this clock
     >>> sb.stop()
     """
 
     def __init__(self, *, token_lifetime: float = 3600.0, max_sessions: int = 2, action_seconds: float = 0.3,
-                 host: str = "127.0.0.1", port: int = 0):
-        self.instance = AcumaticaInstance(token_lifetime=token_lifetime, max_sessions=max_sessions)
+                 host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.time):
+        self.instance = AcumaticaInstance(token_lifetime=token_lifetime, max_sessions=max_sessions, clock=clock)
         self.client_id = f"{secrets.token_hex(8).upper()}@Company"
         self.username, self.password = "dockline-api", secrets.token_urlsafe(12)
         self.instance.add_client(self.client_id, secrets.token_urlsafe(24))
