@@ -1,12 +1,32 @@
 """Acumatica tests: a sandbox instance, connectors on it, and the demo world selling on it."""
+import time
+
 import pytest
 
 
+class Clock:
+    """The sandbox's clock: real time, moved on by the test (`advance(days=31)`)."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, *, days: float = 0, seconds: float = 0) -> None:
+        self.offset += days * 86400 + seconds
+
+
 @pytest.fixture
-def sandbox():
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def sandbox(clock):
     from dockline.sandbox.acumatica import AcumaticaSandbox
 
-    sb = AcumaticaSandbox(action_seconds=0.05).start()
+    sb = AcumaticaSandbox(action_seconds=0.05, clock=clock).start()
     for sku in ("A", "B", "C"):
         sb.instance.add_item(sku, f"Item {sku}")
     yield sb

@@ -70,26 +70,51 @@ def test_expired_secret_needs_reauthorization_with_the_reason_and_an_error_log(s
     assert secret not in repr(connector) and sandbox.password not in repr(connector)
 
 
-def test_revoked_refresh_token_stops_until_credentials_are_entered_again(sandbox, connect):
+def _token_requests(sandbox):
+    return len([p for m, p in sandbox.instance.stats.requests if p == "/identity/connect/token"])
+
+
+def test_a_refresh_token_past_its_30_days_leads_to_a_silent_sign_in_with_the_stored_password(
+        sandbox, connect, clock):
+    connector = connect()
+    list(connector.fetch_orders(None))
+    clock.advance(days=29)  # access token long expired: refreshed, and the chain keeps its first issue date
+    day29 = connect(connector.saved[-1])
+    list(day29.fetch_orders(None))
+    assert sandbox.instance.stats.refreshes == 1 and sandbox.instance.stats.password_grants == 1
+
+    clock.advance(days=2)  # 31 days after the first sign-in: the rotated refresh token is refused too
+    day31 = connect(day29.saved[-1])
+    sandbox.instance.place_order([("A", 1)], "UPSGROUND")
+    assert len(list(day31.fetch_orders(None))) == 1  # no re-authorization asked of anyone
+    assert sandbox.instance.stats.password_grants == 2
+    saved = day31.saved[-1]
+    assert "reauth" not in saved and saved["token"]["refresh_token"] != day29.saved[-1]["token"]["refresh_token"]
+    assert len(list(connect(saved).fetch_orders(None))) == 1 and sandbox.instance.stats.password_grants == 2
+
+
+def test_a_refused_refresh_and_a_refused_password_stop_until_credentials_are_entered_again(sandbox, connect):
     connector = connect()
     list(connector.fetch_orders(None))
     sandbox.instance.revoke_refresh_tokens()
     sandbox.instance.expire_access_tokens()
+    sandbox.instance.users[sandbox.username]["password"] = "changed-in-acumatica"
     stored = connect(connector.saved[-1])
     with pytest.raises(ConnectorError) as caught:
         list(stored.fetch_orders(None))
     assert caught.value.kind == ErrorKind.REAUTH and "re-authorize" in caught.value.message
+    assert sandbox.username in caught.value.message
     refused = stored.saved[-1]
     assert "token" not in refused and refused["reauth"]
 
-    grants = sandbox.instance.stats.password_grants
-    with pytest.raises(ConnectorError) as again:  # the stored password is not used behind the person's back
+    asked = _token_requests(sandbox)
+    with pytest.raises(ConnectorError) as again:  # a refused password is not tried again every run
         list(connect(refused).fetch_orders(None))
-    assert again.value.kind == ErrorKind.REAUTH and sandbox.instance.stats.password_grants == grants
+    assert again.value.kind == ErrorKind.REAUTH and _token_requests(sandbox) == asked
 
-    retyped = {k: v for k, v in refused.items() if k != "reauth"}  # the person enters the credentials again
+    retyped = {k: v for k, v in refused.items() if k != "reauth"} | {"password": "changed-in-acumatica"}
     assert list(connect(retyped).fetch_orders(None)) == []
-    assert sandbox.instance.stats.password_grants == grants + 1
+    assert sandbox.instance.stats.password_grants == 2
 
 
 def test_test_connection_reauthorizes_a_refused_connection(sandbox, connect):
@@ -97,14 +122,28 @@ def test_test_connection_reauthorizes_a_refused_connection(sandbox, connect):
     list(connector.fetch_orders(None))
     sandbox.instance.revoke_refresh_tokens()
     sandbox.instance.expire_access_tokens()
+    sandbox.instance.disable_user(sandbox.username)
     stored = connect(connector.saved[-1])
     with pytest.raises(ConnectorError):
         list(stored.fetch_orders(None))
+    sandbox.instance.disable_user(sandbox.username, enabled=True)  # the administrator enables the user again
     checker = connect(stored.saved[-1])
     report = checker.test_connection()
     assert report.ok, report.steps
     assert "reauth" not in checker.saved[-1] and checker.saved[-1]["token"]
     assert list(connect(checker.saved[-1]).fetch_orders(None)) == []
+
+
+def test_test_connection_names_the_host_and_the_cause_when_nothing_listens(connect, sandbox):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    report = connect({**sandbox.credentials, "instance_url": f"http://127.0.0.1:{port}"}).test_connection()
+    assert not report.ok
+    assert report.steps[0].detail == (f"Cannot reach Acumatica at 127.0.0.1:{port}: the connection was refused "
+                                      "(nothing is listening at that address and port).")
 
 
 def test_disabled_user_and_wrong_password_need_reauthorization(sandbox, connect):
@@ -163,6 +202,5 @@ def test_a_worker_whose_refresh_token_was_rotated_elsewhere_reloads_it_instead_o
     assert sandbox.instance.stats.refreshes == 1 and sandbox.instance.stats.password_grants == 1
 
     forget_token(sandbox.base_url, sandbox.client_id, sandbox.username)
-    with pytest.raises(ConnectorError) as caught:  # without a way to reload, the spent token is all it has
-        list(connect(stale).fetch_orders(None))
-    assert caught.value.kind == ErrorKind.REAUTH
+    assert list(connect(stale).fetch_orders(None)) == []  # no way to reload: it signs in with the password
+    assert sandbox.instance.stats.password_grants == 2

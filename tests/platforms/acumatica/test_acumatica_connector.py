@@ -1,4 +1,5 @@
 """The connector against the sandbox: what it imports in each mode and what lands in Acumatica on shipment."""
+import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -32,17 +33,36 @@ def test_sales_order_mode_imports_open_orders_with_lines_address_and_contact(san
     assert order.modified_at.tzinfo is UTC
 
 
-def test_pages_by_key_and_asks_only_for_orders_modified_since(sandbox, connect):
-    numbers = [sandbox.instance.place_order([("A", 1)], "UPSGROUND") for _ in range(230)]
-    connector = connect()
-    assert [o.number for o in connector.fetch_orders(None)] == numbers
-    lists = [path for method, path in sandbox.instance.stats.requests if path.endswith("/SalesOrder")]
-    assert len(lists) == 3  # 100 + 100 + 30
+def _lists(sandbox, entity="SalesOrder"):
+    return [path for method, path in sandbox.instance.stats.requests if path.endswith(f"/{entity}")]
 
+
+@pytest.mark.parametrize("answer_order", ["key order", "any order"])
+def test_paging_reads_every_order_whatever_order_the_api_answers_in(sandbox, connect, answer_order):
+    numbers = [sandbox.instance.place_order([("A", 1)], "UPSGROUND") for _ in range(230)]
+    if answer_order == "any order":  # the API promises no order and has no $orderby
+        sandbox.app.shuffle = random.Random(12)
+    assert sorted(o.number for o in connect().fetch_orders(None)) == numbers
+    if answer_order == "key order":
+        assert len(_lists(sandbox)) == 5  # 100 + keys-only proof, 100 + proof, 30
+    else:
+        assert len(_lists(sandbox)) < 40
+
+
+def test_asks_only_for_orders_modified_since_by_their_last_modified_field(sandbox, connect, clock):
+    numbers = [sandbox.instance.place_order([("A", 1)], "UPSGROUND") for _ in range(3)]
+    connector = connect()
     later = datetime.now(UTC) + timedelta(seconds=1)
     assert list(connector.fetch_orders(later)) == []
-    sandbox.instance.orders[("SO", numbers[5])]["LastModifiedDateTime"] = later + timedelta(seconds=1)
-    assert [o.number for o in connector.fetch_orders(later)] == [numbers[5]]
+    sandbox.instance.orders[("SO", numbers[1])]["LastModified"] = later + timedelta(seconds=1)
+    [changed] = connector.fetch_orders(later)
+    assert changed.number == numbers[1] and changed.modified_at == later + timedelta(seconds=1)
+
+    clock.advance(seconds=5)
+    planned = sandbox.instance.create_shipment_for("SO", numbers[2])
+    shipments = connect(mode="shipments")
+    assert [o.number for o in shipments.fetch_orders(later)] == [planned]
+    assert list(shipments.fetch_orders(datetime.now(UTC) + timedelta(seconds=60))) == []
 
 
 def test_sales_order_mode_ships_with_packages_ship_via_and_confirms(sandbox, connect):
@@ -94,6 +114,10 @@ def test_shipment_mode_imports_open_shipments_and_confirms_a_partial_one_then_sh
     connector = connect(mode="shipments")
     [order] = connector.fetch_orders(None)
     assert (order.external_id, order.number) == (planned, planned)
+    [dest] = order.destinations  # the ship-to of a Shipment sits under ShippingSettings
+    assert (dest.address.name, dest.address.street1, dest.address.city, dest.address.country) == (
+        f"Pat Buyer {nbr}", f"{100 + int(nbr)} Pine St", "Portland", "US")
+    assert order.customer_email == f"buyer{nbr}@example.com" and dest.shipping_method == "UPSGROUND"
     assert [(line.sku, line.quantity) for line in order.lines] == [("A", 3), ("B", 2)]
     line_a, line_b = (line.line_id for line in order.lines)
 
@@ -133,12 +157,25 @@ def test_a_shipment_whose_answer_was_lost_is_found_and_confirmed_next_time(sandb
     assert sandbox.instance.shipments[number]["Status"] == "Confirmed" and len(sandbox.instance.shipments) == 1
 
 
+def test_a_refused_ship_via_shows_acumaticas_field_error_and_what_to_fix(sandbox, connect):
+    nbr = sandbox.instance.place_order([("A", 1)], "UPSGROUND")
+    connector = connect(ship_via_codes="UPS/GND=XYZ")
+    with pytest.raises(ConnectorError) as caught:
+        connector.post_shipment(_shipment(f"SO:{nbr}", [("1", 1)]))
+    assert caught.value.kind == ErrorKind.FATAL
+    assert "Ship Via 'XYZ' cannot be found in the system (field ShipVia)" in caught.value.message
+    assert "Ship Via codes setting" in caught.value.message
+    assert "raised at least one error" not in caught.value.message  # the generic text alone says nothing
+    assert sandbox.instance.shipments == {}
+
+
 def test_refusals_are_explained_and_classified(sandbox, connect):
     nbr = sandbox.instance.place_order([("A", 1)], "UPSGROUND")
     connector = connect()
     with pytest.raises(ConnectorError) as too_many:
         connector.post_shipment(_shipment(f"SO:{nbr}", [("1", 5)]))
     assert too_many.value.kind == ErrorKind.FATAL and "exceeds the quantity" in too_many.value.message
+    assert "(field Details[1].ShippedQty)" in too_many.value.message
     sandbox.faults.fail_next(1, 503)
     with pytest.raises(ConnectorError) as down:
         list(connector.fetch_orders(None))

@@ -283,8 +283,8 @@ class AcumaticaClient:
         text = body.get("exceptionMessage") or body.get("error") or body.get("message") or response.reason_phrase
         fields = field_errors(body)
         if fields:  # a refused record comes back whole, each refusal on its field
-            said = "; ".join(f"{message} (field {path})" for path, message in fields)
-            return AcumaticaError(f"Acumatica refused the record: {said}", ErrorKind.FATAL, status, fields=fields)
+            said = "; ".join(f"{message.rstrip('.')} (field {path})" for path, message in fields)
+            return AcumaticaError(f"Acumatica refused the record: {said}.", ErrorKind.FATAL, status, fields=fields)
         if status == 429:
             wait = float(response.headers.get("Retry-After") or LOGIN_LIMIT_WAIT)
             return AcumaticaError(f"Acumatica's request limit is reached: {text}", ErrorKind.RATE_LIMITED, status, wait)

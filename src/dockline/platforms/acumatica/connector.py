@@ -320,7 +320,7 @@ class AcumaticaConnector:
         except AcumaticaError as exc:
             if any(path == "ShipVia" for path, _ in exc.fields) and "ShipVia" in body:
                 raise AcumaticaError(
-                    f"{exc.message}. Map the warehouse's carrier to a code that exists in Acumatica's Ship Via "
+                    f"{exc.message} Map the warehouse's carrier to a code that exists in Acumatica's Ship Via "
                     "Codes (CS207500) in the connection's Ship Via codes setting.", exc.kind, exc.status,
                     fields=exc.fields) from None
             raise
