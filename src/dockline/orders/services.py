@@ -30,6 +30,7 @@ def import_orders(connection: Connection, connector) -> dict:
     stored = channel.cursor.get("modified_since")
     since = datetime.fromisoformat(stored) - CURSOR_OVERLAP if stored else None
     newest = datetime.fromisoformat(stored) if stored else None
+    connector.order_cursor = dict(channel.cursor.get("platform") or {})
     counts = {"fetched": 0, "new": 0}
     batch: list[StoreOrder] = []
     for store_order in connector.fetch_orders(since):
@@ -43,8 +44,11 @@ def import_orders(connection: Connection, connector) -> dict:
             batch = []
     if batch:
         connector.acknowledge(batch)
-    if newest is not None:
-        channel.cursor = {**channel.cursor, "modified_since": newest.isoformat()}
+    cursor = {**channel.cursor, **({"modified_since": newest.isoformat()} if newest is not None else {})}
+    if connector.order_cursor or "platform" in cursor:
+        cursor["platform"] = connector.order_cursor
+    if cursor != channel.cursor:
+        channel.cursor = cursor
         channel.save(update_fields=["cursor"])
     return counts
 

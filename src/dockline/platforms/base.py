@@ -71,6 +71,9 @@ class StoreConnector(Protocol):
     save_credentials: Callable[[dict], None]
     # Set by Dockline: the credentials as stored now (another process may have rotated them).
     load_credentials: Callable[[], dict]
+    # Set by Dockline before fetch_orders: the platform's own part of the orders channel cursor (JSON);
+    # what the connector leaves in it is saved with the cursor after a complete import.
+    order_cursor: dict
 
     def __init__(self, credentials: dict, settings: dict) -> None: ...
 

@@ -34,3 +34,26 @@ def uc_world(transactional_db):
     world = demo.build(intervals=demo.demo_intervals(3600), platform="ultracart", ship_delay=0.0, partial_rate=0.0)
     yield world
     world.stop()
+
+
+@pytest.fixture
+def sdk(sandbox):
+    """UltraCart's official Python SDK (`ultracart-rest-sdk`) configured for the sandbox: host and simple key."""
+    from ultracart.api_client import ApiClient
+    from ultracart.configuration import Configuration
+
+    from dockline.platforms.ultracart.client import API_VERSION
+
+    config = Configuration(host=sandbox.base_url, api_key={"ultraCartSimpleApiKey": sandbox.api_key})
+    with ApiClient(config, header_name="X-UltraCart-Api-Version", header_value=API_VERSION) as client:
+        yield client
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port nothing listens on: bound, then closed."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -91,7 +91,7 @@ def test_sandbox_refuses_more_than_500_inventories_as_ultracart_does(sandbox):
     import httpx
 
     response = httpx.post(f"{sandbox.base_url}/fulfillment/distribution_centers/DFLT/inventory",
-                          json=[{"item_id": "WIDGET-1", "quantity": 1}] * 501,
+                          json=[{"itemId": "WIDGET-1", "quantity": 1.0}] * 501,
                           headers={"x-ultracart-simple-key": sandbox.api_key, "X-UltraCart-Api-Version": API_VERSION})
     assert response.status_code == 400
     assert response.json()["error"]["user_message"] == "inventories can not contain more than 500 records at a time"

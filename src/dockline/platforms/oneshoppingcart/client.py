@@ -1,18 +1,26 @@
-"""HTTP client for the 1ShoppingCart XML API (`{api_base}/API/{MerchantId}/...`).
+"""HTTP client for the 1ShoppingCart API (`{api_base}/API/{MerchantId}/...`).
 
-Every call is a POST whose XML body carries the merchant's key (and, for LIST,
-the paging fields); every answer is `<Response success="true|false">`. XML
-is parsed with defusedxml: DTDs and entities are refused, never expanded.
+Every call is a GET whose query string carries the merchant's key (`key`) and,
+for LIST, the paging and date fields, as the public clients that run against
+the real API send them (the evidence is in docs/platforms/oneshoppingcart.md);
+there is no request body. Every answer is `<Response success="true|false">`.
+XML is parsed with defusedxml: DTDs and entities are refused, never expanded.
 
 Errors: `success="false"` answers carry `<Error code="...">message</Error>`;
 code 1001 ("No data found") is an empty result, a message about the key is
-REAUTH, anything else FATAL. HTTP 5xx and network trouble are RETRYABLE,
-429 RATE_LIMITED, 401/403 REAUTH. The key is never logged nor put in a message.
+REAUTH, anything else FATAL. HTTP 5xx and network trouble are RETRYABLE
+(a host that cannot be reached is named, with the cause in plain words),
+429 RATE_LIMITED, 401/403 REAUTH.
+
+The key rides in the URL, so it never goes into a message, and httpx's request
+log line has it masked (`key=***`).
 """
 from __future__ import annotations
 
+import logging
+import re
 import time
-from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
+from xml.etree.ElementTree import Element, ParseError
 
 import httpx
 from defusedxml import DefusedXmlException
@@ -20,9 +28,25 @@ from defusedxml.ElementTree import fromstring
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.net import unreachable
 
 DEFAULT_API_BASE = "https://www.mcssl.com"
 NO_DATA = "1001"  # the documented "No data found" error code
+KEY_PARAM = "key"
+_KEY_IN_URL = re.compile(r"([?&]key=)[^&\s]*", re.IGNORECASE)
+
+
+class MaskKey(logging.Filter):
+    """Masks `key=...` in the URLs httpx logs for every request ("HTTP Request: GET <url> ...")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_KEY_IN_URL.sub(r"\1***", str(a)) if isinstance(a, httpx.URL) else a
+                                for a in record.args)
+        return True
+
+
+logging.getLogger("httpx").addFilter(MaskKey())
 
 
 class NoData(Exception):
@@ -54,14 +78,6 @@ def parse_response(content: bytes) -> Element:
     raise ConnectorError(text, ErrorKind.FATAL)
 
 
-def request_body(key: str, fields: dict[str, str] | None = None) -> bytes:
-    root = Element("Request")
-    SubElement(root, "Key").text = key
-    for name, value in (fields or {}).items():
-        SubElement(root, name).text = value
-    return tostring(root, encoding="utf-8", xml_declaration=True)
-
-
 class OneShoppingCartClient:
     def __init__(self, merchant_id: str, api_key: str, *, api_base: str = DEFAULT_API_BASE,
                  timeout: float = 30.0, retries: int = 2, retry_backoff: float = 0.5):
@@ -70,17 +86,17 @@ class OneShoppingCartClient:
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self.retries = retries
         self.retry_backoff = retry_backoff
-        self.http = http.client(timeout=timeout, headers={"Content-Type": "text/xml; charset=utf-8"})
+        self.http = http.client(timeout=timeout, headers={"Accept": "text/xml"})
 
     def call(self, path: str, fields: dict[str, str] | None = None) -> Element:
-        """POST `{api_base}/API/{MerchantId}/{path}`; reads only, so retried on transient trouble."""
+        """GET `{api_base}/API/{MerchantId}/{path}?key=...&<fields>`; reads only, so retried on transient trouble."""
         url = f"{self.api_base}/API/{self.merchant_id}/{path}"
-        body = request_body(self._key, fields)
+        params = {KEY_PARAM: self._key, **(fields or {})}
         for attempt in range(self.retries + 1):
             try:
-                response = self.http.post(url, content=body)
+                response = self.http.get(url, params=params)
             except httpx.TransportError as exc:
-                error = ConnectorError(f"Cannot reach 1ShoppingCart: {exc.__class__.__name__}", ErrorKind.RETRYABLE)
+                error = ConnectorError(unreachable("1ShoppingCart", self.api_base, exc), ErrorKind.RETRYABLE)
             else:
                 if response.status_code >= 400:
                     error = _http_error(response)

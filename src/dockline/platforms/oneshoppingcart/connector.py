@@ -1,6 +1,13 @@
-"""1ShoppingCart store connector: orders from the XML API (LIST, then one READ per order
+"""1ShoppingCart store connector: orders from the XML API (LIST, then one read per order
 and its client). The API takes no writes Dockline needs: no tracking, no stock
-(see docs/platforms/oneshoppingcart.md), so tracking stays in Dockline."""
+(see docs/platforms/oneshoppingcart.md), so tracking stays in Dockline.
+
+LIST filters by order date (`LimitStartDate`, a date and time), not by change. So
+each run lists from its cursor, and an order that was not yet Accepted when listed
+(payment pending) is remembered in the channel cursor (`order_cursor["waiting"]`)
+and read again on every run until it is Accepted (then imported), ends (declined,
+voided, cancelled, refunded, archived) or is older than WATCH_FOR.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -18,8 +25,15 @@ from dockline.platforms.oneshoppingcart.client import DEFAULT_API_BASE, NoData, 
 
 PAGE_SIZE = 100
 READY_STATUS = "Accepted"  # payment accepted: the order is ready to ship
-# LimitStartDate is a calendar date in the merchant's time zone: ask from a day earlier.
-DATE_SLACK = timedelta(days=1)
+# Statuses after which an order is never Accepted (WishList Member's status map lists them).
+ENDED = ("declined", "voided", "cancelled", "canceled", "archived", "refunded")
+# An order still not Accepted when orders this much newer are listed is no longer read again
+# (measured on the API's clock, between order dates, so no time zone or wall clock is involved).
+WATCH_FOR = timedelta(days=30)
+LIST_OVERLAP = timedelta(minutes=5)  # listing restarts this long before the newest order already listed
+# LimitStartDate on the API's own clock: OrderDate values are read as they are written (naive) and
+# Dockline's cursor comes from them, so the same clock goes back without any time-zone guess.
+START_FORMAT = "%m/%d/%Y %H:%M:%S"
 DESTINATION_REF = "shipping"
 NO_TRACKING = "1ShoppingCart's API cannot receive tracking numbers or fulfillment status; they are kept in Dockline."
 NO_STOCK = "1ShoppingCart's API cannot receive stock levels."
@@ -118,6 +132,9 @@ class OneShoppingCartConnector:
             (credentials.get("merchant_id") or "").strip(), (credentials.get("api_key") or "").strip(),
             api_base=(settings or {}).get("api_base") or DEFAULT_API_BASE,
         )
+        # The platform's part of the orders channel cursor; Dockline sets it before fetch_orders and saves it
+        # after: {"waiting": {order id: OrderDate ISO}, "listed_until": newest OrderDate listed (ISO)}.
+        self.order_cursor: dict = {}
 
     def test_connection(self) -> CheckReport:
         report = CheckReport()
@@ -140,10 +157,11 @@ class OneShoppingCartConnector:
         nxt = response.find("NextRecordSet")
         return ids, ({c.tag: (c.text or "") for c in nxt} if nxt is not None and ids else None)
 
-    def order_ids(self, since: datetime | None) -> Iterator[str]:
-        fields = {"LimitCount": str(PAGE_SIZE), "LimitOffset": "0", "SortOrder": "ASC"}
-        if since is not None:
-            fields["LimitStartDate"] = (since.astimezone(UTC) - DATE_SLACK).strftime("%m/%d/%Y")
+    def order_ids(self, start: datetime | None) -> Iterator[str]:
+        """Ids of the orders placed at or after `start` (all if None), oldest first, each once."""
+        fields: dict[str, str] | None = {"LimitCount": str(PAGE_SIZE), "LimitOffset": "0", "SortOrder": "ASC"}
+        if start is not None:
+            fields["LimitStartDate"] = start.astimezone(UTC).strftime(START_FORMAT)
         seen: set[str] = set()
         while fields is not None:
             ids, fields = self._list_page(fields)
@@ -152,21 +170,66 @@ class OneShoppingCartConnector:
                     seen.add(order_id)
                     yield order_id
 
+    def _start(self, since: datetime | None) -> datetime | None:
+        """Where LIST begins: `since`, or later if a previous run already listed past it."""
+        listed = parse_date(self.order_cursor.get("listed_until") or "")
+        if since is None or listed is None:
+            return since
+        return max(since, listed - LIST_OVERLAP)
+
     def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
-        """Accepted orders placed since `since` (a day's slack: the API filters by date); others wait."""
+        """Accepted orders: first those that were waiting for payment, then those placed since `since`.
+
+        Each order is read once a run; one not yet Accepted joins `order_cursor["waiting"]`, which
+        lets go of orders WATCH_FOR older than the newest order listed.
+        """
+        waiting: dict[str, str] = dict(self.order_cursor.get("waiting") or {})
+        self.order_cursor = {**self.order_cursor, "waiting": waiting}
         clients: dict[str, Element | None] = {}
-        for order_id in self.order_ids(since):
-            response = self.client.call(f"Orders/{order_id}/READ")
-            info = response.find("OrderInfo")
-            if info is None or _text(info, "OrderStatusType") != READY_STATUS:
+        recheck = sorted(waiting, key=lambda oid: (waiting[oid], oid))
+        for order_id in recheck:
+            order = self._read_order(order_id, waiting, clients)
+            if order is not None:
+                yield order
+        for order_id in self.order_ids(self._start(since)):
+            if order_id in recheck:
                 continue
-            client_id = _text(info, "ClientId")
-            if client_id and client_id not in clients:
-                try:
-                    clients[client_id] = self.client.call(f"Clients/{client_id}/READ")
-                except NoData:
-                    clients[client_id] = None
-            yield to_store_order(response, clients.get(client_id))
+            order = self._read_order(order_id, waiting, clients)
+            if order is not None:
+                yield order
+        newest = parse_date(self.order_cursor.get("listed_until") or "")
+        for order_id, placed in list(waiting.items()):
+            if newest is not None and datetime.fromisoformat(placed) < newest - WATCH_FOR:
+                del waiting[order_id]
+
+    def _read_order(self, order_id: str, waiting: dict[str, str], clients: dict[str, Element | None]
+                    ) -> StoreOrder | None:
+        """The order if it is Accepted; otherwise None, and it is watched (or no longer) in `waiting`."""
+        try:
+            response = self.client.call(f"Orders/{order_id}")
+        except NoData:  # deleted in 1ShoppingCart
+            waiting.pop(order_id, None)
+            return None
+        info = response.find("OrderInfo")
+        status = _text(info, "OrderStatusType")
+        placed = parse_date(_text(info, "OrderDate"))
+        listed = parse_date(self.order_cursor.get("listed_until") or "")
+        if placed is not None and (listed is None or placed > listed):
+            self.order_cursor["listed_until"] = placed.isoformat()
+        if status != READY_STATUS:
+            if placed is None or status.lower().startswith(ENDED):
+                waiting.pop(order_id, None)
+            else:
+                waiting[order_id] = placed.isoformat()
+            return None
+        waiting.pop(order_id, None)
+        client_id = _text(info, "ClientId")
+        if client_id and client_id not in clients:
+            try:
+                clients[client_id] = self.client.call(f"Clients/{client_id}")
+            except NoData:
+                clients[client_id] = None
+        return to_store_order(response, clients.get(client_id))
 
     def acknowledge(self, orders: Iterable[StoreOrder]) -> None:
         """No such step on 1ShoppingCart."""

@@ -8,6 +8,8 @@
   RETRYABLE, other 4xx -> FATAL with UltraCart's message.
 * GET is retried on 5xx/timeouts with a short backoff; writes are not (the
   caller decides, since a write whose answer was lost may have been applied).
+* A request that gets no answer says which host and why, in plain words
+  (`dockline.core.net.unreachable`).
 
 The API key is never logged nor put in an error message.
 """
@@ -20,6 +22,7 @@ import httpx
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.net import unreachable
 
 DEFAULT_API_BASE = "https://secure.ultracart.com/rest/v2"
 API_VERSION = "2017-03-01"
@@ -74,10 +77,8 @@ class UltraCartClient:
         for attempt in range(attempts):
             try:
                 response = self.http.request(method, self.api_base + path, json=body)
-            except httpx.ConnectError as exc:
-                error = ConnectorError(f"Cannot reach UltraCart: {exc.__class__.__name__}", ErrorKind.RETRYABLE)
             except httpx.TransportError as exc:
-                error = ConnectorError(f"UltraCart did not answer: {exc.__class__.__name__}", ErrorKind.RETRYABLE)
+                error = ConnectorError(unreachable("UltraCart", self.api_base, exc), ErrorKind.RETRYABLE)
             else:
                 if response.status_code < 400:
                     return response.json() if response.content else None

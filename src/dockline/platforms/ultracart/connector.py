@@ -4,6 +4,10 @@ Orders come from the distribution center's queue (up to 100 at a time, the
 same ones again until acknowledged); Dockline acknowledges them only after
 they are stored. Tracking goes back through the shipments resource and
 stock through the inventory resource (at most 500 items a call).
+
+Request bodies are what the official SDK's models serialize (`ultracart-rest-sdk`:
+`FulfillmentShipment`, `FulfillmentInventory`); the tests compare them. Note that
+`FulfillmentInventory` names its item `itemId`, the API's one camelCase key.
 """
 from __future__ import annotations
 
@@ -87,6 +91,17 @@ def to_store_order(order: dict) -> StoreOrder:
         store_status=order.get("current_stage") or "",
         raw={"order_id": order["order_id"], "merchant_id": order.get("merchant_id", "")},
     )
+
+
+def shipment_body(shipment: StoreShipment) -> dict:
+    """A FulfillmentShipment: the order and its tracking numbers."""
+    return {"order_id": shipment.order_external_id, "tracking_numbers": list(shipment.tracking_numbers)}
+
+
+def inventory_body(update: StockUpdate) -> dict:
+    """A FulfillmentInventory: `itemId` (camelCase, as the SDK's model serializes it) and `quantity`
+    (a JSON number with a fraction, `7.0`, as the SDK's float field sends it)."""
+    return {"itemId": update.sku, "quantity": float(max(update.quantity, 0))}
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -196,14 +211,14 @@ class UltraCartConnector:
 
     def post_shipment(self, shipment: StoreShipment) -> str:
         """Tracking numbers for the order (UltraCart's FulfillmentShipment has no carrier field)."""
-        body = [{"order_id": shipment.order_external_id, "tracking_numbers": list(shipment.tracking_numbers)}]
-        self.client.request("POST", f"{self._dc_path}/shipments", body)
+        self.client.request("POST", f"{self._dc_path}/shipments", [shipment_body(shipment)])
         return shipment.order_external_id
 
     def push_stock(self, updates: list[StockUpdate]) -> PushResult:
+        """Quantities on hand for the distribution center; idempotent: each call sets, never adds."""
         result = PushResult()
         for chunk in _chunks(updates, INVENTORY_BATCH):
-            body = [{"item_id": u.sku, "quantity": max(u.quantity, 0)} for u in chunk]
+            body = [inventory_body(u) for u in chunk]
             self.client.request("POST", f"{self._dc_path}/inventory", body)
             result.updated.extend(u.sku for u in chunk)
         return result

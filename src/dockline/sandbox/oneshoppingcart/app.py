@@ -1,12 +1,19 @@
 """The sandbox 1ShoppingCart XML API as a WSGI app.
 
-As the API documentation (api.1shoppingcart.com, "API Results") shows it:
-every call is POSTed to `/API/{MerchantId}/{Resource}/...` with the key (and
-LIST paging) in a `<Request>` XML body; answers are `<Response success="true">`
-with `NextRecordSet` (the fields to send for the next page) when more records
-remain, or `<Response success="false"><Error code="1001">No data found</Error>`.
-Orders and Clients are read one at a time (`/Orders/{id}[/READ]`). The API has
-no resource that changes an order. `faults` queues failing answers.
+As the clients that work against the real API call it (evidence in
+docs/platforms/oneshoppingcart.md): every call is a GET to
+`/API/{MerchantId}/{Resource}/...` with the key (`key`) and, for LIST, the paging
+and date fields in the query string (names case-insensitive, as ASP.NET reads
+them); answers are `<Response success="true">` with `NextRecordSet` (the fields
+to send for the next page) when more records remain, or `<Response
+success="false"><Error code="1001">No data found</Error>`. Orders and Clients are
+read one at a time (`/Orders/{id}`, as LIST links them, or `/Orders/{id}/READ`).
+`LimitStartDate`/`LimitEndDate` take `MM/dd/yyyy[ HH:mm:ss]` and filter by order
+date. The API has no resource that changes an order.
+
+Refused: any other method (405; the old wrapper's POST with a `<Request><Key>`
+body among them) and a request without the key in its query string (the key
+error, even if a body carries it). `faults` queues failing answers.
 """
 from __future__ import annotations
 
@@ -15,10 +22,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from xml.etree.ElementTree import Element, ParseError, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, tostring
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from werkzeug.wrappers import Request, Response
 
 from dockline.sandbox.oneshoppingcart.store import OneShoppingCartStore
@@ -67,7 +72,7 @@ def _response() -> Element:
 
 
 def _date(value: str) -> datetime | None:
-    for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
+    for fmt in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S"):
         try:
             return datetime.strptime(value.strip(), fmt).replace(tzinfo=UTC)
         except ValueError:
@@ -85,21 +90,19 @@ class OneShoppingCartApp:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:
-        body = request.get_data()
+        fields = {name.lower(): value.strip() for name, value in request.args.items()}
         with self.store.lock:
-            self.store.requests.append((request.path, body.decode("utf-8", "replace")))
+            self.store.requests.append((request.method, request.path, dict(request.args)))
         fault = self.faults.take(request.path)
         if fault is not None:
             return fault
         match = _PATH.match(request.path)
-        if request.method != "POST" or not match:
+        if not match:
             return Response("Not Found", status=404)
-        try:
-            fields = {child.tag: (child.text or "").strip() for child in fromstring(body, forbid_dtd=True)}
-        except (ParseError, DefusedXmlException):
-            return failure("1003", "The request is not valid XML")  # code assumed
+        if request.method != "GET":
+            return Response("Method Not Allowed", status=405, headers={"Allow": "GET"})
         merchant, resource, target = match.groups()
-        if merchant != self.store.merchant_id or fields.get("Key") != self.api_key:
+        if merchant != self.store.merchant_id or fields.get("key") != self.api_key:
             return failure(*BAD_KEY)
         base = request.host_url.rstrip("/") + f"/API/{merchant}"
         with self.store.lock:
@@ -110,16 +113,17 @@ class OneShoppingCartApp:
             return self.read_client(target)
 
     def list_orders(self, fields: dict, base: str) -> Response:
+        """LIST; `fields` are the query parameters with lower-case names."""
         try:
-            count = min(int(fields.get("LimitCount") or 100), MAX_COUNT)
-            offset = int(fields.get("LimitOffset") or 0)
+            count = min(int(fields.get("limitcount") or 100), MAX_COUNT)
+            offset = int(fields.get("limitoffset") or 0)
         except ValueError:
             return failure("1002", "LimitCount and LimitOffset must be numbers")  # code assumed
-        start, end = _date(fields.get("LimitStartDate", "")), _date(fields.get("LimitEndDate", ""))
+        start, end = _date(fields.get("limitstartdate", "")), _date(fields.get("limitenddate", ""))
         matching = sorted(
             (o for o in self.store.orders.values()
              if (start is None or o["OrderDate"] >= start) and (end is None or o["OrderDate"] <= end)),
-            key=lambda o: (o["OrderDate"], int(o["Id"])), reverse=fields.get("SortOrder", "").upper() != "ASC",
+            key=lambda o: (o["OrderDate"], int(o["Id"])), reverse=fields.get("sortorder", "").upper() != "ASC",
         )
         page = matching[offset:offset + count]
         if not page:
@@ -128,9 +132,9 @@ class OneShoppingCartApp:
         if offset + count < len(matching):
             nxt = SubElement(root, "NextRecordSet")
             for tag, value in (("LimitCount", str(count)), ("LimitOffset", str(offset + count)),
-                               ("LimitStartDate", fields.get("LimitStartDate", "")),
-                               ("LimitEndDate", fields.get("LimitEndDate", "")),
-                               ("SortOrder", fields.get("SortOrder", ""))):
+                               ("LimitStartDate", fields.get("limitstartdate", "")),
+                               ("LimitEndDate", fields.get("limitenddate", "")),
+                               ("SortOrder", fields.get("sortorder", ""))):
                 if value:
                     SubElement(nxt, tag).text = value
         orders = SubElement(root, "Orders")

@@ -20,7 +20,7 @@ class OneShoppingCartStore:
     products: dict[str, dict] = field(default_factory=dict)  # product id -> {name, sku, price}
     clients: dict[str, dict] = field(default_factory=dict)
     orders: dict[str, dict] = field(default_factory=dict)
-    requests: list[tuple[str, str]] = field(default_factory=list)  # (path, request body) of every call
+    requests: list[tuple[str, str, dict]] = field(default_factory=list)  # (method, path, query) of every call
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()

@@ -6,6 +6,12 @@ simple-key auth (`x-ultracart-simple-key`) with `X-UltraCart-Api-Version`,
 204 for writes, ErrorResponse bodies plus the `UC-REST-ERROR` header for
 errors, and the documented batch limits (100 order ids, 100 shipments, 500
 inventories). `faults` makes the next matching requests fail.
+
+Write bodies must have the shape of the official SDK's models (`ultracart-rest-sdk`:
+`FulfillmentShipment`, `FulfillmentInventory`, whose item key is `itemId`): a field
+the model does not have, or a value of the wrong type, is refused with 400, so a
+connector that names a field wrongly fails here as it would against UltraCart.
+The tests check every answer against the SDK's models and run the SDK against it.
 """
 from __future__ import annotations
 
@@ -21,6 +27,14 @@ from dockline.sandbox.ultracart.store import UltraCartStore
 PREFIX = "/rest/v2"
 _DC = re.compile(r"^/fulfillment/distribution_centers/([^/]+)/(orders|acknowledgements|shipments|inventory)$")
 LIMITS = {"acknowledgements": ("order_ids", 100), "shipments": ("shipments", 100), "inventory": ("inventories", 500)}
+_NUMBER = (int, float)
+# The SDK's request models: JSON key -> accepted types (bool is not a number here).
+MODELS = {
+    "shipments": ("FulfillmentShipment", {"fulfillment_fee": _NUMBER, "order_id": str, "package_cost": _NUMBER,
+                                          "shipping_cost": _NUMBER, "tracking_numbers": list}),
+    "inventory": ("FulfillmentInventory", {"itemId": str, "quantity": _NUMBER}),
+}
+REQUIRED = {"shipments": ("order_id",), "inventory": ("itemId", "quantity")}
 
 
 @dataclass
@@ -49,6 +63,29 @@ def error(status: int, message: str) -> Response:
                       "more_info": "", "object_id": ""}}
     return Response(json.dumps(body), status=status, mimetype="application/json",
                     headers={"UC-REST-ERROR": message})
+
+
+def shape_error(resource: str, records: list) -> str | None:
+    """Why `records` is not a list of the SDK model for `resource`, or None when it is."""
+    name = LIMITS[resource][0]
+    if resource == "acknowledgements":
+        bad = next((n for n, r in enumerate(records) if not isinstance(r, str)), None)
+        return None if bad is None else f"{name}[{bad}] must be an order id string"
+    model, fields = MODELS[resource]
+    for n, record in enumerate(records):
+        if not isinstance(record, dict):
+            return f"{name}[{n}] must be a {model} object"
+        for key, value in record.items():
+            if key not in fields:
+                return f"Unknown field {key!r} in {name}[{n}]: a {model} has {', '.join(fields)}"
+            if isinstance(value, bool) or not isinstance(value, fields[key]):
+                return f"{name}[{n}].{key} has the wrong type"
+        missing = [key for key in REQUIRED[resource] if key not in record]
+        if missing:
+            return f"{name}[{n}] needs {' and '.join(missing)}"
+        if resource == "shipments" and not all(isinstance(t, str) for t in record.get("tracking_numbers", [])):
+            return f"{name}[{n}].tracking_numbers must be strings"
+    return None
 
 
 def ok(body: dict) -> Response:
@@ -96,15 +133,20 @@ class UltraCartApp:
             body = json.loads(request.get_data() or b"null")
         except ValueError:
             return error(400, "Invalid json")
+        with self.store.lock:
+            self.store.bodies.append((request.method, request.path, body))
         name, limit = LIMITS[resource]
         if not isinstance(body, list):
             return error(400, f"{name} must be an array")
         if len(body) > limit:
             return error(400, f"{name} can not contain more than {limit} records at a time")
+        problem = shape_error(resource, body)
+        if problem:
+            return error(400, problem)
         return getattr(self, resource)(dc, body)
 
     def acknowledgements(self, dc: str, order_ids: list) -> Response:
-        self.store.acknowledge(dc, [str(o) for o in order_ids])
+        self.store.acknowledge(dc, order_ids)
         return Response(status=204)
 
     def shipments(self, dc: str, shipments: list) -> Response:
@@ -117,8 +159,5 @@ class UltraCartApp:
 
     def inventory(self, dc: str, inventories: list) -> Response:
         for inv in inventories:
-            if not inv.get("item_id") or not isinstance(inv.get("quantity"), (int, float)):
-                return error(400, "Each inventory needs item_id and a numeric quantity")
-        for inv in inventories:
-            self.store.set_inventory(dc, inv["item_id"], int(inv["quantity"]))
+            self.store.set_inventory(dc, inv["itemId"], int(inv["quantity"]))
         return Response(status=204)

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 FIRST_NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken"]
 LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson"]
@@ -26,6 +27,7 @@ class UltraCartStore:
     inventory: dict[tuple[str, str], int] = field(default_factory=dict)  # (dc, item id) -> quantity
     ignored_inventory: list[str] = field(default_factory=list)  # item ids pushed that this account does not sell
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request
+    bodies: list[tuple[str, str, Any]] = field(default_factory=list)  # (method, path, JSON body) of every write
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
