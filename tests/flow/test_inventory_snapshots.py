@@ -7,6 +7,8 @@ pushes to the BigCommerce sandbox, whose own stock is checked.
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from dockline.core.types import StockLevel as Level
 from dockline.inventory.models import AppliedSnapshot, StockLevel
@@ -68,11 +70,16 @@ def test_a_sku_a_snapshot_no_longer_lists_goes_to_zero_in_the_store(make_world, 
     assert _record(second).state == ExchangeState.PROCESSED
 
 
-def test_with_absent_means_zero_off_a_sku_left_out_keeps_its_quantity(make_world):
+def test_with_absent_means_zero_unticked_on_the_connection_page_a_sku_left_out_keeps_its_quantity(make_world, client):
     world = _world(make_world, "dsfx")
-    warehouse = world.connection.warehouse
-    warehouse.settings = {**warehouse.settings, "absent_means_zero": False}
-    warehouse.save(update_fields=["settings"])
+    client.force_login(get_user_model().objects.get(username=world.username))
+    form = {"name": world.connection.name, "inventory_mode": world.connection.inventory_mode}
+    for channel in world.connection.channels.all():
+        form[f"{channel.kind}_enabled"] = "on"
+        form[f"{channel.kind}_minutes"] = "60"
+    client.post(reverse("connection_settings", args=[world.connection.pk]), form)  # the box left unticked
+    world.connection.warehouse.refresh_from_db()
+    assert world.connection.warehouse.settings["absent_means_zero"] is False
     _drop(world, 1, {**EVERY_SKU, "SOCK-WL-02": 70})
     sync_inventory(world.connection)
 
