@@ -1,9 +1,10 @@
-"""Warehouse stock levels, and what was last pushed to each store."""
+"""Warehouse stock levels, the newest stock snapshot applied, and what was last pushed to each store."""
 from __future__ import annotations
 
 from django.db import models
 
 from dockline.connections.models import Connection, Warehouse
+from dockline.warehouses.models import ExchangeRecord
 
 
 class StockLevel(models.Model):
@@ -18,6 +19,27 @@ class StockLevel(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["warehouse", "sku"], name="uniq_stock_sku")]
         ordering = ["sku"]
+
+
+class AppliedSnapshot(models.Model):
+    """The newest stock snapshot applied for a warehouse's facility ('' when it reports none).
+
+    Snapshots are state: a newer one replaces the stock whatever its bytes, an
+    older one arriving late is ignored.
+    """
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="applied_snapshots")
+    facility = models.CharField(max_length=60, blank=True)
+    as_of = models.DateTimeField()  # the snapshot's own time, or when it arrived if it gave none
+    exchange = models.ForeignKey(ExchangeRecord, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=255)  # kept when the exchange record is purged
+    applied_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["warehouse", "facility"], name="uniq_applied_snapshot")]
+
+    def __str__(self) -> str:
+        return f"{self.warehouse} {self.facility or '(all)'} as of {self.as_of:%Y-%m-%d %H:%M:%S}"
 
 
 class PushedStock(models.Model):

@@ -1,30 +1,130 @@
-"""Warehouse stock in, store stock out."""
+"""Warehouse stock in, store stock out.
+
+Inventory files of a format with `inventory_is_snapshot` are state, not
+events. A snapshot replaces the stock of each facility it lists when it is at
+least as new as the last snapshot applied there (by its own as-of time, else
+by when it arrived), so the same bytes twice are applied twice and an older
+snapshot arriving late is recorded and ignored. A SKU a snapshot no longer
+lists goes to 0, unless the warehouse's setting `absent_means_zero` is off.
+Delta files (a format without snapshots) keep the checksum de-duplication of
+`receive_files`.
+"""
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from dockline.connections.models import Connection, Warehouse
+from dockline.core.types import StockLevel as Level
 from dockline.core.types import StockUpdate
-from dockline.inventory.models import PushedStock, StockLevel
+from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.mapping.models import Listing
 from dockline.sync.scheduler import ensure_lease
+from dockline.warehouses.formats.base import Parsed
 from dockline.warehouses.models import ExchangeRecord
 from dockline.warehouses.services import Handled, receive_files
 
+ABSENT_MEANS_ZERO = "absent_means_zero"  # warehouse setting: a SKU missing from a snapshot is out of stock
+SHOWN_SKUS = 10  # SKUs named in a record's note before "and N more"
+
+
+def absent_means_zero(warehouse: Warehouse) -> bool:
+    """Does a SKU missing from this warehouse's snapshot mean 0 in stock? (On unless turned off.)"""
+    return bool((warehouse.settings or {}).get(ABSENT_MEANS_ZERO, True))
+
 
 def pull_inventory(warehouse: Warehouse, transport, fmt) -> dict:
+    snapshots = fmt.inventory_is_snapshot
+    zero_absent = absent_means_zero(warehouse)
+
     def handle(data: bytes, record: ExchangeRecord) -> Handled:
         parsed = fmt.parse_inventory(data)
-        for level in parsed.items:
-            StockLevel.objects.update_or_create(
-                warehouse=warehouse, sku=level.sku,
-                defaults={"on_hand": level.on_hand, "available": level.available,
-                          "facility": level.facility, "as_of": level.as_of or timezone.now()},
-            )
+        if snapshots:
+            return apply_snapshot(warehouse, parsed, record, absent_means_zero=zero_absent)
+        _store_levels(warehouse, parsed.items, record.created_at)
         return Handled(keys=[lv.sku for lv in parsed.items], errors=list(parsed.errors))
 
-    return receive_files(warehouse, transport, "inventory", fmt.inventory_pattern, handle)
+    return receive_files(warehouse, transport, "inventory", fmt.inventory_pattern, handle, dedupe=not snapshots)
+
+
+def apply_snapshot(warehouse: Warehouse, parsed: Parsed[Level], record: ExchangeRecord, *,
+                   absent_means_zero: bool) -> Handled:
+    """Apply one snapshot file, facility by facility; runs inside the file's transaction.
+
+    Each facility's snapshot time is the newest `as_of` among its SKUs, else
+    the file's arrival. A facility whose last applied snapshot is newer keeps
+    its stock. When the file has unreadable rows, the SKUs it does not list
+    keep their stock (an unreadable row may be one of them).
+    """
+    handled = Handled(keys=[lv.sku for lv in parsed.items], errors=list(parsed.errors))
+    by_facility: dict[str, list[Level]] = {}
+    for level in parsed.items:
+        by_facility.setdefault(level.facility, []).append(level)
+    notes: list[str] = []
+    applied = 0
+    for facility, levels in by_facility.items():
+        where = f" for facility {facility}" if facility else ""
+        stamps = [_utc(lv.as_of) for lv in levels if lv.as_of is not None]
+        as_of = max(stamps) if stamps else record.created_at
+        last = AppliedSnapshot.objects.select_for_update().filter(warehouse=warehouse, facility=facility).first()
+        if last is not None and as_of < last.as_of:
+            notes.append(f"{record.filename}: this stock snapshot{where} is as of {_show(as_of)}, older than the one "
+                         f"already applied ({last.filename}, as of {_show(last.as_of)}); it was ignored.")
+            continue
+        _store_levels(warehouse, levels, as_of)
+        if absent_means_zero and parsed.errors:
+            notes.append(f"{record.filename}: SKUs missing from it{where} kept their stock, because some rows "
+                         "could not be read.")
+        elif absent_means_zero:
+            zeroed = _zero_absent(warehouse, facility, {lv.sku for lv in levels}, as_of)
+            if zeroed:
+                notes.append(f"{record.filename}: no longer listed{where}, set to 0: {_some(zeroed)}.")
+        AppliedSnapshot.objects.update_or_create(
+            warehouse=warehouse, facility=facility,
+            defaults={"as_of": as_of, "exchange": record, "filename": record.filename},
+        )
+        applied += 1
+    if not by_facility and not parsed.errors:
+        notes.append(f"{record.filename}: the stock snapshot lists no SKU; stock was left as it was.")
+    handled.note = "\n".join(notes)
+    handled.ignored = bool(by_facility) and not applied
+    return handled
+
+
+def _store_levels(warehouse: Warehouse, levels: list[Level], as_of: datetime) -> None:
+    for level in levels:
+        StockLevel.objects.update_or_create(
+            warehouse=warehouse, sku=level.sku,
+            defaults={"on_hand": level.on_hand, "available": level.available,
+                      "facility": level.facility, "as_of": level.as_of or as_of},
+        )
+
+
+def _zero_absent(warehouse: Warehouse, facility: str, listed: set[str], as_of: datetime) -> list[str]:
+    """Set to 0 the facility's SKUs a snapshot does not list; returns their SKUs."""
+    stale = [(pk, sku) for pk, sku in StockLevel.objects.filter(warehouse=warehouse, facility=facility)
+             .exclude(available=0, on_hand=0).values_list("pk", "sku") if sku not in listed]
+    pks = [pk for pk, _ in stale]
+    now = timezone.now()
+    for start in range(0, len(pks), 500):  # bounded IN lists
+        StockLevel.objects.filter(pk__in=pks[start:start + 500]).update(
+            available=0, on_hand=0, as_of=as_of, updated_at=now)
+    return sorted(sku for _, sku in stale)
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _show(at: datetime) -> str:
+    return f"{_utc(at):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _some(skus: list[str]) -> str:
+    more = len(skus) - SHOWN_SKUS
+    return ", ".join(skus[:SHOWN_SKUS]) + (f" and {more} more" if more > 0 else "")
 
 
 def store_quantities(connection: Connection) -> tuple[dict[str, int], dict[str, str]]:

@@ -31,13 +31,15 @@ class Handled:
 
     keys: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    note: str = ""  # said on the record besides the errors, e.g. which SKUs a snapshot set to 0
+    ignored: bool = False  # read but without effect (a stock snapshot older than the one applied)
 
 
 Handler = Callable[[bytes, ExchangeRecord], Handled]
 
 
 def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Pattern, handler: Handler,
-                  fmt=None) -> dict:
+                  fmt=None, *, dedupe: bool = True) -> dict:
     """Process every final-named file in the outbox that matches `pattern`.
 
     Each file is handled inside one transaction together with its exchange
@@ -46,6 +48,8 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
     recorded as a duplicate and archived without effect; a file with errors
     goes to the error folder, its good rows taken. A lost connection stops the
     run (raised, so the run records it); the file stays for the next run.
+    With `dedupe` off (stock snapshots: state, ordered by their time instead),
+    a file with the same bytes as an earlier one is handled again.
     """
     fmt = fmt if fmt is not None else warehouse.file_format_handler()
     acks = kind != ACKS and hasattr(fmt, "render_997")
@@ -63,7 +67,7 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
             log.warning("could not read %s from %s: %s", remote.name, warehouse, exc.message)
             counts["unreadable"] += 1
             continue
-        record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None)
+        record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None, dedupe)
         counts["files"] += 1
         if record.state == ExchangeState.DUPLICATE:
             counts["duplicates"] += 1
@@ -82,11 +86,12 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
     return counts
 
 
-def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Handler, fmt) -> ExchangeRecord:
+def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Handler, fmt,
+            dedupe: bool = True) -> ExchangeRecord:
     checksum = ExchangeRecord.checksum_of(data)
     try:
         with transaction.atomic():
-            seen = ExchangeRecord.objects.filter(
+            seen = dedupe and ExchangeRecord.objects.filter(
                 warehouse=warehouse, direction=Direction.IN, checksum=checksum,
                 state__in=[ExchangeState.PROCESSED, ExchangeState.ERROR, ExchangeState.DUPLICATE],
             ).order_by("created_at", "id").first()
@@ -100,11 +105,13 @@ def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Ha
                 return record
             result = handler(data, record)
             record.business_keys = result.keys
-            record.error = "\n".join(f"{name}, {e}" for e in result.errors)
+            record.error = "\n".join([f"{name}, {e}" for e in result.errors] + ([result.note] if result.note else []))
             earlier = None if result.errors else _already_recorded(warehouse, kind, record, result.keys)
             if earlier:
                 record.state = ExchangeState.DUPLICATE
                 record.error = f"Shipment(s) {', '.join(result.keys)} already recorded from {earlier}; ignored."
+            elif result.ignored and not result.errors:
+                record.state = ExchangeState.DUPLICATE
             else:
                 record.state = ExchangeState.ERROR if result.errors else ExchangeState.PROCESSED
             record.save(update_fields=["business_keys", "state", "error", "updated_at"])

@@ -13,6 +13,7 @@ from dockline.accounts.models import Merchant
 from dockline.connections.models import Connection, Store, Warehouse
 from dockline.core import crypto
 from dockline.core.errors import ConnectorError
+from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import CheckReport, CredentialField, platforms
 from dockline.warehouses.formats import format_class
 from dockline.warehouses.transports import transport_class
@@ -156,7 +157,8 @@ def create_connection(organization, draft: Draft) -> Connection:
         merchant = Merchant.objects.get(organization=organization, pk=merchant_step["merchant_id"])
     warehouse = Warehouse.objects.create(
         organization=organization, name=wh["name"], transport=wh["transport"], file_format=wh["format"],
-        credentials={**wh["credentials"], **draft.secrets("warehouse")}, settings=wh["folders"],
+        credentials={**wh["credentials"], **draft.secrets("warehouse")},
+        settings={**wh["folders"], ABSENT_MEANS_ZERO: wh.get(ABSENT_MEANS_ZERO, True)},
     )
     store_row = Store.objects.create(
         organization=organization, merchant=merchant, name=store["name"], platform=store["platform"],

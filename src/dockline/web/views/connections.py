@@ -12,6 +12,7 @@ from dockline.accounts import permissions
 from dockline.connections import services
 from dockline.connections.models import ChannelKind, InventoryMode
 from dockline.core.errors import ConnectorError
+from dockline.inventory.services import ABSENT_MEANS_ZERO, absent_means_zero
 from dockline.mapping.services import needs_mapping
 from dockline.platforms.base import Capability, platforms
 from dockline.warehouses.formats import format_class
@@ -115,7 +116,7 @@ def connection_detail(request, pk: int):
         "connection": conn, "channels": _channels(conn), "checklist": checklist(conn),
         "platform_label": _platform_label(conn.store.platform),
         "format_label": _format_label(conn.warehouse.file_format),
-        "inventory_modes": InventoryMode.choices,
+        "inventory_modes": InventoryMode.choices, "absent_means_zero": absent_means_zero(conn.warehouse),
         "can_manage": permissions.can_manage_connections(request.user),
         "can_delete": permissions.can_delete_connections(request.user), "kinds": ChannelKind.choices,
     })
@@ -167,7 +168,7 @@ def connection_action(request, pk: int, action: str):
 @require_POST
 @login_required
 def connection_settings(request, pk: int):
-    """Edit: the name, each channel's switch and interval, and the inventory mode."""
+    """Edit: the name, each channel's switch and interval, the inventory mode, and what a missing SKU means."""
     conn = scope.connection(request.user, pk)
     permissions.require(permissions.can_manage_connections(request.user))
     name = request.POST.get("name", "").strip()
@@ -176,6 +177,9 @@ def connection_settings(request, pk: int):
     if request.POST.get("inventory_mode") in InventoryMode.values:
         conn.inventory_mode = request.POST["inventory_mode"]
     conn.save(update_fields=["name", "inventory_mode"])
+    warehouse = conn.warehouse
+    warehouse.settings = {**warehouse.settings, ABSENT_MEANS_ZERO: request.POST.get(ABSENT_MEANS_ZERO) == "on"}
+    warehouse.save(update_fields=["settings"])
     problems = []
     for ch in conn.channels.all():
         ch.enabled = request.POST.get(f"{ch.kind}_enabled") == "on"

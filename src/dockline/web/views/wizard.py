@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.core import crypto
+from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import platforms
 from dockline.web import scope, wizard
 from dockline.web.wizard import FOLDERS, STEPS, Draft
@@ -111,7 +112,8 @@ def _read_warehouse(request, draft):
                for name, default in wizard.folder_defaults().items()}
     fmt = request.POST.get("format", "dsfx")
     values = {"name": request.POST.get("name", "").strip(), "transport": transport,
-              "credentials": got.values, "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx"}
+              "credentials": got.values, "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx",
+              ABSENT_MEANS_ZERO: request.POST.get(ABSENT_MEANS_ZERO) == "on"}
     errors = dict(got.errors)
     if not values["name"]:
         errors["name"] = "Name the warehouse, e.g. 'Riverside 3PL'."
@@ -137,7 +139,8 @@ def _ctx_warehouse(request, draft, errors):
     folders = values.get("folders") or wizard.folder_defaults()
     return {"values": values, "transports": groups,
             "folders": [{"name": n, "label": lbl, "help": why, "value": folders.get(n, "")} for n, lbl, why in FOLDERS],
-            "formats": [(n, c.label) for n, c in wizard.formats().items()], "current_format": values.get("format", "dsfx")}
+            "formats": [(n, c.label) for n, c in wizard.formats().items()], "current_format": values.get("format", "dsfx"),
+            "absent_means_zero": values.get(ABSENT_MEANS_ZERO, True)}
 
 
 @require_POST
@@ -225,7 +228,7 @@ def _ctx_review(request, draft, errors):
     transport, platform = wizard.transports()[wh["transport"]], platforms()[store["platform"]]
     return {"basic": draft.values("basic"), "merchant_label": merchant_label, "warehouse": wh, "store": store,
             "transport_label": transport.label, "platform_label": platform.label,
-            "format_label": wizard.formats()[wh["format"]].label,
+            "format_label": wizard.formats()[wh["format"]].label, "absent_means_zero": wh.get(ABSENT_MEANS_ZERO, True),
             "warehouse_rows": _shown(transport.credential_fields, wh["credentials"], draft.secrets("warehouse")),
             "store_rows": _shown(platform.credential_fields + platform.settings_fields,
                                  {**store["credentials"], **store["settings"]}, draft.secrets("store"))}

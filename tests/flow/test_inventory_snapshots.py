@@ -1,0 +1,176 @@
+"""Stock snapshots are state: the newest one wins whatever its bytes, a SKU it leaves out goes to 0.
+
+The simulated warehouse is paused and the test plays it by hand, writing DSFX or
+X12 846 files into its FTP outbox; Dockline's real inventory run reads them and
+pushes to the BigCommerce sandbox, whose own stock is checked.
+"""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from dockline.core.types import StockLevel as Level
+from dockline.inventory.models import AppliedSnapshot, StockLevel
+from dockline.inventory.services import pull_inventory, push_inventory
+from dockline.sync.jobs import sync_inventory
+from dockline.warehouses.formats.dsfx import DsfxFormat
+from dockline.warehouses.models import ExchangeRecord, ExchangeState
+
+EVERY_SKU = {"TT-100-S": 100, "TT-100-M": 100, "TT-100-L": 100, "MUG-ENML-01": 100, "SOCK-WL-02": 100,
+             "LANTERN-300": 100}
+# Later than any snapshot the simulated warehouse wrote before it was paused.
+SOON = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+NAMES = {"dsfx": "inv_9{}.csv", "x12": "846_9{}.edi"}
+
+
+def _world(make_world, file_format):
+    world = make_world("ftp", file_format)
+    world.wms.pause()  # the test plays the warehouse
+    return world
+
+
+def _drop(world, n: int, stock: dict[str, int], as_of: datetime | None = None, facility: str = "") -> str:
+    """Write a snapshot into the outbox as the warehouse would; returns its file name."""
+    name = NAMES[world.wms.format_name].format(f"{n:03d}")
+    levels = [Level(sku, qty, qty, facility, as_of) for sku, qty in sorted(stock.items())]
+    (world.wms.outbox / name).write_bytes(world.wms.format.render_inventory(levels))
+    return name
+
+
+def _copy(world, name: str, n: int) -> str:
+    """The warehouse sends the same bytes again under a new name."""
+    again = NAMES[world.wms.format_name].format(f"{n:03d}")
+    (world.wms.outbox / again).write_bytes((world.wms.outbox / "archive" / name).read_bytes())
+    return again
+
+
+def _record(name: str) -> ExchangeRecord:
+    return ExchangeRecord.objects.get(filename=name)
+
+
+@pytest.mark.parametrize("file_format", ["dsfx", "x12"])
+def test_a_sku_a_snapshot_no_longer_lists_goes_to_zero_in_the_store(make_world, file_format):
+    world = _world(make_world, file_format)
+    _drop(world, 1, {**EVERY_SKU, "SOCK-WL-02": 8999}, SOON)
+    sync_inventory(world.connection)
+    store = world.store.sandbox.store
+    assert store.inventory_level("ACME-SOCKS") == 8999
+
+    without_socks = {sku: qty for sku, qty in EVERY_SKU.items() if sku != "SOCK-WL-02"}
+    second = _drop(world, 2, without_socks, SOON + timedelta(minutes=5))
+    sync_inventory(world.connection)
+
+    socks = StockLevel.objects.get(sku="SOCK-WL-02")
+    assert (socks.available, socks.on_hand) == (0, 0)
+    assert store.inventory_level("ACME-SOCKS") == 0
+    assert store.inventory_level("ACME-CAMP-KIT") == 0  # a kit needs 2 pairs of socks
+    assert store.inventory_level("ACME-MUG") == 100
+    assert "set to 0: SOCK-WL-02" in _record(second).error
+    assert _record(second).state == ExchangeState.PROCESSED
+
+
+def test_with_absent_means_zero_unticked_on_the_connection_page_a_sku_left_out_keeps_its_quantity(make_world, client):
+    world = _world(make_world, "dsfx")
+    client.force_login(get_user_model().objects.get(username=world.username))
+    form = {"name": world.connection.name, "inventory_mode": world.connection.inventory_mode}
+    for channel in world.connection.channels.all():
+        form[f"{channel.kind}_enabled"] = "on"
+        form[f"{channel.kind}_minutes"] = "60"
+    client.post(reverse("connection_settings", args=[world.connection.pk]), form)  # the box left unticked
+    world.connection.warehouse.refresh_from_db()
+    assert world.connection.warehouse.settings["absent_means_zero"] is False
+    _drop(world, 1, {**EVERY_SKU, "SOCK-WL-02": 70})
+    sync_inventory(world.connection)
+
+    _drop(world, 2, {sku: 50 for sku in EVERY_SKU if sku != "SOCK-WL-02"})
+    sync_inventory(world.connection)
+
+    store = world.store.sandbox.store
+    assert StockLevel.objects.get(sku="SOCK-WL-02").available == 70
+    assert store.inventory_level("ACME-SOCKS") == 70
+    assert store.inventory_level("ACME-MUG") == 50
+
+
+@pytest.mark.parametrize("file_format", ["dsfx", "x12"])
+def test_100_then_50_then_the_first_files_bytes_again_ends_at_100(make_world, file_format):
+    world = _world(make_world, file_format)
+    # DSFX without as_of: ordered by arrival. X12 846s of one report date and time: also by arrival.
+    as_of = SOON if file_format == "x12" else None
+    first = _drop(world, 1, {**EVERY_SKU, "MUG-ENML-01": 100}, as_of)
+    sync_inventory(world.connection)
+    _drop(world, 2, {**EVERY_SKU, "MUG-ENML-01": 50}, as_of)
+    sync_inventory(world.connection)
+    assert world.store.sandbox.store.inventory_level("ACME-MUG") == 50
+
+    third = _copy(world, first, 3)
+    sync_inventory(world.connection)
+
+    assert _record(third).checksum == _record(first).checksum
+    assert _record(third).state == ExchangeState.PROCESSED
+    assert StockLevel.objects.get(sku="MUG-ENML-01").available == 100
+    assert world.store.sandbox.store.inventory_level("ACME-MUG") == 100
+
+
+@pytest.mark.parametrize("file_format", ["dsfx", "x12"])
+def test_an_older_snapshot_arriving_after_a_newer_one_is_ignored_and_says_so(make_world, file_format):
+    world = _world(make_world, file_format)
+    newer = _drop(world, 1, {**EVERY_SKU, "LANTERN-300": 40}, SOON + timedelta(minutes=10))
+    sync_inventory(world.connection)
+
+    older = _drop(world, 2, {**EVERY_SKU, "LANTERN-300": 900}, SOON)
+    sync_inventory(world.connection)
+
+    assert world.store.sandbox.store.inventory_level("LANTERN-300") == 40
+    record = _record(older)
+    assert record.state == ExchangeState.DUPLICATE
+    assert "older than the one already applied" in record.error and newer in record.error
+    assert "ignored" in record.error
+    assert (world.wms.outbox / "archive" / older).exists()
+    assert AppliedSnapshot.objects.get(warehouse=world.connection.warehouse).filename == newer
+
+
+def test_per_facility_snapshots_only_zero_and_order_their_own_facility(make_world):
+    world = _world(make_world, "dsfx")
+    _drop(world, 1, {"MUG-ENML-01": 30, "LANTERN-300": 30}, SOON + timedelta(minutes=10), facility="EAST")
+    _drop(world, 2, {"SOCK-WL-02": 20, "TT-100-M": 20}, SOON, facility="WEST")  # older time, other facility
+    sync_inventory(world.connection)
+    assert world.store.sandbox.store.inventory_level("ACME-SOCKS") == 20  # WEST's own first snapshot counts
+
+    _drop(world, 3, {"SOCK-WL-02": 25}, SOON + timedelta(minutes=1), facility="WEST")
+    sync_inventory(world.connection)
+
+    store = world.store.sandbox.store
+    assert store.inventory_level("ACME-SOCKS") == 25
+    assert store.inventory_level("ACME-TEE-M") == 0  # WEST stopped listing it
+    assert store.inventory_level("ACME-MUG") == 30  # EAST's SKUs are not WEST's to zero
+    assert store.inventory_level("LANTERN-300") == 30
+
+
+class DeltaDsfx(DsfxFormat):
+    """A warehouse whose inventory files list only what changed."""
+
+    inventory_is_snapshot = False
+
+
+def test_a_delta_file_repeated_byte_for_byte_is_still_a_duplicate(make_world):
+    world = _world(make_world, "dsfx")
+    warehouse = world.connection.warehouse
+    fmt = DeltaDsfx(warehouse.settings)
+    first = _drop(world, 1, {"MUG-ENML-01": 100})
+    _drop(world, 2, {"MUG-ENML-01": 50})
+    with warehouse.open_transport() as transport:
+        pull_inventory(warehouse, transport, fmt)
+    again = _copy(world, first, 3)
+    with warehouse.open_transport() as transport:
+        counts = pull_inventory(warehouse, transport, fmt)
+    connector = world.connection.store.connector()
+    try:
+        push_inventory(world.connection, connector)
+    finally:
+        connector.close()
+
+    assert counts["duplicates"] == 1
+    assert _record(again).state == ExchangeState.DUPLICATE
+    assert world.store.sandbox.store.inventory_level("ACME-MUG") == 50
+    assert world.store.sandbox.store.inventory_level("ACME-SOCKS") > 0  # a delta leaves unlisted SKUs alone
