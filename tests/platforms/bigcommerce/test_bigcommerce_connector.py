@@ -567,11 +567,17 @@ def test_long_rate_limit_reset_is_handed_to_the_scheduler(sandbox, connector):
     assert err.value.kind is ErrorKind.RATE_LIMITED and err.value.retry_after > 5
 
 
-def test_unreachable_store_is_retryable():
-    conn = BigCommerceConnector({"store_hash": "demo", "access_token": "t"}, {"api_base": "http://127.0.0.1:9"})
+def test_unreachable_store_names_the_host_and_the_cause_in_plain_words(closed_port):
+    conn = BigCommerceConnector({"store_hash": "demo", "access_token": "t"},
+                                {"api_base": f"http://127.0.0.1:{closed_port}"})
     conn.client.retry_backoff = 0.01
     with pytest.raises(ConnectorError) as err:
         list(conn.fetch_orders(None))
     assert err.value.kind is ErrorKind.RETRYABLE
+    assert err.value.message == (f"Cannot reach BigCommerce at 127.0.0.1:{closed_port}: the connection was refused "
+                                 "(nothing is listening at that address and port).")
     report = conn.test_connection()
-    assert not report.ok and "Could not reach" in report.steps[0].detail
+    step = report.steps[0]
+    assert not report.ok and step.name == "Reach the store API"
+    assert f"127.0.0.1:{closed_port}: the connection was refused" in step.detail and "API base URL" in step.detail
+    assert "Error" not in step.detail  # no exception class names (ConnectError) for the merchant

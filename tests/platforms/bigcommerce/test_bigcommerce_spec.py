@@ -96,3 +96,27 @@ def test_validator_rejects_a_wrong_answer(sandbox, connector, recorder, spec_val
         bent = httpx.Response(200, json=body, request=request)
         with pytest.raises(Exception):  # noqa: B017 - openapi-core or jsonschema error, either is a rejection
             spec_validators.validate(request, bent)
+
+
+def test_a_body_less_get_without_its_required_content_type_fails_validation(spec_validators):
+    """The spec requires Content-Type on GET /orders/{id}/products; a request without it must not pass
+    (openapi-core would let the parameter's default stand in for it)."""
+    import httpx
+    import pytest
+
+    url = "http://127.0.0.1:5555/stores/demo/v2/orders/100/products"
+    auth = {"X-Auth-Token": "t", "Accept": "application/json"}
+    api = spec_validators.api_for("/stores/demo/v2/orders/100/products")
+    with pytest.raises(Exception, match="Content-Type"):  # noqa: B017 - openapi-core's MissingRequiredParameter
+        api.validate_request(spec_validators.request(httpx.Request("GET", url, headers=auth)))
+    api.validate_request(spec_validators.request(
+        httpx.Request("GET", url, headers={**auth, "Content-Type": "application/json"})))
+
+
+def test_missing_specs_fail_the_test_saying_where_they_belong(shared_specs, monkeypatch, tmp_path):
+    import pytest
+
+    monkeypatch.setenv("DOCKLINE_SHARED", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="official specs are missing") as failed:
+        shared_specs("bigcommerce")
+    assert str(tmp_path / "specs" / "bigcommerce") in str(failed.value)

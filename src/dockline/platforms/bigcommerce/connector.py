@@ -380,7 +380,7 @@ class BigCommerceConnector:
         if status == 404:
             return f"No BigCommerce store with hash '{self.store_hash}' at {self.api_base} (404): check the Store Hash."
         if exc.kind is ErrorKind.RETRYABLE and status is None:
-            return f"Could not reach {self.api_base}: {exc.message}"
+            return f"{exc.message} Check the API base URL ({self.api_base}) and this server's network."
         return exc.message
 
     # ------------------------------------------------------------ orders
