@@ -241,6 +241,22 @@ def test_more_packages_than_units_and_unknown_carrier(sandbox, connector):
         assert "WH-SHIP-77" in s["comments"]
 
 
+def test_a_tracking_number_over_50_characters_stops_the_shipment_before_any_post(sandbox, connector):
+    sandbox.store.add_product(sku="SKU", price="1.00")
+    oid = sandbox.store.place_order(items=[("SKU", 2)])
+    order = _only_order(connector, oid)
+    too_long = "1Z" + "9" * 49  # 51 characters: a label barcode pasted for the tracking number
+    with pytest.raises(ConnectorError) as err:
+        connector.post_shipment(_shipment(order, [(order.lines[0].line_id, 2)], tracking=["1ZGOOD", too_long]))
+    assert err.value.kind is ErrorKind.FATAL
+    assert too_long in err.value.message and "51 characters" in err.value.message and "at most 50" in err.value.message
+    assert "Ask the warehouse" in err.value.message
+    assert sandbox.store.shipments_for(oid) == [] and sandbox.stats.count("POST /v2/orders/{order_id}/shipments") == 0
+
+    connector.post_shipment(_shipment(order, [(order.lines[0].line_id, 2)], tracking=[too_long[:50]]))
+    assert [s["tracking_number"] for s in sandbox.store.shipments_for(oid)] == [too_long[:50]]
+
+
 def test_rerun_after_a_crash_posts_only_the_missing_packages(sandbox, connector):
     sandbox.store.add_product(sku="SKU", price="1.00")
     oid = sandbox.store.place_order(items=[("SKU", 2)])

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ADJUSTMENT_BATCH = 2000  # PUT /v3/inventory/adjustments/absolute: "Limit of 2000 items for payload length"
 SKU_IN_CHUNK = 50  # SKUs per `sku:in` filter (keeps the URL short)
 VARIANT_LOOKUPS = 20  # variant SKUs looked up one by one before falling back to a catalog scan
+TRACKING_NUMBER_MAX = 50  # orderShipment_Post.tracking_number: maxLength 50
 
 # Common carrier names -> (shipping_provider from the spec's enum, tracking_carrier from
 # tracking_carrier_values.csv). "" where the carrier has no value in that list.
@@ -516,6 +517,9 @@ class BigCommerceConnector:
         way). With more packages than units, the surplus tracking numbers go in
         the last shipment's comments.
 
+        A tracking number longer than BigCommerce's 50 characters stops the whole shipment before
+        anything is posted (FATAL, saying what to fix): the store would refuse that package only.
+
         Idempotent: a package whose tracking number the store already has for that
         address is not posted again (a re-run after a crash posts only the missing
         ones); a shipment without tracking is recognised by the Dockline reference
@@ -530,6 +534,13 @@ class BigCommerceConnector:
         lines = [(int(line.line_id), int(line.quantity)) for line in shipment.lines if line.quantity > 0]
         if not lines:
             raise ConnectorError(f"Shipment for order {order_id} has no items to post", ErrorKind.FATAL)
+        for number in tracking:
+            if len(number) > TRACKING_NUMBER_MAX:
+                raise ConnectorError(
+                    f"tracking number {number} has {len(number)} characters and BigCommerce takes at most "
+                    f"{TRACKING_NUMBER_MAX}, so nothing of this shipment was posted. Ask the warehouse for the "
+                    "carrier's tracking number (a longer value is usually a label or a reference) and have it "
+                    "sent again corrected", ErrorKind.FATAL)
         chunks = _split_units(lines, max(1, len(tracking)))
         numbers = tracking[: len(chunks)] or [""]
         surplus = tracking[len(chunks):]
