@@ -121,7 +121,7 @@ def test_shipment_text_fields_are_refused_beyond_the_specs_max_length(sb, shared
     line, address = store.order_products(oid)[0], store.order_addresses(oid)[0]
     with client(sb) as c:
         for name, limit in limits.items():
-            def ship(value):
+            def ship(value, name=name):
                 return c.post(f"/v2/orders/{oid}/shipments", json={
                     "order_address_id": address["id"], name: value,
                     "items": [{"order_product_id": line["id"], "quantity": 1}]})

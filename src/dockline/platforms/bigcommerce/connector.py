@@ -24,6 +24,7 @@ from dockline.core.types import (
     StoreShipment,
 )
 from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.bigcommerce import hooks
 from dockline.platforms.bigcommerce.client import DEFAULT_API_BASE, BigCommerceClient, BigCommerceError
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,6 @@ CARRIERS: dict[str, tuple[str, str]] = {
     "dpd": ("", "dpd"),
     "gls": ("", "gls"),
 }
-
-
-WEBHOOK_SCOPES = ("store/order/created", "store/order/statusUpdated")
 
 
 @dataclass(frozen=True)
@@ -312,35 +310,19 @@ class BigCommerceConnector:
         return _status_choices(self.client.get("/v2/order_statuses") or [])
 
     # ------------------------------------------------------------ webhooks
-    def on_enable(self, connection, public_url: str) -> list[str]:
-        """Register (or repair) Dockline's order hooks for this connection; returns their ids.
-
-        A token or network problem stops the enabling (it would stop the imports too). A hook
-        the store refuses (BigCommerce only delivers to https on port 443) is logged and left
-        out: orders then arrive by polling alone.
-        """
+    def on_enable(self, connection, public_url: str) -> str:
+        """Register (or repair) Dockline's order hooks for this connection (hooks.register); returns why
+        webhooks are off ("" when they are on). An address BigCommerce cannot deliver to (https on
+        port 443 only) registers nothing: new orders then arrive by polling alone."""
         from dockline.webhooks.services import endpoint
 
         self._require_credentials()
+        refused = hooks.refusal(public_url)
+        if refused:
+            log.warning("connection %s: %s", connection.pk, refused)
+            return refused
         destination, headers = endpoint(connection, public_url)
-        existing = {h["scope"]: h for h in self._hooks(destination)}
-        ids = []
-        for scope in WEBHOOK_SCOPES:
-            hook = existing.get(scope)
-            body = {"scope": scope, "destination": destination, "is_active": True, "headers": headers}
-            try:
-                if hook is None:
-                    hook = self.client.post("/v3/hooks", body)["data"]
-                elif not hook.get("is_active") or (hook.get("headers") or {}) != headers:
-                    hook = self.client.put(f"/v3/hooks/{hook['id']}", body)["data"]
-            except ConnectorError as exc:
-                if exc.kind is not ErrorKind.FATAL:
-                    raise
-                log.warning("BigCommerce refused the %s webhook to %s (%s); orders come by polling only",
-                            scope, destination, exc.message)
-                continue
-            ids.append(str(hook["id"]))
-        return ids
+        return hooks.register(self.client, destination, headers)
 
     def on_disable(self, connection, public_url: str) -> int:
         """Remove Dockline's hooks for this connection; returns how many were removed."""
@@ -348,26 +330,12 @@ class BigCommerceConnector:
 
         self._require_credentials()
         destination, _ = endpoint(connection, public_url)
-        hooks = self._hooks(destination)
-        for hook in hooks:
-            self.client.request("DELETE", f"/v3/hooks/{hook['id']}")
-        return len(hooks)
+        return hooks.unregister(self.client, destination)
 
     @classmethod
     def webhook_wants_import(cls, payload: dict, settings: dict) -> bool:
-        """Whether a delivery can bring an order to import: a new order, or one that entered the
-        monitored status (not, say, Dockline's own move to Awaiting Shipment)."""
-        if payload.get("scope") != "store/order/statusUpdated":
-            return True
-        monitored = str((settings or {}).get("monitored_status_id", "11") or "").strip()
-        if not monitored:  # every status is imported
-            return True
-        status = (payload.get("data") or {}).get("status") or {}
-        return str(status.get("new_status_id", monitored)) == monitored
-
-    def _hooks(self, destination: str) -> list[dict]:
-        return [h for h in self.client.iter_v3("/v3/hooks", {"destination": destination})
-                if h.get("destination") == destination]
+        """Whether a delivery can bring an order to import (hooks.wants_import)."""
+        return hooks.wants_import(payload, settings)
 
     def _explain(self, exc: ConnectorError, path: str = "") -> str:
         status = exc.status if isinstance(exc, BigCommerceError) else None
