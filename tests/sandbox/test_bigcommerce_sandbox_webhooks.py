@@ -82,7 +82,8 @@ def test_hooks_are_created_listed_updated_and_deleted(sb, receiver):
 
 
 @pytest.mark.parametrize("destination", [
-    "http://receiver.test/hook", "https://receiver.test:8443/hook", "http://127.0.0.1:8000/hooks/", "receiver.test/hook",
+    "http://receiver.test/hook", "https://receiver.test:8443/hook", "http://127.0.0.1:8000/hooks/",
+    "receiver.test/hook",
 ])
 def test_destinations_bigcommerce_cannot_deliver_to_are_refused(sb, receiver, destination):
     with api(sb) as c:
@@ -130,3 +131,12 @@ def test_failed_delivery_is_retried_and_inactive_hooks_stay_quiet(sb, receiver):
         sb.store.place_order(items=[("SKU", 1)])
         assert wait_until(sb.webhooks.idle, timeout=5)
         assert len(receiver.calls) == before
+
+
+def test_a_destination_not_resolved_to_loopback_is_never_contacted(sb, receiver):
+    with api(sb) as c:
+        hook = c.post("/hooks", json={"scope": "store/order/created",
+                                      "destination": "https://elsewhere.example/hook"}).json()["data"]
+    sb.store.place_order(items=[("SKU", 1)])
+    assert wait_until(lambda: sb.webhooks.delivered and sb.webhooks.idle(), timeout=5, interval=0.05)
+    assert sb.webhooks.delivered == [(hook["id"], "store/order/created", None)] and receiver.calls == []

@@ -19,8 +19,10 @@ def enable(connection: Connection) -> str:
     Returns what the person should know about webhooks: "" when they are on (or the platform has
     none), else why they are off and that polling brings the orders meanwhile."""
     connector = connection.store.connector()
+    note = ""
     try:
-        note = connector.on_enable(connection, public_url=settings.PUBLIC_URL) if hasattr(connector, "on_enable") else ""
+        if hasattr(connector, "on_enable"):
+            note = connector.on_enable(connection, public_url=settings.PUBLIC_URL)
     finally:
         connector.close()
     connection.enabled = True

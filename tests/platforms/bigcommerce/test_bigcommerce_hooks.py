@@ -42,7 +42,9 @@ def test_enable_registers_both_hooks_once_and_repairs_a_deactivated_one(sandbox,
     assert hooks == {}
 
 
-@pytest.mark.parametrize("public_url", ["http://127.0.0.1:8000", "https://dockline.example:8443", "http://dockline.example"])
+@pytest.mark.parametrize("public_url", [
+    "http://127.0.0.1:8000", "https://dockline.example:8443", "http://dockline.example",
+])
 def test_an_address_bigcommerce_cannot_deliver_to_registers_nothing_and_says_why(
         sandbox, connector, connection_stub, public_url):
     note = connector.on_enable(connection_stub, public_url=public_url)

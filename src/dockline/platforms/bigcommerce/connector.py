@@ -505,10 +505,10 @@ class BigCommerceConnector:
         for number in tracking:
             if len(number) > TRACKING_NUMBER_MAX:
                 raise ConnectorError(
-                    f"tracking number {number} has {len(number)} characters and BigCommerce takes at most "
+                    f"Tracking number {number} has {len(number)} characters; BigCommerce takes at most "
                     f"{TRACKING_NUMBER_MAX}, so nothing of this shipment was posted. Ask the warehouse for the "
-                    "carrier's tracking number (a longer value is usually a label or a reference) and have it "
-                    "sent again corrected", ErrorKind.FATAL)
+                    "carrier's tracking number (a longer value is usually a label or reference number)",
+                    ErrorKind.FATAL)
         chunks = _split_units(lines, max(1, len(tracking)))
         numbers = tracking[: len(chunks)] or [""]
         surplus = tracking[len(chunks):]

@@ -11,7 +11,8 @@ As BigCommerce does, the sandbox takes only destinations served over https on
 port 443 (422 otherwise). It delivers on loopback through `Deliverer.resolve`,
 which maps a destination's host name to a local origin, as DNS and a TLS proxy
 would for the real store: a test registers `https://dockline.test/...` and the
-callbacks reach its server at `http://127.0.0.1:<port>/...`.
+callbacks reach its server at `http://127.0.0.1:<port>/...`. A destination on
+no resolved or loopback host is never contacted.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from dockline.sandbox.bigcommerce.store import ApiError, BigCommerceStore
 log = logging.getLogger(__name__)
 
 STORE_ID = "1025646"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _epoch() -> int:
@@ -168,20 +170,26 @@ class Deliverer:
             for _ in range(self.repeat):
                 self._post(hook, scope, body)
 
-    def _address(self, destination: str) -> str:
-        """Where a callback really goes: a resolved host's loopback origin, with the destination's path."""
+    def _address(self, destination: str) -> str | None:
+        """Where a callback really goes: a resolved host's loopback origin with the destination's path,
+        a loopback destination as it is, else None (the sandbox never sends beyond this machine)."""
         parts = urlsplit(destination)
         local = self.resolve.get(parts.hostname or "")
-        if local is None:
-            return destination
-        return local.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+        if local is not None:
+            return local.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+        return destination if parts.hostname in LOOPBACK else None
 
     def _post(self, hook: dict, scope: str, body: dict) -> None:
         headers = {**(hook.get("headers") or {}), "Content-Type": "application/json"}
+        address = self._address(hook["destination"])
+        if address is None:
+            self.delivered.append((hook["id"], scope, None))
+            log.info("sandbox webhook %s to %s not sent: its host is not resolved to loopback", scope,
+                     hook["destination"])
+            return
         for attempt in range(self.retries + 1):
             try:
-                status = self._http.post(self._address(hook["destination"]), content=json.dumps(body),
-                                         headers=headers).status_code
+                status = self._http.post(address, content=json.dumps(body), headers=headers).status_code
             except httpx.HTTPError:
                 status = None
             self.delivered.append((hook["id"], scope, status))
