@@ -1,5 +1,27 @@
-"""Shared test fixtures: the demo world for flow tests."""
+"""Shared test fixtures: the demo world for flow tests, and the official specs beside the repository."""
+import os
+from pathlib import Path
+
 import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_specs_dir(platform: str = "") -> Path:
+    """`../shared/specs/<platform>` relative to the repository root (`DOCKLINE_SHARED` names another
+    `shared` folder, e.g. for a git worktree); the calling test fails, never skips, when it is missing."""
+    shared = Path(os.environ["DOCKLINE_SHARED"]) if os.environ.get("DOCKLINE_SHARED") else REPO_ROOT.parent / "shared"
+    path = shared / "specs" / platform
+    if not path.is_dir():
+        pytest.fail(f"The official specs are missing: {path} does not exist. Put the shared folder beside the "
+                    f"repository ({REPO_ROOT.parent / 'shared'}) or set DOCKLINE_SHARED to it.", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_specs():
+    """shared_specs("bigcommerce") -> the folder of that platform's official specs (see shared_specs_dir)."""
+    return shared_specs_dir
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import yaml
 
 from dockline.sandbox.bigcommerce import BigCommerceSandbox
 
@@ -107,6 +108,27 @@ def test_shipments_update_quantities_and_status(sb):
             "order_address_id": address["id"], "shipping_provider": "pigeon",
             "items": [{"order_product_id": line["id"], "quantity": 1}]})
         assert bad_provider.status_code == 400
+
+
+def test_shipment_text_fields_are_refused_beyond_the_specs_max_length(sb, shared_specs):
+    with open(shared_specs("bigcommerce") / "orders.v2.oas2.yml", encoding="utf-8") as fh:
+        fields = yaml.safe_load(fh)["components"]["schemas"]["orderShipment_Post"]["properties"]
+    limits = {name: f["maxLength"] for name, f in fields.items() if "maxLength" in f}
+    assert limits["tracking_number"] == 50
+    store = sb.store
+    store.add_product(sku="A", price="1.00")
+    oid = store.place_order(items=[("A", 2 * len(limits))])
+    line, address = store.order_products(oid)[0], store.order_addresses(oid)[0]
+    with client(sb) as c:
+        for name, limit in limits.items():
+            def ship(value, name=name):
+                return c.post(f"/v2/orders/{oid}/shipments", json={
+                    "order_address_id": address["id"], name: value,
+                    "items": [{"order_product_id": line["id"], "quantity": 1}]})
+
+            refused = ship("x" * (limit + 1))
+            assert refused.status_code == 400 and name in refused.json()[0]["message"], name
+            assert ship("x" * limit).status_code == 201, name
 
 
 def test_concurrent_shipments_never_ship_more_than_ordered(sb):

@@ -1,5 +1,6 @@
 """The BigCommerce sandbox's webhooks: `/v3/hooks` records, and callbacks POSTed to a real receiver
-with the headers given at registration when orders are created or change status."""
+with the headers given at registration when orders are created or change status. As BigCommerce,
+the sandbox takes only https destinations on port 443; the receiver's https name resolves to loopback."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ class Receiver:
 
     def __init__(self):
         self.calls: list[tuple[dict, dict]] = []
+        self.paths: list[str] = []
         self.status = 200
         outer = self
 
@@ -25,6 +27,7 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.calls.append((dict(self.headers), json.loads(body)))
+                outer.paths.append(self.path)
                 self.send_response(outer.status)
                 self.end_headers()
 
@@ -33,7 +36,8 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.local = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = "https://receiver.test/hook"  # what the store is told; the sandbox resolves it to `local`
 
     def close(self):
         self.server.shutdown()
@@ -49,8 +53,9 @@ def sb():
 
 
 @pytest.fixture
-def receiver():
+def receiver(sb):
     r = Receiver()
+    sb.webhooks.resolve["receiver.test"] = r.local
     yield r
     r.close()
 
@@ -76,6 +81,22 @@ def test_hooks_are_created_listed_updated_and_deleted(sb, receiver):
         assert c.get("/hooks", headers={"X-Auth-Token": "wrong"}).status_code == 401
 
 
+@pytest.mark.parametrize("destination", [
+    "http://receiver.test/hook", "https://receiver.test:8443/hook", "http://127.0.0.1:8000/hooks/",
+    "receiver.test/hook",
+])
+def test_destinations_bigcommerce_cannot_deliver_to_are_refused(sb, receiver, destination):
+    with api(sb) as c:
+        refused = c.post("/hooks", json={"scope": "store/order/created", "destination": destination})
+        assert refused.status_code == 422 and "443" in refused.json()["errors"]["destination"]
+        assert refused.json()["title"] == "JSON data is missing or invalid"
+        hook = c.post("/hooks", json={"scope": "store/order/created", "destination": "https://receiver.test:443/hook"})
+        assert hook.status_code == 200  # port 443 stated outright is the same address
+        moved = c.put(f"/hooks/{hook.json()['data']['id']}", json={"destination": destination})
+        assert moved.status_code == 422
+    assert [h["destination"] for h in sb.store.hooks.values()] == ["https://receiver.test:443/hook"]
+
+
 def test_order_events_are_delivered_with_the_registered_headers(sb, receiver):
     with api(sb) as c:
         c.post("/hooks", json={"scope": "store/order/created", "destination": receiver.url,
@@ -86,6 +107,7 @@ def test_order_events_are_delivered_with_the_registered_headers(sb, receiver):
     sb.store.set_status(oid, 9)
     assert wait_until(lambda: len(receiver.calls) == 2, timeout=5, interval=0.05)
     (h1, created), (_, status) = receiver.calls
+    assert receiver.paths == ["/hook", "/hook"]
     assert h1["X-Secret"] == "s3" and h1["Content-Type"] == "application/json"
     assert created["scope"] == "store/order/created" and created["data"] == {"type": "order", "id": oid}
     assert created["producer"] == "stores/demo" and len(created["hash"]) == 40
@@ -109,3 +131,12 @@ def test_failed_delivery_is_retried_and_inactive_hooks_stay_quiet(sb, receiver):
         sb.store.place_order(items=[("SKU", 1)])
         assert wait_until(sb.webhooks.idle, timeout=5)
         assert len(receiver.calls) == before
+
+
+def test_a_destination_not_resolved_to_loopback_is_never_contacted(sb, receiver):
+    with api(sb) as c:
+        hook = c.post("/hooks", json={"scope": "store/order/created",
+                                      "destination": "https://elsewhere.example/hook"}).json()["data"]
+    sb.store.place_order(items=[("SKU", 1)])
+    assert wait_until(lambda: sb.webhooks.delivered and sb.webhooks.idle(), timeout=5, interval=0.05)
+    assert sb.webhooks.delivered == [(hook["id"], "store/order/created", None)] and receiver.calls == []

@@ -1,5 +1,8 @@
 """End to end: enabling a connection registers BigCommerce hooks; a placed order arrives by webhook
-within seconds, though the orders channel would not poll for an hour; disabling removes the hooks."""
+within seconds, though the orders channel would not poll for an hour; disabling removes the hooks.
+BigCommerce delivers only to https on port 443: Dockline's public address is https://dockline.test,
+which the sandbox resolves to the test's live server; with an address it cannot deliver to, Enable
+says webhooks are off and polling carries the load."""
 import time
 
 import pytest
@@ -23,18 +26,22 @@ def scheduler():
     runner.shutdown()
 
 
+PUBLIC = "https://dockline.test"
+
+
 @pytest.fixture
 def hooked(world, live_server, settings):
-    settings.PUBLIC_URL = live_server.url
-    enable(world.connection)
+    settings.PUBLIC_URL = PUBLIC
+    world.store.sandbox.webhooks.resolve["dockline.test"] = live_server.url
+    assert enable(world.connection) == ""
     return world
 
 
-def test_enable_registers_the_order_hooks_with_a_secret(hooked, live_server):
+def test_enable_registers_the_order_hooks_with_a_secret(hooked):
     sandbox = hooked.store.sandbox
     hooks = sorted(sandbox.store.hooks.values(), key=lambda h: h["scope"])
     assert [h["scope"] for h in hooks] == ["store/order/created", "store/order/statusUpdated"]
-    destination = f"{live_server.url}/hooks/bigcommerce/{hooked.connection.id}/"
+    destination = f"{PUBLIC}/hooks/bigcommerce/{hooked.connection.id}/"
     assert {h["destination"] for h in hooks} == {destination}
     assert all(h["is_active"] and len(h["headers"][SECRET_HEADER]) >= 32 for h in hooks)
     enable(hooked.connection)  # enabling again repairs rather than duplicates
@@ -66,3 +73,24 @@ def test_a_webhook_delivered_twice_imports_the_order_once(hooked, scheduler):
     created = WebhookDelivery.objects.get(connection=hooked.connection, topic="store/order/created")
     assert created.duplicates == 1
     assert Order.objects.filter(external_id=number).count() == 1
+
+
+def test_enable_with_an_http_public_address_says_webhooks_are_off_and_polling_brings_the_orders(world, settings):
+    settings.PUBLIC_URL = "http://127.0.0.1:8000"
+    note = enable(world.connection)
+    assert note.startswith("Webhooks are off: BigCommerce delivers them only to https addresses on port 443")
+    assert "(DOCKLINE_PUBLIC_URL) is http://127.0.0.1:8000" in note
+    assert note.endswith("Until then new orders arrive by polling, every 60 minutes.")
+    assert world.store.sandbox.store.hooks == {}
+    world.connection.refresh_from_db()
+    assert world.connection.enabled
+
+
+def test_the_enable_button_shows_why_webhooks_are_off(world, settings, client):
+    settings.PUBLIC_URL = "https://dockline.example:8443"
+    world.connection.enabled = False
+    world.connection.save(update_fields=["enabled"])
+    assert client.login(username=world.username, password=world.password)
+    page = client.post(f"/connections/{world.connection.id}/enable/", follow=True).content.decode()
+    assert "is enabled" in page
+    assert "Webhooks are off" in page and "https://dockline.example:8443" in page and "every 60 minutes" in page

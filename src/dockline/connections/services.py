@@ -6,24 +6,33 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from dockline.connections.models import Channel, Connection
+from dockline.connections.models import Channel, ChannelKind, Connection
 from dockline.core.errors import ConnectorError
 
 log = logging.getLogger(__name__)
 alerts = logging.getLogger("dockline.alerts")
 
 
-def enable(connection: Connection) -> None:
-    """Turn a connection on: its channels become due now, and the store is told where to send webhooks."""
+def enable(connection: Connection) -> str:
+    """Turn a connection on: its channels become due now, and the store is told where to send webhooks.
+
+    Returns what the person should know about webhooks: "" when they are on (or the platform has
+    none), else why they are off and that polling brings the orders meanwhile."""
     connector = connection.store.connector()
+    note = ""
     try:
         if hasattr(connector, "on_enable"):
-            connector.on_enable(connection, public_url=settings.PUBLIC_URL)
+            note = connector.on_enable(connection, public_url=settings.PUBLIC_URL)
     finally:
         connector.close()
     connection.enabled = True
     connection.save(update_fields=["enabled"])
     Channel.objects.filter(connection=connection).update(next_run_at=timezone.now())
+    orders = Channel.objects.filter(connection=connection, kind=ChannelKind.ORDERS, enabled=True).first()
+    if note and orders:
+        minutes = max(1, round(orders.interval.total_seconds() / 60))
+        note += f" Until then new orders arrive by polling, every {minutes} minute{'s' if minutes > 1 else ''}."
+    return note
 
 
 def disable(connection: Connection) -> None:

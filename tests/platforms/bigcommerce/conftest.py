@@ -1,6 +1,6 @@
 """Fixtures for the BigCommerce connector tests: a running sandbox, a connector
 pointed at it, and validators built from the official specs in
-/work/shared/specs/bigcommerce (read at test time, never copied).
+../shared/specs/bigcommerce beside the repository (read at test time, never copied).
 
 The project runs pytest with --import-mode=importlib, so helpers reach the
 test modules as fixtures rather than imports."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
 from pathlib import Path
 
 import httpx
@@ -20,7 +21,6 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from dockline.platforms.bigcommerce import BigCommerceConnector
 from dockline.sandbox.bigcommerce import BigCommerceSandbox
 
-SPECS = Path("/work/shared/specs/bigcommerce")
 SPEC_FILES = {
     "v2": "orders.v2.oas2.yml",
     "inventory": "inventory.v3.yml",
@@ -30,15 +30,29 @@ SPEC_FILES = {
 }
 
 
-def tracking_carrier_values() -> set[str]:
-    with open(SPECS / "tracking_carrier_values.csv", newline="", encoding="utf-8") as fh:
+def tracking_carrier_values(specs: Path) -> set[str]:
+    with open(specs / "tracking_carrier_values.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
     return {row[1].strip() for row in rows[1:] if len(row) > 1}
 
 
-def load_spec(name: str) -> dict:
-    with open(SPECS / SPEC_FILES[name], encoding="utf-8") as fh:
+def load_spec(specs: Path, name: str) -> dict:
+    with open(specs / SPEC_FILES[name], encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+def strict(spec: dict) -> dict:
+    """The spec with no `default` on a required parameter. openapi-core lets such a default stand in for
+    a missing value, so a GET /orders/{id}/products without its required Content-Type header passed,
+    where a strict store answers 422; without the defaults, a missing required header fails validation."""
+    params = list((spec.get("components") or {}).get("parameters", {}).values())
+    for item in spec.get("paths", {}).values():
+        params += item.get("parameters", [])
+        params += [p for op in item.values() if isinstance(op, dict) for p in op.get("parameters", [])]
+    for param in params:
+        if param.get("required") and isinstance(param.get("schema"), dict):
+            param["schema"].pop("default", None)
+    return spec
 
 
 def make_connector(sb: BigCommerceSandbox, **settings) -> BigCommerceConnector:
@@ -74,18 +88,18 @@ class _Resp:
 class SpecValidators:
     """openapi-core objects for each spec, servers rewritten to any loopback sandbox."""
 
-    def __init__(self):
+    def __init__(self, specs: Path):
         self.apis: dict[str, OpenAPI] = {}
         self.raw: dict[str, dict] = {}
         for name in SPEC_FILES:
-            spec = load_spec(name)
+            spec = load_spec(specs, name)
             self.raw[name] = spec
             version = "v2" if name == "v2" else "v3"
             spec["servers"] = [{
                 "url": "http://127.0.0.1:{port}/stores/{store_hash}/" + version,
                 "variables": {"port": {"default": "80"}, "store_hash": {"default": "demo"}},
             }]
-            self.apis[name] = OpenAPI.from_dict(spec)
+            self.apis[name] = OpenAPI.from_dict(strict(spec))
 
     @staticmethod
     def request(r: httpx.Request) -> _Req:
@@ -168,11 +182,16 @@ class Recorder:
 
 
 # ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def bigcommerce_specs(shared_specs) -> Path:
+    return shared_specs("bigcommerce")
+
+
 @pytest.fixture
-def sandbox():
+def sandbox(carrier_values):
     sb = BigCommerceSandbox(
         store_hash="demo", access_token="sandbox-token", quota=100_000, window_seconds=30.0,
-        tracking_carriers=tracking_carrier_values(),
+        tracking_carriers=carrier_values,
     )
     sb.start()
     yield sb
@@ -201,18 +220,26 @@ def connector_for():
 
 
 @pytest.fixture(scope="session")
-def carrier_values() -> set[str]:
-    return tracking_carrier_values()
+def carrier_values(bigcommerce_specs) -> set[str]:
+    return tracking_carrier_values(bigcommerce_specs)
 
 
 @pytest.fixture(scope="session")
-def v2_spec() -> dict:
-    return load_spec("v2")
+def v2_spec(bigcommerce_specs) -> dict:
+    return load_spec(bigcommerce_specs, "v2")
 
 
 @pytest.fixture(scope="session")
-def spec_validators() -> SpecValidators:
-    return SpecValidators()
+def spec_validators(bigcommerce_specs) -> SpecValidators:
+    return SpecValidators(bigcommerce_specs)
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -241,6 +241,22 @@ def test_more_packages_than_units_and_unknown_carrier(sandbox, connector):
         assert "WH-SHIP-77" in s["comments"]
 
 
+def test_a_tracking_number_over_50_characters_stops_the_shipment_before_any_post(sandbox, connector):
+    sandbox.store.add_product(sku="SKU", price="1.00")
+    oid = sandbox.store.place_order(items=[("SKU", 2)])
+    order = _only_order(connector, oid)
+    too_long = "1Z" + "9" * 49  # 51 characters: a label barcode pasted for the tracking number
+    with pytest.raises(ConnectorError) as err:
+        connector.post_shipment(_shipment(order, [(order.lines[0].line_id, 2)], tracking=["1ZGOOD", too_long]))
+    assert err.value.kind is ErrorKind.FATAL
+    assert too_long in err.value.message and "51 characters" in err.value.message and "at most 50" in err.value.message
+    assert "Ask the warehouse" in err.value.message
+    assert sandbox.store.shipments_for(oid) == [] and sandbox.stats.count("POST /v2/orders/{order_id}/shipments") == 0
+
+    connector.post_shipment(_shipment(order, [(order.lines[0].line_id, 2)], tracking=[too_long[:50]]))
+    assert [s["tracking_number"] for s in sandbox.store.shipments_for(oid)] == [too_long[:50]]
+
+
 def test_rerun_after_a_crash_posts_only_the_missing_packages(sandbox, connector):
     sandbox.store.add_product(sku="SKU", price="1.00")
     oid = sandbox.store.place_order(items=[("SKU", 2)])
@@ -567,11 +583,17 @@ def test_long_rate_limit_reset_is_handed_to_the_scheduler(sandbox, connector):
     assert err.value.kind is ErrorKind.RATE_LIMITED and err.value.retry_after > 5
 
 
-def test_unreachable_store_is_retryable():
-    conn = BigCommerceConnector({"store_hash": "demo", "access_token": "t"}, {"api_base": "http://127.0.0.1:9"})
+def test_unreachable_store_names_the_host_and_the_cause_in_plain_words(closed_port):
+    conn = BigCommerceConnector({"store_hash": "demo", "access_token": "t"},
+                                {"api_base": f"http://127.0.0.1:{closed_port}"})
     conn.client.retry_backoff = 0.01
     with pytest.raises(ConnectorError) as err:
         list(conn.fetch_orders(None))
     assert err.value.kind is ErrorKind.RETRYABLE
+    assert err.value.message == (f"Cannot reach BigCommerce at 127.0.0.1:{closed_port}: the connection was refused "
+                                 "(nothing is listening at that address and port).")
     report = conn.test_connection()
-    assert not report.ok and "Could not reach" in report.steps[0].detail
+    step = report.steps[0]
+    assert not report.ok and step.name == "Reach the store API"
+    assert f"127.0.0.1:{closed_port}: the connection was refused" in step.detail and "API base URL" in step.detail
+    assert "Error" not in step.detail  # no exception class names (ConnectError) for the merchant

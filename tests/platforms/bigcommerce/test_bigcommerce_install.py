@@ -75,6 +75,16 @@ def test_exchange_checks_context_and_app_credentials(app):
     assert err.value.kind is ErrorKind.REAUTH and "Invalid client id" in err.value.message
 
 
+def test_unreachable_login_server_names_the_host_and_says_to_install_again(closed_port):
+    with pytest.raises(ConnectorError) as err:
+        exchange_code(code="x", scope="s", context="stores/demo", client_id="a", client_secret="b",
+                      redirect_uri="https://d/", login_base=f"http://127.0.0.1:{closed_port}")
+    assert err.value.kind is ErrorKind.RETRYABLE
+    assert err.value.message.startswith(f"Cannot reach BigCommerce at 127.0.0.1:{closed_port}: the connection "
+                                        "was refused")
+    assert "start it again from the BigCommerce control panel" in err.value.message
+
+
 def test_callback_needs_a_logged_in_dockline_user(app, client, db):
     response = client.get("/bigcommerce/auth/", {"code": "x", "scope": "s", "context": "stores/demo"})
     assert response.status_code == 302

@@ -25,7 +25,8 @@ def test_connector_traffic_matches_the_official_specs(sandbox, connector, record
     rec = recorder(connector)
 
     assert dict(connector.order_statuses())["11"] == "Awaiting Fulfillment"
-    hook_ids = connector.on_enable(connection_stub, public_url="https://dockline.example")
+    assert connector.on_enable(connection_stub, public_url="https://dockline.example") == ""
+    hook_ids = [str(i) for i in sandbox.store.hooks]
     assert connector.on_disable(connection_stub, public_url="https://dockline.example") == len(hook_ids) == 2
     orders = list(connector.fetch_orders(datetime(2020, 1, 1, tzinfo=UTC)))
     order = orders[0]
@@ -96,3 +97,27 @@ def test_validator_rejects_a_wrong_answer(sandbox, connector, recorder, spec_val
         bent = httpx.Response(200, json=body, request=request)
         with pytest.raises(Exception):  # noqa: B017 - openapi-core or jsonschema error, either is a rejection
             spec_validators.validate(request, bent)
+
+
+def test_a_body_less_get_without_its_required_content_type_fails_validation(spec_validators):
+    """The spec requires Content-Type on GET /orders/{id}/products; a request without it must not pass
+    (openapi-core would let the parameter's default stand in for it)."""
+    import httpx
+    import pytest
+
+    url = "http://127.0.0.1:5555/stores/demo/v2/orders/100/products"
+    auth = {"X-Auth-Token": "t", "Accept": "application/json"}
+    api = spec_validators.api_for("/stores/demo/v2/orders/100/products")
+    with pytest.raises(Exception, match="Content-Type"):  # openapi-core's MissingRequiredParameter
+        api.validate_request(spec_validators.request(httpx.Request("GET", url, headers=auth)))
+    api.validate_request(spec_validators.request(
+        httpx.Request("GET", url, headers={**auth, "Content-Type": "application/json"})))
+
+
+def test_missing_specs_fail_the_test_saying_where_they_belong(shared_specs, monkeypatch, tmp_path):
+    import pytest
+
+    monkeypatch.setenv("DOCKLINE_SHARED", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="official specs are missing") as failed:
+        shared_specs("bigcommerce")
+    assert str(tmp_path / "specs" / "bigcommerce") in str(failed.value)

@@ -1,6 +1,7 @@
 """HTTP client for the BigCommerce REST APIs (V2 and V3).
 
-* Sends `X-Auth-Token`, `Accept: application/json` and, with a body,
+* Sends `X-Auth-Token`, `Accept: application/json` and, with a body or where
+  the spec requires it on a GET (`GET /v2/orders/{id}/products`),
   `Content-Type: application/json`.
 * Keeps within the store's quota shared by every worker (quota.SharedQuota: a
   slot is taken before each request), and still honours BigCommerce's
@@ -11,7 +12,8 @@
   errors with a short backoff. POST is retried only when the connection could
   not be opened (the store never saw it): a POST whose answer was lost may have
   been applied, so the caller decides.
-* Classifies failures as `ConnectorError`s: 5xx/network -> RETRYABLE,
+* Classifies failures as `ConnectorError`s: 5xx/network -> RETRYABLE (an
+  unreachable store is named with its host and the cause in plain words),
   429 -> RATE_LIMITED (retry_after from the reset header), 401 -> REAUTH,
   403 -> REAUTH naming the missing scope, other 4xx -> FATAL with the store's
   message.
@@ -21,6 +23,7 @@ The access token is never logged nor put in an error message.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +33,7 @@ import httpx
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.net import unreachable
 from dockline.platforms.bigcommerce.quota import SharedQuota
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,12 @@ DEFAULT_API_BASE = "https://api.bigcommerce.com"
 V2_MAX_LIMIT = 250
 V3_MAX_LIMIT = 250
 IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+JSON = "application/json"
+# Body-less requests whose operation in the published specs has a required Content-Type header.
+_CONTENT_TYPE_REQUIRED = (
+    ("GET", re.compile(r"/v2/orders/[^/]+/products")),
+    ("GET", re.compile(r"/v3/catalog/products/[^/]+/bulk-pricing-rules")),
+)
 
 # OAuth scopes per API area: (what the control panel calls it, read scope, modify scope)
 _SCOPES = (
@@ -65,6 +75,11 @@ def scope_needed(method: str, path: str) -> tuple[str, str] | None:
         if path.startswith(prefix):
             return ui, (read if method.upper() == "GET" else modify)
     return None
+
+
+def content_type_required(method: str, path: str) -> bool:
+    """Whether the spec requires `Content-Type` on this request even without a body."""
+    return any(method == m and pattern.fullmatch(path) for m, pattern in _CONTENT_TYPE_REQUIRED)
 
 
 def error_message(response: httpx.Response) -> str:
@@ -140,7 +155,7 @@ class BigCommerceClient:
         self._lock = threading.Lock()
         self._resume_at = 0.0  # monotonic time before which no request is sent (quota spent)
         self.quota = SharedQuota(self.base_url, rate_limit_storage, sleep=sleep)
-        headers = {"X-Auth-Token": access_token, "Accept": "application/json", "User-Agent": "Dockline/0.1"}
+        headers = {"X-Auth-Token": access_token, "Accept": JSON, "User-Agent": "Dockline/0.1"}
         if client_id:
             headers["X-Auth-Client"] = client_id
         self.http = http.client(
@@ -161,7 +176,7 @@ class BigCommerceClient:
         """Send a request; returns the response (2xx) or raises a classified ConnectorError."""
         method = method.upper()
         url = self.base_url + path
-        headers = {"Content-Type": "application/json"} if json is not None else None
+        headers = {"Content-Type": JSON} if json is not None or content_type_required(method, path) else None
         attempts = 0
         waits = 0
         while True:
@@ -175,19 +190,14 @@ class BigCommerceClient:
                     attempts += 1
                     self._backoff(attempts, f"{method} {path}: timed out")
                     continue
-                raise BigCommerceError(
-                    f"BigCommerce did not answer {method} {path} in time ({type(exc).__name__})", ErrorKind.RETRYABLE
-                ) from exc
+                raise BigCommerceError(unreachable("BigCommerce", url, exc), ErrorKind.RETRYABLE) from exc
             except httpx.TransportError as exc:
                 safe = method in IDEMPOTENT or isinstance(exc, httpx.ConnectError)
                 if safe and attempts < self.max_retries:
                     attempts += 1
                     self._backoff(attempts, f"{method} {path}: {type(exc).__name__}")
                     continue
-                raise BigCommerceError(
-                    f"Could not reach BigCommerce for {method} {path}: {type(exc).__name__}: {exc}",
-                    ErrorKind.RETRYABLE,
-                ) from exc
+                raise BigCommerceError(unreachable("BigCommerce", url, exc), ErrorKind.RETRYABLE) from exc
             status = response.status_code
             log.debug("%s %s -> %s", method, path, status)
             if status == 429:

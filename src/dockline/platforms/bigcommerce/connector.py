@@ -24,6 +24,7 @@ from dockline.core.types import (
     StoreShipment,
 )
 from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.bigcommerce import hooks
 from dockline.platforms.bigcommerce.client import DEFAULT_API_BASE, BigCommerceClient, BigCommerceError
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 ADJUSTMENT_BATCH = 2000  # PUT /v3/inventory/adjustments/absolute: "Limit of 2000 items for payload length"
 SKU_IN_CHUNK = 50  # SKUs per `sku:in` filter (keeps the URL short)
 VARIANT_LOOKUPS = 20  # variant SKUs looked up one by one before falling back to a catalog scan
+TRACKING_NUMBER_MAX = 50  # orderShipment_Post.tracking_number: maxLength 50
 
 # Common carrier names -> (shipping_provider from the spec's enum, tracking_carrier from
 # tracking_carrier_values.csv). "" where the carrier has no value in that list.
@@ -60,9 +62,6 @@ CARRIERS: dict[str, tuple[str, str]] = {
     "dpd": ("", "dpd"),
     "gls": ("", "gls"),
 }
-
-
-WEBHOOK_SCOPES = ("store/order/created", "store/order/statusUpdated")
 
 
 @dataclass(frozen=True)
@@ -311,35 +310,19 @@ class BigCommerceConnector:
         return _status_choices(self.client.get("/v2/order_statuses") or [])
 
     # ------------------------------------------------------------ webhooks
-    def on_enable(self, connection, public_url: str) -> list[str]:
-        """Register (or repair) Dockline's order hooks for this connection; returns their ids.
-
-        A token or network problem stops the enabling (it would stop the imports too). A hook
-        the store refuses (BigCommerce only delivers to https on port 443) is logged and left
-        out: orders then arrive by polling alone.
-        """
+    def on_enable(self, connection, public_url: str) -> str:
+        """Register (or repair) Dockline's order hooks for this connection (hooks.register); returns why
+        webhooks are off ("" when they are on). An address BigCommerce cannot deliver to (https on
+        port 443 only) registers nothing: new orders then arrive by polling alone."""
         from dockline.webhooks.services import endpoint
 
         self._require_credentials()
+        refused = hooks.refusal(public_url)
+        if refused:
+            log.warning("connection %s: %s", connection.pk, refused)
+            return refused
         destination, headers = endpoint(connection, public_url)
-        existing = {h["scope"]: h for h in self._hooks(destination)}
-        ids = []
-        for scope in WEBHOOK_SCOPES:
-            hook = existing.get(scope)
-            body = {"scope": scope, "destination": destination, "is_active": True, "headers": headers}
-            try:
-                if hook is None:
-                    hook = self.client.post("/v3/hooks", body)["data"]
-                elif not hook.get("is_active") or (hook.get("headers") or {}) != headers:
-                    hook = self.client.put(f"/v3/hooks/{hook['id']}", body)["data"]
-            except ConnectorError as exc:
-                if exc.kind is not ErrorKind.FATAL:
-                    raise
-                log.warning("BigCommerce refused the %s webhook to %s (%s); orders come by polling only",
-                            scope, destination, exc.message)
-                continue
-            ids.append(str(hook["id"]))
-        return ids
+        return hooks.register(self.client, destination, headers)
 
     def on_disable(self, connection, public_url: str) -> int:
         """Remove Dockline's hooks for this connection; returns how many were removed."""
@@ -347,26 +330,12 @@ class BigCommerceConnector:
 
         self._require_credentials()
         destination, _ = endpoint(connection, public_url)
-        hooks = self._hooks(destination)
-        for hook in hooks:
-            self.client.request("DELETE", f"/v3/hooks/{hook['id']}")
-        return len(hooks)
+        return hooks.unregister(self.client, destination)
 
     @classmethod
     def webhook_wants_import(cls, payload: dict, settings: dict) -> bool:
-        """Whether a delivery can bring an order to import: a new order, or one that entered the
-        monitored status (not, say, Dockline's own move to Awaiting Shipment)."""
-        if payload.get("scope") != "store/order/statusUpdated":
-            return True
-        monitored = str((settings or {}).get("monitored_status_id", "11") or "").strip()
-        if not monitored:  # every status is imported
-            return True
-        status = (payload.get("data") or {}).get("status") or {}
-        return str(status.get("new_status_id", monitored)) == monitored
-
-    def _hooks(self, destination: str) -> list[dict]:
-        return [h for h in self.client.iter_v3("/v3/hooks", {"destination": destination})
-                if h.get("destination") == destination]
+        """Whether a delivery can bring an order to import (hooks.wants_import)."""
+        return hooks.wants_import(payload, settings)
 
     def _explain(self, exc: ConnectorError, path: str = "") -> str:
         status = exc.status if isinstance(exc, BigCommerceError) else None
@@ -380,7 +349,7 @@ class BigCommerceConnector:
         if status == 404:
             return f"No BigCommerce store with hash '{self.store_hash}' at {self.api_base} (404): check the Store Hash."
         if exc.kind is ErrorKind.RETRYABLE and status is None:
-            return f"Could not reach {self.api_base}: {exc.message}"
+            return f"{exc.message} Check the API base URL ({self.api_base}) and this server's network."
         return exc.message
 
     # ------------------------------------------------------------ orders
@@ -516,6 +485,9 @@ class BigCommerceConnector:
         way). With more packages than units, the surplus tracking numbers go in
         the last shipment's comments.
 
+        A tracking number longer than BigCommerce's 50 characters stops the whole shipment before
+        anything is posted (FATAL, saying what to fix): the store would refuse that package only.
+
         Idempotent: a package whose tracking number the store already has for that
         address is not posted again (a re-run after a crash posts only the missing
         ones); a shipment without tracking is recognised by the Dockline reference
@@ -530,6 +502,13 @@ class BigCommerceConnector:
         lines = [(int(line.line_id), int(line.quantity)) for line in shipment.lines if line.quantity > 0]
         if not lines:
             raise ConnectorError(f"Shipment for order {order_id} has no items to post", ErrorKind.FATAL)
+        for number in tracking:
+            if len(number) > TRACKING_NUMBER_MAX:
+                raise ConnectorError(
+                    f"Tracking number {number} has {len(number)} characters; BigCommerce takes at most "
+                    f"{TRACKING_NUMBER_MAX}, so nothing of this shipment was posted. Ask the warehouse for the "
+                    "carrier's tracking number (a longer value is usually a label or reference number)",
+                    ErrorKind.FATAL)
         chunks = _split_units(lines, max(1, len(tracking)))
         numbers = tracking[: len(chunks)] or [""]
         surplus = tracking[len(chunks):]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.net import unreachable
 
 DEFAULT_LOGIN_BASE = "https://login.bigcommerce.com"
 
@@ -39,7 +40,8 @@ def exchange_code(
         response = httpx.post(f"{login_base.rstrip('/')}/oauth2/token", json=body, timeout=timeout,
                               headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise ConnectorError(f"Could not reach BigCommerce to finish the install: {type(exc).__name__}",
+        raise ConnectorError(f"{unreachable('BigCommerce', login_base, exc)} The install is not finished: "
+                             "start it again from the BigCommerce control panel in a few minutes.",
                              ErrorKind.RETRYABLE) from exc
     try:
         answer = response.json()

@@ -684,7 +684,7 @@ class BigCommerceStore:
             items = body.get("items")
             if not isinstance(items, list) or not items:
                 raise ApiError(400, "The required field 'items' was not supplied.")
-            for key, limit in (("tracking_number", 50), ("tracking_link", 500)):
+            for key, limit in (("tracking_number", 50), ("tracking_link", 500), ("comments", 65535)):  # spec maxLength
                 if key in body and (not isinstance(body[key], str) or len(body[key]) > limit):
                     raise ApiError(400, f"The field '{key}' is invalid.")
             provider = body.get("shipping_provider", "")

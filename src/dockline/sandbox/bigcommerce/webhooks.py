@@ -6,6 +6,13 @@ matches the event (exactly, or a `store/order/*` wildcard), with the custom
 `headers` given at registration. A delivery answered with anything but 2xx is
 retried a few times with backoff. Delivery runs on its own thread, so the
 store operation that caused the event never waits for it.
+
+As BigCommerce does, the sandbox takes only destinations served over https on
+port 443 (422 otherwise). It delivers on loopback through `Deliverer.resolve`,
+which maps a destination's host name to a local origin, as DNS and a TLS proxy
+would for the real store: a test registers `https://dockline.test/...` and the
+callbacks reach its server at `http://127.0.0.1:<port>/...`. A destination on
+no resolved or loopback host is never contacted.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import logging
 import queue
 import threading
 import time
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -23,6 +31,7 @@ from dockline.sandbox.bigcommerce.store import ApiError, BigCommerceStore
 log = logging.getLogger(__name__)
 
 STORE_ID = "1025646"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _epoch() -> int:
@@ -36,6 +45,7 @@ def create_hook(store: BigCommerceStore, store_hash: str, client_id: str, body) 
     if errors:
         raise ApiError(422, "Missing or invalid data", errors)
     _check_headers(body)
+    _check_destination(body)
     with store.lock:
         hook_id = max(store.hooks, default=22561592) + 1
         now = _epoch()
@@ -51,6 +61,7 @@ def update_hook(store: BigCommerceStore, hook_id: int, body) -> dict:
     if not isinstance(body, dict):
         raise ApiError(422, "The request body is invalid.")
     _check_headers(body)
+    _check_destination(body)
     with store.lock:
         hook = get_hook(store, hook_id)
         for key in ("scope", "destination", "is_active", "headers"):
@@ -76,6 +87,21 @@ def _check_headers(body: dict) -> None:
         raise ApiError(422, "Missing or invalid data", {"headers": "must be an object of strings"})
 
 
+def _check_destination(body: dict) -> None:
+    """BigCommerce's rule: the destination is served over https on port 443 ("custom ports are not supported")."""
+    if "destination" not in body:
+        return
+    destination = body["destination"]
+    parts = urlsplit(destination if isinstance(destination, str) else "")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme != "https" or not parts.hostname or port not in (None, 443):
+        raise ApiError(422, "JSON data is missing or invalid", {
+            "destination": "must be an https URL served on port 443; custom ports are not supported"})
+
+
 def _matches(pattern: str, scope: str) -> bool:
     return pattern == scope or (pattern.endswith("/*") and scope.startswith(pattern[:-1]))
 
@@ -90,6 +116,7 @@ class Deliverer:
         self.retries = retries
         self.backoff = backoff
         self.repeat = 1
+        self.resolve: dict[str, str] = {}  # host name -> loopback origin its callbacks really go to
         self.delivered: list[tuple[int, str, int | None]] = []
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -143,11 +170,26 @@ class Deliverer:
             for _ in range(self.repeat):
                 self._post(hook, scope, body)
 
+    def _address(self, destination: str) -> str | None:
+        """Where a callback really goes: a resolved host's loopback origin with the destination's path,
+        a loopback destination as it is, else None (the sandbox never sends beyond this machine)."""
+        parts = urlsplit(destination)
+        local = self.resolve.get(parts.hostname or "")
+        if local is not None:
+            return local.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+        return destination if parts.hostname in LOOPBACK else None
+
     def _post(self, hook: dict, scope: str, body: dict) -> None:
         headers = {**(hook.get("headers") or {}), "Content-Type": "application/json"}
+        address = self._address(hook["destination"])
+        if address is None:
+            self.delivered.append((hook["id"], scope, None))
+            log.info("sandbox webhook %s to %s not sent: its host is not resolved to loopback", scope,
+                     hook["destination"])
+            return
         for attempt in range(self.retries + 1):
             try:
-                status = self._http.post(hook["destination"], content=json.dumps(body), headers=headers).status_code
+                status = self._http.post(address, content=json.dumps(body), headers=headers).status_code
             except httpx.HTTPError:
                 status = None
             self.delivered.append((hook["id"], scope, status))

@@ -136,8 +136,10 @@ def connection_action(request, pk: int, action: str):
     permissions.require(permissions.can_manage_connections(request.user))
     try:
         if action == "enable":
-            services.enable(conn)
+            note = services.enable(conn)
             messages.success(request, f"{conn.name} is enabled; its channels run now and then on schedule.")
+            if note:
+                messages.warning(request, note)
         elif action == "disable":
             services.disable(conn)
             messages.success(request, f"{conn.name} is disabled; nothing runs for it until enabled again.")
