@@ -21,6 +21,6 @@ def home(request):
     return render(request, "web/home.html", {
         "chart": chart.orders_per_day(orders),
         "errors": errors[:8], "error_count": errors.count(),
-        "reauth": conns.exclude(auth_error=""), "failing": failing,
+        "reauth": conns.exclude(store_auth_error="", warehouse_auth_error=""), "failing": failing,
         "disabled": conns.filter(enabled=False), "connection_count": conns.count(),
     })
