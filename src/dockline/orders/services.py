@@ -195,15 +195,20 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
 
 def _warehouse_refused(exc: ConnectorError, connection: Connection, waiting: list[Order],
                        sent: int) -> ConnectorError:
-    """The run's error for a refusal that is not the order's; each waiting order is told once, status kept."""
+    """The run's error for a refusal that is not the order's.
+
+    Each waiting order keeps its status and is told once (not again on every failing run).
+    """
     warehouse = connection.warehouse
     cause = _sentence(exc.message)
     if exc.kind not in (ErrorKind.CONFIG, ErrorKind.REAUTH):  # the transport gave no hint: give the usual one
         cause += (f" Check that the folder {warehouse.folders.inbox} exists on the warehouse's server and that "
                   "Dockline's user may write files there.")
-    note = f"Waiting: warehouse {warehouse.name} refused the order file. {cause}"
-    told = set(Activity.objects.filter(order__connection=connection, message=note).values_list("order_id", flat=True))
-    Activity.objects.bulk_create(Activity(order=o, message=note, level="warning") for o in waiting if o.id not in told)
+    note = f"Waiting: warehouse {warehouse.name} refused the order file."
+    told = set(Activity.objects.filter(order__connection=connection, message__startswith=note)
+               .values_list("order_id", flat=True))
+    Activity.objects.bulk_create(Activity(order=o, message=f"{note} {cause}", level="warning")
+                                 for o in waiting if o.id not in told)
     before = f" {sent} order(s) went out before that." if sent else ""
     message = (f"Stopped sending orders to warehouse {warehouse.name}: {cause}{before} "
                f"{len(waiting)} order(s) keep their status and go out on the first run after this is fixed.")

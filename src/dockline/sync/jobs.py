@@ -154,9 +154,9 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
 
 
 def _warn_once(channel: Channel, run: SyncRun) -> None:
-    """Alert on a setup problem at one side, unless the channel's previous run failed the same way."""
+    """Alert on a setup problem at one side, unless the channel's previous run already failed on one there."""
     previous = SyncRun.objects.filter(channel=channel).exclude(id=run.id).exclude(ok=None).first()
-    if previous and not previous.ok and previous.kind == run.kind and previous.error == run.error:
+    if previous and not previous.ok and previous.kind == run.kind and previous.side == run.side:
         return
     where = Side(run.side).label.lower() if run.side else "store or warehouse"
     alerts.warning("Connection %s (%s): the %s's setup needs fixing: %s",
