@@ -4,6 +4,7 @@ import socket
 import threading
 import time
 
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -31,7 +32,7 @@ def _run_orders(world):
 
 def _connection_page(world) -> str:
     client = Client()
-    assert client.login(username=world.username, password=world.password)
+    client.force_login(get_user_model().objects.get(username=world.username))
     return client.get(reverse("connection", args=[world.connection.pk])).content.decode()
 
 

@@ -1,6 +1,7 @@
 """Store-side and warehouse-side re-authorization are kept apart: a call to one side never clears the other's."""
 import logging
 
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
@@ -50,7 +51,7 @@ def test_a_warehouse_login_failure_marks_the_warehouse_not_the_store(world, capl
     assert len([r for r in caplog.records if r.name == "dockline.alerts"]) == 1  # once, not every run
     assert Order.objects.get(number=number).status == S.QUEUED
     client = Client()
-    assert client.login(username=world.username, password=world.password)
+    client.force_login(get_user_model().objects.get(username=world.username))
     page = client.get(reverse("connection", args=[world.connection.pk])).content.decode()
     assert "The warehouse needs re-authorization" in page and "The store needs" not in page
 
