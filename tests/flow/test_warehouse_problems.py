@@ -1,5 +1,6 @@
 """A warehouse problem is not an order problem: an inbox that cannot be written, a frozen server,
 an order the format cannot write. Real FTP and SFTP servers on loopback."""
+import logging
 import socket
 import threading
 import time
@@ -8,14 +9,14 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from dockline.connections.models import Channel, ChannelKind
+from dockline.connections.models import Channel, ChannelKind, Side
 from dockline.core.errors import ErrorKind
 from dockline.orders.actions import reprocess
 from dockline.orders.models import Activity, Order
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
 from dockline.orders.status import OrderStatus as S
-from dockline.sandbox.ftpserver import FULL_PERMS
 from dockline.sandbox.demo import wait_until
+from dockline.sandbox.ftpserver import FULL_PERMS
 from dockline.sync.jobs import run_channel, sync_orders
 from dockline.warehouses.formats.base import RenderError
 from dockline.warehouses.models import Direction, ExchangeRecord
@@ -46,14 +47,16 @@ def _queue(world, n):
     return numbers
 
 
-def _inbox_problem_keeps_orders_queued_then_sends_them_once_fixed(world, break_inbox, fix_inbox, words):
+def _inbox_problem_keeps_orders_queued_then_sends_them_once_fixed(world, caplog, break_inbox, fix_inbox, words):
     numbers = [world.place_order() for _ in range(3)]
     break_inbox()
 
-    runs = [_run_orders(world), _run_orders(world)]
+    with caplog.at_level(logging.WARNING, logger="dockline.alerts"):
+        runs = [_run_orders(world), _run_orders(world)]
 
+    assert len([r for r in caplog.records if r.name == "dockline.alerts"]) == 1  # alerted once, not every run
     for run in runs:
-        assert run.ok is False and run.kind == ErrorKind.CONFIG and run.side == "warehouse"
+        assert run.ok is False and run.kind == ErrorKind.CONFIG and run.side == Side.WAREHOUSE
         assert words in run.error and "/in" in run.error  # the server's own words, and where to look
         assert "3 order(s) keep their status" in run.error
     orders = Order.objects.filter(connection=world.connection)
@@ -74,24 +77,24 @@ def _inbox_problem_keeps_orders_queued_then_sends_them_once_fixed(world, break_i
     assert "setup needs fixing" not in _connection_page(world)
 
 
-def test_ftp_inbox_without_write_permission_fails_the_run_and_keeps_orders_queued(world):
+def test_ftp_inbox_without_write_permission_fails_the_run_and_keeps_orders_queued(world, caplog):
     server = world.wms.server
     inbox = str(world.wms.inbox)
 
     _inbox_problem_keeps_orders_queued_then_sends_them_once_fixed(
-        world,
+        world, caplog,
         lambda: server.authorizer.override_perm(server.username, inbox, "elr", recursive=True),
         lambda: server.authorizer.override_perm(server.username, inbox, FULL_PERMS, recursive=True),
         "Not enough privileges",
     )
 
 
-def test_sftp_inbox_permission_denied_fails_the_run_and_keeps_orders_queued(make_world):
+def test_sftp_inbox_permission_denied_fails_the_run_and_keeps_orders_queued(make_world, caplog):
     world = make_world("sftp")
     server = world.wms.server
 
     _inbox_problem_keeps_orders_queued_then_sends_them_once_fixed(
-        world, lambda: server.deny("/in"), lambda: server.allow("/in"), "ermission denied",
+        world, caplog, lambda: server.deny("/in"), lambda: server.allow("/in"), "ermission denied",
     )
 
 

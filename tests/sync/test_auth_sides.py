@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from dockline.connections.models import Channel, ChannelKind, Connection
+from dockline.connections.models import Channel, ChannelKind, Connection, Side
 from dockline.core.errors import ErrorKind
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus as S
@@ -45,7 +45,7 @@ def test_a_warehouse_login_failure_marks_the_warehouse_not_the_store(world, capl
         runs = [_run(world, ChannelKind.ORDERS), _run(world, ChannelKind.ORDERS)]
 
     for run in runs:
-        assert run.ok is False and run.kind == ErrorKind.REAUTH and run.side == "warehouse"
+        assert run.ok is False and run.kind == ErrorKind.REAUTH and run.side == Side.WAREHOUSE
     store_mark, warehouse_mark = _marks(world)
     assert store_mark == "" and "login incorrect" in warehouse_mark
     assert len([r for r in caplog.records if r.name == "dockline.alerts"]) == 1  # once, not every run

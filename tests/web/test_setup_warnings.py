@@ -3,7 +3,7 @@ import pytest
 from django.urls import reverse
 
 from dockline.accounts.models import Role
-from dockline.connections.models import ChannelKind
+from dockline.connections.models import ChannelKind, Side
 from dockline.core.errors import ErrorKind
 from dockline.orders.status import OrderStatus as S
 from dockline.sync.models import SyncRun
@@ -17,7 +17,7 @@ def test_the_connection_page_warns_of_a_setup_problem_until_the_next_run_works(c
     conn = make_connection()
     login_as(Role.ADMIN)
     channel = conn.channels.get(kind=ChannelKind.ORDERS)
-    SyncRun.objects.create(channel=channel, ok=False, error=INBOX, kind=ErrorKind.CONFIG, side="warehouse")
+    SyncRun.objects.create(channel=channel, ok=False, error=INBOX, kind=ErrorKind.CONFIG, side=Side.WAREHOUSE)
 
     page = client.get(reverse("connection", args=[conn.pk])).content.decode()
     assert "The warehouse&#x27;s setup needs fixing (orders stopped)" in page and "553 Could not create file." in page
@@ -30,7 +30,7 @@ def test_a_passing_failure_is_no_setup_warning(client, make_connection, login_as
     conn = make_connection()
     login_as(Role.ADMIN)
     SyncRun.objects.create(channel=conn.channels.get(kind=ChannelKind.ORDERS), ok=False,
-                           error="FTP connect failed: timed out", kind=ErrorKind.RETRYABLE, side="warehouse")
+                           error="FTP connect failed: timed out", kind=ErrorKind.RETRYABLE, side=Side.WAREHOUSE)
     assert "setup needs fixing" not in client.get(reverse("connection", args=[conn.pk])).content.decode()
 
 

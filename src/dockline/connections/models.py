@@ -138,7 +138,7 @@ class Connection(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def auth_error(self, side: "Side") -> str:
+    def auth_error(self, side: Side) -> str:
         """What stopped working on that side, '' while it works."""
         return getattr(self, AUTH_ERROR_FIELDS[side])
 

@@ -17,7 +17,7 @@ from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, RenderError
 from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
-from dockline.warehouses.transports.base import Transport
+from dockline.warehouses.transports.base import Folders, Transport
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def _delivered(transport, folders, filename: str) -> bool:
+def _delivered(transport: Transport, folders: Folders, filename: str) -> bool:
     """Did an earlier, interrupted run get this file into place? (In the inbox, or already taken.)"""
     places = [folders.inbox, folders.taken] if folders.taken else [folders.inbox]
     return any(transport.exists(f"{folder.rstrip('/')}/{filename}") for folder in places)
