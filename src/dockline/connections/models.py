@@ -143,7 +143,7 @@ class Connection(models.Model):
         return getattr(self, AUTH_ERROR_FIELDS[side])
 
     @property
-    def needs_reauthorization(self) -> bool:
+    def has_auth_error(self) -> bool:
         return bool(self.store_auth_error or self.warehouse_auth_error)
 
     def save(self, *args, **kwargs):

@@ -65,7 +65,7 @@ def checklist(conn) -> list[dict]:
     methods = [m for m in missing if m.kind == "shipping"]
     has_skus = conn.listings.exists() or conn.warehouse.stock.exists()
     last = SyncRun.objects.filter(channel__connection=conn).exclude(ok=None).first()
-    if conn.needs_reauthorization:
+    if conn.has_auth_error:
         credentials = " ".join(f"{side.label}: {conn.auth_error(side)}" for side in Side if conn.auth_error(side))
     elif last is None:
         credentials = "Saved encrypted; no run has used them yet."
@@ -74,7 +74,7 @@ def checklist(conn) -> list[dict]:
     else:
         credentials = f"The last run failed: {last.error}"
     return [
-        {"label": "Store and warehouse credentials", "ok": not conn.needs_reauthorization and (last is None or bool(last.ok)),
+        {"label": "Store and warehouse credentials", "ok": not conn.has_auth_error and (last is None or bool(last.ok)),
          "detail": credentials, "link": ""},
         {"label": "SKUs mapped", "ok": has_skus and not skus,
          "detail": (f"{len(skus)} SKU(s) in recent orders have no listing." if skus else
