@@ -20,3 +20,23 @@ def test_impossible_moves_are_refused(current, new):
 def test_every_status_has_an_entry_and_can_be_archived_or_is_archived():
     assert set(TRANSITIONS) == set(S)
     assert all(S.ARCHIVED in TRANSITIONS[s] for s in S if s != S.ARCHIVED)
+
+
+def test_a_cancelled_order_can_only_be_archived_and_is_never_reset_or_sent():
+    from dockline.orders.status import RESETTABLE
+
+    assert TRANSITIONS[S.CANCELED] == {S.ARCHIVED}
+    assert S.CANCELED not in RESETTABLE
+    for status in (S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED):
+        check_transition(status, S.CANCELED)  # before the warehouse has it, it can still be cancelled
+    with pytest.raises(InvalidTransition):
+        check_transition(S.OPEN, S.CANCELED)
+
+
+def test_failed_is_where_retries_end_and_it_can_be_reset():
+    from dockline.orders.status import EXPLANATIONS, RESETTABLE
+
+    check_transition(S.DELAYED, S.FAILED)
+    assert S.FAILED in RESETTABLE
+    assert "Retries ran out" in EXPLANATIONS[S.FAILED]
+    assert "merchant or the customer" in EXPLANATIONS[S.CANCELED]

@@ -98,3 +98,35 @@ def test_unmapped_sku_or_shipping_method_stops_only_that_order(world):
     ShippingRule.objects.create(connection=world.connection, store_method="pigeon post", carrier="USPS", service="FIRST")
     sync_orders(world.connection)
     assert Order.objects.filter(status=S.OPEN).count() == 3
+
+
+def test_an_order_whose_retries_ran_out_is_failed_not_canceled_and_reprocess_starts_afresh(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dockline.orders.actions import reprocess
+    from dockline.orders.services import MAX_ATTEMPTS, forward_orders
+    from dockline.warehouses.transports import transport_class
+    from dockline.warehouses.transports.base import TransportConfig
+
+    number = world.place_order()
+    connector = world.connection.store.connector()
+    import_orders(world.connection, connector)
+    prepare_orders(world.connection)
+    Order.objects.update(status=S.DELAYED, attempts=MAX_ATTEMPTS - 1, retry_at=timezone.now() - timedelta(seconds=1))
+    nobody_listens = transport_class("ftp")(TransportConfig(host="127.0.0.1", port=9, username="u", timeout=2))
+
+    forward_orders(world.connection, nobody_listens, world.connection.warehouse.file_format_handler(), connector)
+    connector.close()
+
+    order = Order.objects.get(number=number)
+    assert order.status == S.FAILED and order.get_status_display() == "Failed"
+    assert "connection refused" in order.error
+    assert order.activity.filter(level="error", message__contains=f"after {MAX_ATTEMPTS} attempt(s)").exists()
+    reprocess(order, by="a test")
+    order.refresh_from_db()
+    assert order.status == S.QUEUED and order.attempts == 0  # every attempt again
+    sync_orders(world.connection)
+    _wms_took(world, 1)
+    assert world.wms.received == {str(number): 1}

@@ -116,3 +116,35 @@ def test_a_run_that_lost_its_lease_stops_before_its_next_side_effect(connection,
         with pytest.raises(LeaseLost, match="another worker took it over"):
             ensure_lease()
     ensure_lease()  # outside a leased job: nothing to check
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_heartbeat_that_meets_a_database_error_keeps_beating(connection, settings, monkeypatch):
+    import threading
+    import time
+
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    from dockline.sync.scheduler import ensure_lease, heartbeat, take
+
+    settings.LEASE_SECONDS = 0.3
+    connection.enabled = True
+    connection.save()
+    orders = connection.channels.get(kind="orders")
+    claim_due("claim")
+    token = take(orders.id, "claim")
+    real_update, failures = QuerySet.update, []
+
+    def busy_once(self, **changes):
+        if threading.current_thread().name.startswith("lease-") and not failures:
+            failures.append(changes)
+            raise OperationalError("database is locked")
+        return real_update(self, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", busy_once)
+    with heartbeat(orders.id, token):
+        time.sleep(0.7)  # the first beat fails; the lease would have expired twice without the next ones
+        ensure_lease()
+        assert Channel.objects.get(id=orders.id).lease_expires_at > timezone.now()
+    assert len(failures) == 1

@@ -127,7 +127,9 @@ class Connection(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="connections")
     enabled = models.BooleanField(default=False)
     inventory_mode = models.CharField(max_length=8, choices=InventoryMode.choices, default=InventoryMode.SMART)
-    auth_error = models.TextField(blank=True)  # set when the store needs re-authorization
+    # Set when that side's credentials stopped working; cleared only by a successful call to that side.
+    store_auth_error = models.TextField(blank=True)
+    warehouse_auth_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -136,11 +138,29 @@ class Connection(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def auth_error(self, side: Side) -> str:
+        """What stopped working on that side, '' while it works."""
+        return getattr(self, AUTH_ERROR_FIELDS[side])
+
+    @property
+    def has_auth_error(self) -> bool:
+        return bool(self.store_auth_error or self.warehouse_auth_error)
+
     def save(self, *args, **kwargs):
         creating = self._state.adding
         super().save(*args, **kwargs)
         if creating:
             Channel.create_defaults(self)
+
+
+class Side(models.TextChoices):
+    """The two ends of a connection a call goes to."""
+
+    STORE = "store", "Store"
+    WAREHOUSE = "warehouse", "Warehouse"
+
+
+AUTH_ERROR_FIELDS = {Side.STORE: "store_auth_error", Side.WAREHOUSE: "warehouse_auth_error"}
 
 
 class ChannelKind(models.TextChoices):

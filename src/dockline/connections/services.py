@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
-from dockline.connections.models import Channel, ChannelKind, Connection
+from dockline.connections.models import AUTH_ERROR_FIELDS, Channel, ChannelKind, Connection, Side
 from dockline.core.errors import ConnectorError
 
 log = logging.getLogger(__name__)
@@ -57,15 +57,25 @@ def sync_now(connection: Connection, kind: str | None = None) -> int:
     return channels.update(next_run_at=timezone.now())
 
 
-def needs_reauthorization(connection: Connection, reason: str) -> bool:
-    """Mark the connection "needs re-authorization" with the reason, and raise an alert once per reason.
+def needs_reauthorization(connection: Connection, reason: str, *, side: Side) -> bool:
+    """Mark one side of the connection "needs re-authorization" with the reason; alert once per reason.
 
-    `connection` is as loaded before the failed run; the next successful run clears the mark.
-    Returns True when an alert was raised.
+    `connection` is as loaded before the failed run; the next successful call to
+    the same side clears the mark (`authorization_works`). Returns True when an alert was raised.
     """
-    if connection.auth_error == reason:
+    if connection.auth_error(side) == reason:
         return False
-    Connection.objects.filter(id=connection.id).update(auth_error=reason)
-    connection.auth_error = reason
-    alerts.error("Connection %s (%s) needs re-authorization: %s", connection.id, connection.name, reason)
+    field = AUTH_ERROR_FIELDS[side]
+    Connection.objects.filter(id=connection.id).update(**{field: reason})
+    setattr(connection, field, reason)
+    alerts.error("Connection %s (%s): the %s needs re-authorization: %s",
+                 connection.id, connection.name, side.label.lower(), reason)
     return True
+
+
+def authorization_works(connection: Connection, side: Side) -> None:
+    """A call to `side` succeeded: clear that side's re-authorization mark (the other side's stays)."""
+    field = AUTH_ERROR_FIELDS[side]
+    if getattr(connection, field):
+        Connection.objects.filter(id=connection.id).update(**{field: ""})
+        setattr(connection, field, "")

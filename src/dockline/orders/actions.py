@@ -15,6 +15,7 @@ def reset(order: Order, by: str) -> None:
     if S(order.status) not in RESETTABLE:
         raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only "
                             f"{_labels(RESETTABLE)} orders can be reset.")
+    _fresh_attempts(order)
     order.move_to(S.NEW, f"Reset to New by {by}.")
 
 
@@ -27,6 +28,7 @@ def reprocess(order: Order, by: str) -> None:
         if S(order.status) not in RESETTABLE or order.status == S.QUEUED:
             raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only New and "
                                 f"{_labels(RESETTABLE - {S.QUEUED})} orders can be reprocessed.")
+        _fresh_attempts(order)
         order.move_to(S.NEW, f"Reprocess asked by {by}.")
     problems = map_order(order, Mapper.for_connection(order.connection))
     if problems:
@@ -58,6 +60,12 @@ def apply(name: str, orders, by: str) -> tuple[int, list[str]]:
         except ActionRefused as exc:
             refused.append(str(exc))
     return done, refused
+
+
+def _fresh_attempts(order: Order) -> None:
+    """A reset or reprocessed order gets all its sending attempts again (saved by the move)."""
+    order.attempts = 0
+    order.retry_at = None
 
 
 def _labels(statuses) -> str:

@@ -8,13 +8,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dockline.connections.models import ChannelKind, Connection
-from dockline.core.errors import ConnectorError
+from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
 from dockline.mapping.services import Mapper
-from dockline.orders.models import Dispatch, Order, OrderLine
+from dockline.orders.models import Activity, Dispatch, Order, OrderLine
 from dockline.orders.status import OrderStatus as S
+from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
+from dockline.warehouses.formats.base import FileFormat, RenderError
 from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
+from dockline.warehouses.transports.base import Folders, Transport
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +25,12 @@ log = logging.getLogger(__name__)
 # page boundaries never make us miss one; the unique key makes the repeat harmless.
 CURSOR_OVERLAP = timedelta(minutes=5)
 MAX_ATTEMPTS = 6
+# How the error of an order the warehouse's format cannot write begins. Such an order waits for a person's
+# Reprocess: the orders run does not retry it by itself, as it does for a missing mapping.
+RENDER_PROBLEM = "Cannot write this order for the warehouse"
 
 
-def import_orders(connection: Connection, connector) -> dict:
+def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     """Fetch orders modified since the channel cursor and store the new ones (idempotent)."""
     channel = connection.channels.get(kind=ChannelKind.ORDERS)
     stored = channel.cursor.get("modified_since")
@@ -98,7 +104,8 @@ def prepare_orders(connection: Connection, mapper: Mapper | None = None) -> dict
     """Check and map every New order, and retry orders held for a missing mapping."""
     mapper = mapper or Mapper.for_connection(connection)
     counts = {"queued": 0, "error": 0}
-    pending = Order.objects.filter(connection=connection, status__in=[S.NEW, S.ERROR]).prefetch_related("lines")
+    pending = (Order.objects.filter(connection=connection, status__in=[S.NEW, S.ERROR])
+               .exclude(status=S.ERROR, error__startswith=RENDER_PROBLEM).prefetch_related("lines"))
     for order in pending:
         problems = map_order(order, mapper)
         if problems:
@@ -140,29 +147,45 @@ def map_order(order: Order, mapper: Mapper) -> list[str]:
     return problems
 
 
-def forward_orders(connection: Connection, transport, fmt, connector, now: datetime | None = None) -> dict:
-    """Send Queued orders (and Delayed ones that are due) to the warehouse, one file per order."""
+def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat, connector: StoreConnector,
+                   now: datetime | None = None) -> dict:
+    """Send Queued orders (and Delayed ones that are due) to the warehouse, one file per order.
+
+    A passing failure (timeout, dropped connection, rate limit) delays that order and ends the
+    sending for this run: the others stay as they are for the next run, so a frozen server costs
+    one timeout, not one per order. A refusal that is not about the order (folder missing or not
+    writable, permission, quota, credentials) raises `ConnectorError` and leaves every order waiting,
+    attempts untouched. An order the format cannot write goes to Error; the others flow on.
+    """
     now = now or timezone.now()
     mapper = Mapper.for_connection(connection)
-    due = (
+    due = list((
         Order.objects.filter(connection=connection, status=S.QUEUED)
         | Order.objects.filter(connection=connection, status=S.DELAYED, retry_at__lte=now)
-    ).prefetch_related("lines").order_by("placed_at", "id")
+    ).prefetch_related("lines").order_by("placed_at", "id"))
     counts = {"sent": 0, "delayed": 0}
-    for order in due:
+    folders = connection.warehouse.folders
+    for index, order in enumerate(due):
         ensure_lease()
-        exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
         try:
-            if not (resumed and _delivered(transport, connection.warehouse.folders, exchange.filename)):
-                transport.write_atomic(connection.warehouse.folders.inbox, exchange.filename, bytes(exchange.content))
+            exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
+        except RenderError as exc:
+            message = (f"{RENDER_PROBLEM}: {exc.field}: {exc.reason.rstrip('.')}. "
+                       "Fix it in the store, then reprocess.")
+            order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+            counts["unwritable"] = counts.get("unwritable", 0) + 1
+            continue
+        try:
+            if not (resumed and _delivered(transport, folders, exchange.filename)):
+                transport.write_atomic(folders.inbox, exchange.filename, bytes(exchange.content))
         except ConnectorError as exc:
+            if not exc.retryable:
+                raise _warehouse_refused(exc, connection, due[index:], counts["sent"]) from exc
             _delay(order, exc, now)
             counts["delayed"] += 1
-            if not exc.retryable:
-                continue
-            if exc.kind == exc.kind.RATE_LIMITED:
-                break
-            continue
+            if len(due) > index + 1:
+                counts["waiting"] = len(due) - index - 1
+            break
         with transaction.atomic():
             exchange.state = ExchangeState.SENT
             exchange.save(update_fields=["state", "updated_at"])
@@ -174,15 +197,45 @@ def forward_orders(connection: Connection, transport, fmt, connector, now: datet
     return counts
 
 
-def _delivered(transport, folders, filename: str) -> bool:
+def _warehouse_refused(exc: ConnectorError, connection: Connection, waiting: list[Order],
+                       sent: int) -> ConnectorError:
+    """The run's error for a refusal that is not the order's.
+
+    Each waiting order keeps its status and is told once (not again on every failing run).
+    """
+    warehouse = connection.warehouse
+    cause = _sentence(exc.message)
+    if exc.kind not in (ErrorKind.CONFIG, ErrorKind.REAUTH):  # the transport gave no hint: give the usual one
+        cause += (f" Check that the folder {warehouse.folders.inbox} exists on the warehouse's server and that "
+                  "Dockline's user may write files there.")
+    note = f"Waiting: warehouse {warehouse.name} refused the order file."
+    told = set(Activity.objects.filter(order__connection=connection, message__startswith=note)
+               .values_list("order_id", flat=True))
+    Activity.objects.bulk_create(Activity(order=o, message=f"{note} {cause}", level="warning")
+                                 for o in waiting if o.id not in told)
+    before = f" {sent} order(s) went out before that." if sent else ""
+    message = (f"Stopped sending orders to warehouse {warehouse.name}: {cause}{before} "
+               f"{len(waiting)} order(s) keep their status and go out on the first run after this is fixed.")
+    return ConnectorError(message, ErrorKind.REAUTH if exc.kind == ErrorKind.REAUTH else ErrorKind.CONFIG)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _delivered(transport: Transport, folders: Folders, filename: str) -> bool:
     """Did an earlier, interrupted run get this file into place? (In the inbox, or already taken.)"""
     places = [folders.inbox, folders.taken] if folders.taken else [folders.inbox]
     return any(transport.exists(f"{folder.rstrip('/')}/{filename}") for folder in places)
 
 
-def _pending_exchange(order: Order, connection: Connection, fmt, mapper: Mapper,
+def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, mapper: Mapper,
                       now: datetime) -> tuple[ExchangeRecord, bool]:
-    """The order's file record, and whether it is resumed from an earlier run that died before confirming it."""
+    """The order's file record, and whether it is resumed from an earlier run that died before confirming it.
+
+    Raises `RenderError` (nothing recorded) when the format cannot write the order.
+    """
     existing = ExchangeRecord.objects.filter(
         dispatches__order=order, state=ExchangeState.PENDING, direction=Direction.OUT
     ).first()
@@ -245,10 +298,11 @@ def warehouse_orders(order: Order, mapper: Mapper) -> list[WarehouseOrder]:
 
 
 def _delay(order: Order, exc: ConnectorError, now: datetime) -> None:
+    """A passing failure: retry later with a growing wait, until the attempts run out (Failed)."""
     order.attempts += 1
-    if not exc.retryable or order.attempts >= MAX_ATTEMPTS:
+    if order.attempts >= MAX_ATTEMPTS:
         order.move_to(
-            S.CANCELED,
+            S.FAILED,
             f"Could not send the order to the warehouse after {order.attempts} attempt(s): {exc.message}. "
             "Fix the warehouse connection, then reprocess the order.",
             level="error",
@@ -265,7 +319,7 @@ def _delay(order: Order, exc: ConnectorError, now: datetime) -> None:
     )
 
 
-def _tell_store_forwarded(order: Order, connector) -> None:
+def _tell_store_forwarded(order: Order, connector: StoreConnector) -> None:
     try:
         connector.mark_forwarded(order.external_id)
     except ConnectorError as exc:

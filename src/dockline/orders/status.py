@@ -13,6 +13,7 @@ class OrderStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
     DELAYED = "delayed", "Delayed"
     ERROR = "error", "Error"
+    FAILED = "failed", "Failed"
     CANCELED = "canceled", "Canceled"
     SKIPPED = "skipped", "Skipped"
     ARCHIVED = "archived", "Archived"
@@ -29,31 +30,37 @@ EXPLANATIONS = {
     S.CLOSED: "Shipped, and the tracking is in the store.",
     S.DELAYED: "A step failed for a passing reason; Dockline will retry it.",
     S.ERROR: "Stopped: something needs fixing (the activity log says what).",
-    S.CANCELED: "Retries ran out; reprocess it once the cause is fixed.",
+    S.FAILED: "Retries ran out; reprocess it once the cause is fixed.",
+    S.CANCELED: "Cancelled by the merchant or the customer; nothing will be sent.",
     S.SKIPPED: "Not for this warehouse; nothing will be done.",
     S.ARCHIVED: "Put away by a user; no further work.",
 }
 
-_ACTIVE = {S.NEW, S.QUEUED, S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.ERROR, S.CANCELED, S.SKIPPED}
+_ACTIVE = {S.NEW, S.QUEUED, S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.ERROR, S.FAILED, S.SKIPPED}
+# Not yet in the warehouse's hands: the merchant or the customer can still cancel.
+_CANCELABLE = {S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED}
 
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
     S.NEW: {S.QUEUED, S.ERROR, S.SKIPPED},
-    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.CANCELED, S.QUEUED},
-    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.CANCELED, S.ERROR},
+    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.FAILED, S.QUEUED},
+    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.FAILED, S.ERROR},
     S.OPEN: {S.PARTIALLY_SHIPPED, S.SHIPPED},
     S.PARTIALLY_SHIPPED: {S.PARTIALLY_SHIPPED, S.SHIPPED},
     S.SHIPPED: {S.CLOSED},
     S.ERROR: {S.NEW, S.QUEUED, S.ERROR},
-    S.CANCELED: {S.NEW},
+    S.FAILED: {S.NEW},
+    S.CANCELED: set(),  # final: a cancelled order is never sent
     S.SKIPPED: {S.NEW},
     S.CLOSED: set(),
     S.ARCHIVED: {S.NEW},
 }
-for _status in _ACTIVE | {S.CLOSED}:
+for _status in _CANCELABLE:
+    TRANSITIONS[_status] = TRANSITIONS[_status] | {S.CANCELED}
+for _status in _ACTIVE | {S.CLOSED, S.CANCELED}:
     TRANSITIONS[_status] = TRANSITIONS[_status] | {S.ARCHIVED}
 
-# Statuses an order can be sent back to New from (the Reset action).
-RESETTABLE = {S.ERROR, S.CANCELED, S.SKIPPED, S.ARCHIVED, S.DELAYED, S.QUEUED}
+# Statuses an order can be sent back to New from (the Reset action). Not Canceled: nothing is sent for it.
+RESETTABLE = {S.ERROR, S.FAILED, S.SKIPPED, S.ARCHIVED, S.DELAYED, S.QUEUED}
 # Statuses in which a warehouse shipment can arrive (late files are still recorded).
 SHIPPABLE = {S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.QUEUED}
 

@@ -1,57 +1,98 @@
-"""Run one channel job: the work of each channel kind, with its run recorded."""
+"""Run one channel job: the work of each channel kind, with its run recorded.
+
+Each call to the store or to the warehouse goes through `Sides.calling`, so the
+engine knows which side raised an error (a store's expired token must not mark
+the warehouse, and a run that never touched the warehouse must not clear its
+mark) and which sides worked.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
-from dockline.connections.models import Channel, ChannelKind, Connection, InventoryMode
-from dockline.connections.services import needs_reauthorization
+from dockline.connections.models import Channel, ChannelKind, Connection, InventoryMode, Side
+from dockline.connections.services import authorization_works, needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
+from dockline.orders.status import OrderStatus
 from dockline.platforms.base import Capability
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
 from dockline.sync.scheduler import LeaseLost, heartbeat, release, take
 
 log = logging.getLogger(__name__)
+alerts = logging.getLogger("dockline.alerts")
 
 
-def sync_orders(connection: Connection) -> dict:
+class Sides:
+    """Which sides of the connection a run called: those whose calls worked, and the one that failed."""
+
+    def __init__(self) -> None:
+        self.worked: set[Side] = set()
+        self.failed: Side | None = None
+
+    @contextmanager
+    def calling(self, side: Side) -> Iterator[None]:
+        try:
+            yield
+        except ConnectorError:
+            self.failed = side
+            raise
+        self.worked.add(side)
+
+
+def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
+    sides = sides or Sides()
     connector = connection.store.connector()
     try:
-        counts = import_orders(connection, connector)
+        with sides.calling(Side.STORE):
+            counts = import_orders(connection, connector)
         counts.update(prepare_orders(connection))
-        if counts["queued"] or connection.orders.filter(status__in=["queued", "delayed"]).exists():
-            with connection.warehouse.open_transport() as transport:
-                counts.update(forward_orders(connection, transport, connection.warehouse.file_format_handler(), connector))
+        if _has_orders_to_send(connection):
+            with sides.calling(Side.WAREHOUSE), connection.warehouse.open_transport() as transport:
+                counts.update(forward_orders(connection, transport, connection.warehouse.file_format_handler(),
+                                             connector))
         return counts
     finally:
         connector.close()
 
 
-def sync_shipments(connection: Connection) -> dict:
+def _has_orders_to_send(connection: Connection) -> bool:
+    return connection.orders.filter(
+        Q(status=OrderStatus.QUEUED) | Q(status=OrderStatus.DELAYED, retry_at__lte=timezone.now())
+    ).exists()
+
+
+def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
+    sides = sides or Sides()
     warehouse = connection.warehouse
-    with warehouse.open_transport() as transport:
+    with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
         counts = pull_shipments(warehouse, transport, warehouse.file_format_handler())
     connector = connection.store.connector()
     try:
         if Capability.SHIPMENTS in connector.capabilities:
-            counts.update(post_shipments(connection, connector))
+            with sides.calling(Side.STORE):
+                counts.update(post_shipments(connection, connector))
     finally:
         connector.close()
     return counts
 
 
-def sync_inventory(connection: Connection) -> dict:
+def sync_inventory(connection: Connection, sides: Sides | None = None) -> dict:
+    sides = sides or Sides()
     warehouse = connection.warehouse
-    with warehouse.open_transport() as transport:
+    with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
         counts = pull_inventory(warehouse, transport, warehouse.file_format_handler())
     connector = connection.store.connector()
     try:
-        counts.update(push_inventory(connection, connector, full=connection.inventory_mode == InventoryMode.FULL))
+        with sides.calling(Side.STORE):
+            counts.update(push_inventory(connection, connector, full=connection.inventory_mode == InventoryMode.FULL))
     finally:
         connector.close()
     return counts
@@ -75,32 +116,48 @@ def run_channel(channel_id: int, claim_token: str) -> SyncRun | None:
 
 def _run(channel_id: int, owner: str) -> SyncRun | None:
     channel = Channel.objects.select_related("connection__store", "connection__warehouse").get(id=channel_id)
-    if not channel.connection.enabled:
+    connection = channel.connection
+    if not connection.enabled:
         release(channel.id, owner)
         return None
     run = SyncRun.objects.create(channel=channel)
     run_again_at = None
+    sides = Sides()
     try:
-        run.counts = WORK[ChannelKind(channel.kind)](channel.connection)
+        run.counts = WORK[ChannelKind(channel.kind)](connection, sides)
         run.ok = True
-        if channel.connection.auth_error:
-            Connection.objects.filter(id=channel.connection_id).update(auth_error="")
     except LeaseLost as exc:
         run.ok = False
         run.error = f"Stopped: {exc}."
     except ConnectorError as exc:
         run.ok = False
         run.error = exc.message
+        run.kind = exc.kind
+        run.side = sides.failed or ""
         if exc.kind == ErrorKind.RATE_LIMITED and exc.retry_after:
             run_again_at = timezone.now() + timedelta(seconds=exc.retry_after)
-        elif exc.kind == ErrorKind.REAUTH:
-            needs_reauthorization(channel.connection, exc.message)
+        elif exc.kind == ErrorKind.REAUTH and sides.failed:
+            needs_reauthorization(connection, exc.message, side=sides.failed)
+        elif exc.kind == ErrorKind.CONFIG:
+            _warn_once(channel, run)
     except Exception as exc:  # a bug or an unexpected answer: record it, keep the engine running
         log.exception("channel %s failed", channel)
         run.ok = False
         run.error = f"Unexpected error: {exc}"
     finally:
+        for side in sides.worked:
+            authorization_works(connection, side)
         run.finished_at = timezone.now()
         run.save()
         release(channel.id, owner, run_again_at=run_again_at)
     return run
+
+
+def _warn_once(channel: Channel, run: SyncRun) -> None:
+    """Alert on a setup problem at one side, unless the channel's previous run already failed on one there."""
+    previous = SyncRun.objects.filter(channel=channel).exclude(id=run.id).exclude(ok=None).first()
+    if previous and not previous.ok and previous.kind == run.kind and previous.side == run.side:
+        return
+    where = Side(run.side).label.lower() if run.side else "store or warehouse"
+    alerts.warning("Connection %s (%s): the %s's setup needs fixing: %s",
+                   channel.connection_id, channel.connection.name, where, run.error)

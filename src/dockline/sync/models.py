@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from dockline.connections.models import Channel
+from dockline.connections.models import Channel, Side
 
 
 class SyncRun(models.Model):
@@ -14,6 +14,9 @@ class SyncRun(models.Model):
     ok = models.BooleanField(null=True)  # None while running
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # When it failed on a connector's or transport's error: which side raised it, and its ErrorKind.
+    side = models.CharField(max_length=16, choices=Side.choices, blank=True)
+    kind = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -12,7 +12,7 @@ from dockline.orders.status import OrderStatus
 COLORS = {
     "new": "#9fb3c8", "queued": "#647acb", "open": "#2bb0ed", "partially_shipped": "#f7c948",
     "shipped": "#f0b429", "closed": "#3ebd93", "delayed": "#f9703e", "error": "#e12d39",
-    "canceled": "#ab091e", "skipped": "#bcccdc", "archived": "#829ab1",
+    "failed": "#ab091e", "canceled": "#7b8794", "skipped": "#bcccdc", "archived": "#829ab1",
 }
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 190, 34, 22, 8
 

@@ -98,7 +98,7 @@ def test_expired_secret_stops_import_until_new_credentials_then_resumes_without_
             run = _run(world)
             assert not run.ok and "Shared Secret" in run.error  # alerted once per reason, however many runs fail
     world.connection.refresh_from_db()
-    assert "expired" in world.connection.auth_error  # the dashboard shows "needs re-authorization"
+    assert "expired" in world.connection.store_auth_error  # the dashboard shows "needs re-authorization"
     assert any(r.levelno == logging.ERROR and "re-authorization" in r.getMessage() for r in caplog.records)
     assert len([r for r in caplog.records if r.name == "dockline.alerts"]) == 1
     assert Order.objects.filter(connection=world.connection).count() == 2
@@ -108,7 +108,7 @@ def test_expired_secret_stops_import_until_new_credentials_then_resumes_without_
     store.save_credentials({**store.credentials, "client_secret": instance.new_secret(world.store.sandbox.client_id)})
     assert _run(world).ok
     world.connection.refresh_from_db()
-    assert world.connection.auth_error == ""
+    assert world.connection.store_auth_error == ""
     numbers = sorted(Order.objects.filter(connection=world.connection).values_list("number", flat=True))
     assert numbers == sorted(first + later)  # nothing lost, nothing twice
     assert wait_until(lambda: all(world.wms.received.get(n) == 1 for n in first + later), 15), world.wms.received

@@ -10,12 +10,13 @@ from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.connections import services
-from dockline.connections.models import ChannelKind, InventoryMode
+from dockline.connections.models import ChannelKind, InventoryMode, Side
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO, absent_means_zero
 from dockline.mapping.services import needs_mapping
 from dockline.platforms.base import Capability, platforms
 from dockline.warehouses.formats import format_class
+from dockline.sync.health import setup_warnings
 from dockline.sync.models import SyncRun
 from dockline.web import scope
 
@@ -65,8 +66,8 @@ def checklist(conn) -> list[dict]:
     methods = [m for m in missing if m.kind == "shipping"]
     has_skus = conn.listings.exists() or conn.warehouse.stock.exists()
     last = SyncRun.objects.filter(channel__connection=conn).exclude(ok=None).first()
-    if conn.auth_error:
-        credentials = conn.auth_error
+    if conn.has_auth_error:
+        credentials = " ".join(f"{side.label}: {conn.auth_error(side)}" for side in Side if conn.auth_error(side))
     elif last is None:
         credentials = "Saved encrypted; no run has used them yet."
     elif last.ok:
@@ -74,7 +75,7 @@ def checklist(conn) -> list[dict]:
     else:
         credentials = f"The last run failed: {last.error}"
     return [
-        {"label": "Store and warehouse credentials", "ok": not conn.auth_error and (last is None or bool(last.ok)),
+        {"label": "Store and warehouse credentials", "ok": not conn.has_auth_error and (last is None or bool(last.ok)),
          "detail": credentials, "link": ""},
         {"label": "SKUs mapped", "ok": has_skus and not skus,
          "detail": (f"{len(skus)} SKU(s) in recent orders have no listing." if skus else
@@ -114,6 +115,7 @@ def connection_detail(request, pk: int):
     conn = scope.connection(request.user, pk)
     return render(request, "web/connection.html", {
         "connection": conn, "channels": _channels(conn), "checklist": checklist(conn),
+        "setup_warnings": setup_warnings(conn),
         "platform_label": _platform_label(conn.store.platform),
         "format_label": _format_label(conn.warehouse.file_format),
         "inventory_modes": InventoryMode.choices, "absent_means_zero": absent_means_zero(conn.warehouse),

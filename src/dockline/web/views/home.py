@@ -18,9 +18,10 @@ def home(request):
             if last and last.ok is False:
                 failing.append({"connection": conn, "channel": channel, "run": last})
     errors = orders.filter(status=OrderStatus.ERROR).select_related("store")
+    failed = orders.filter(status=OrderStatus.FAILED).select_related("store")
     return render(request, "web/home.html", {
         "chart": chart.orders_per_day(orders),
-        "errors": errors[:8], "error_count": errors.count(),
-        "reauth": conns.exclude(auth_error=""), "failing": failing,
+        "errors": errors[:8], "error_count": errors.count(), "failed": failed[:8], "failed_count": failed.count(),
+        "reauth": conns.exclude(store_auth_error="", warehouse_auth_error=""), "failing": failing,
         "disabled": conns.filter(enabled=False), "connection_count": conns.count(),
     })
