@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from dockline.connections.models import Connection
 from dockline.inventory.models import StockLevel
@@ -54,48 +52,6 @@ def _norm(method: str) -> str:
 
 # ---------------------------------------------------------------- editing mappings
 
-RECENT = timedelta(days=30)
-
-
-@dataclass
-class Unmapped:
-    """A store SKU or shipping method seen in recent Error orders that nothing maps, and the orders it holds."""
-
-    connection: Connection
-    kind: str  # "sku" | "shipping"
-    value: str
-    orders: int
-    example: str = ""  # an item name, to recognise the SKU
-
-
-def needs_mapping(connections, since=None) -> list[Unmapped]:
-    """SKUs and shipping methods in Error orders placed since `since` (default 30 days) that have no mapping."""
-    from dockline.orders.models import Order
-    from dockline.orders.status import OrderStatus
-
-    since = since or timezone.now() - RECENT
-    found: list[Unmapped] = []
-    for connection in connections:
-        held = Order.objects.filter(connection=connection, status=OrderStatus.ERROR, placed_at__gte=since)
-        if not held.exists():
-            continue
-        mapper = Mapper.for_connection(connection)
-        skus: dict[str, list] = {}
-        methods: dict[str, set] = {}
-        for order in held.prefetch_related("lines"):
-            for line in order.lines.all():
-                if line.sku and mapper.components(line.sku) is None:
-                    entry = skus.setdefault(line.sku, [set(), line.name])
-                    entry[0].add(order.id)
-            for dest in order.destinations:
-                method = dest.get("shipping_method", "")
-                if mapper.shipping(method) is None:
-                    methods.setdefault(method, set()).add(order.id)
-        found += [Unmapped(connection, "sku", sku, len(ids), name) for sku, (ids, name) in sorted(skus.items())]
-        found += [Unmapped(connection, "shipping", m, len(ids)) for m, ids in sorted(methods.items())]
-    return found
-
-
 def parse_components(text: str) -> list[tuple[str, int]]:
     """'MUG-1, SOCK-2 x2' -> [('MUG-1', 1), ('SOCK-2', 2)]: what the warehouse picks for one unit."""
     parts = []
@@ -138,14 +94,3 @@ def save_shipping_rule(connection: Connection, store_method: str, carrier: str, 
             return rule
     return ShippingRule.objects.create(connection=connection, store_method=store_method.strip(),
                                        carrier=carrier.strip(), service=service.strip())
-
-
-def release_held_orders(connection: Connection) -> dict:
-    """Map the orders a missing mapping held, and run the orders channel at once for those now queued."""
-    from dockline.connections.services import sync_now
-    from dockline.orders.services import prepare_orders
-
-    counts = prepare_orders(connection)
-    if counts["queued"]:
-        sync_now(connection, "orders")
-    return counts

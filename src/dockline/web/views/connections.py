@@ -13,7 +13,7 @@ from dockline.connections import services
 from dockline.connections.models import ChannelKind, InventoryMode, Side
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO, absent_means_zero
-from dockline.mapping.services import needs_mapping
+from dockline.orders.held import needs_mapping
 from dockline.platforms.base import Capability, platforms
 from dockline.warehouses.formats import format_class
 from dockline.sync.health import setup_warnings

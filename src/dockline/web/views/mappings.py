@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from dockline.accounts import permissions
 from dockline.mapping import csv as listings_csv
 from dockline.mapping import services
+from dockline.orders import held
 from dockline.web import scope
 
 
@@ -20,7 +21,7 @@ def _managed(request, pk):
 
 
 def _released(request, conn, what: str) -> None:
-    counts = services.release_held_orders(conn)
+    counts = held.release_held_orders(conn)
     note = f" {counts['queued']} held order(s) are queued for the warehouse." if counts["queued"] else ""
     messages.success(request, f"{what}.{note}")
 
@@ -122,4 +123,4 @@ def needs_mapping(request):
             messages.error(request, f"{value}: {exc}")
         return redirect("needs_mapping")
     return render(request, "web/needs_mapping.html", {
-        "items": services.needs_mapping(conns), "can_manage": permissions.can_manage_connections(request.user)})
+        "items": held.needs_mapping(conns), "can_manage": permissions.can_manage_connections(request.user)})
