@@ -260,7 +260,7 @@ def test_check_succeeds_step_by_step(server, make_config):
         "Write and remove a probe file in inbox",
     ]
     host_step = report.steps[1]
-    assert fingerprint(server.host_key_line) in host_step.detail and "new, recorded" in host_step.detail
+    assert fingerprint(server.host_key_line) in host_step.detail and "new: not pinned yet" in host_step.detail
     assert report.steps[4].detail == "1 file"
     assert t.seen_host_key == server.host_key_line
     assert sorted(p.name for p in (server.root / "in").iterdir()) == []  # the probe is gone
