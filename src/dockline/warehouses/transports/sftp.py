@@ -91,6 +91,11 @@ def fingerprint(host_key_line: str) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
 
 
+def fingerprint_label(host_key_line: str) -> str:
+    """What a person compares: ``"SHA256:nThbg6kX... (ssh-ed25519)"``."""
+    return f"{fingerprint(host_key_line)} ({host_key_line.split()[0]})"
+
+
 def _key_line(key: paramiko.PKey) -> str:
     return f"{key.get_name()} {key.get_base64()}"
 
