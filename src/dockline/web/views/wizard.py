@@ -132,6 +132,8 @@ def _read_trust(request, draft, transport: str, credentials: dict, *, testing: b
     form = TlsTrustForm(request.POST, seen_fingerprint=seen.get("certificate", ""), pin_required=not testing)
     if not form.is_valid():  # kept as typed, so Back and a second try lose nothing
         typed = {k: request.POST.get(k, "").strip() for k in ("tls_mode", "tls_certificate", "tls_pin")}
+        if "PRIVATE KEY" in typed["tls_certificate"]:
+            typed["tls_certificate"] = ""  # a private key is neither kept nor shown back
         return typed, {k: " ".join(v) for k, v in form.errors.items()}
     return form.trust(), {}
 
