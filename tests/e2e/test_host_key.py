@@ -5,7 +5,14 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import Channel, ChannelKind, Connection, Store, Warehouse, WarehouseActivity
+from dockline.connections.models import (
+    Channel,
+    ChannelKind,
+    Connection,
+    Store,
+    Warehouse,
+    WarehouseActivity,
+)
 from dockline.sandbox.sftpserver import SftpServer
 from dockline.sync.jobs import run_channel
 from dockline.warehouses.transports.sftp import fingerprint
@@ -65,3 +72,44 @@ def test_administrator_accepts_a_changed_host_key_in_the_browser(page, shot, log
         entry = WarehouseActivity.objects.filter(warehouse=warehouse, user=user).get()
         assert old in entry.message and new in entry.message
         assert _run_shipments(connection).ok  # the next run works
+
+
+def test_wizard_shows_the_ftps_certificate_and_pins_it(page, shot, login, transactional_db, tmp_path):
+    from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
+
+    cert = self_signed_certificate(tmp_path)
+    root = tmp_path / "ftps"
+    for folder in ("in", "out"):
+        (root / folder).mkdir(parents=True)
+    with LoopbackFtpServer(root, tls_certfile=cert, tls_required=True, require_session_reuse=True) as server:
+        org = Organization.objects.create(name="Riverside Fulfillment")
+        user = get_user_model().objects.create_user("ops", password="correct-horse-9")
+        Membership.objects.create(user=user, organization=org, role=Role.ADMIN)
+        Merchant.objects.create(organization=org, name="Acme Outfitters")
+        login("ops", "correct-horse-9")
+        page.goto("/connections/new/")
+        page.fill("#name", "Acme → Riverside")
+        page.get_by_role("button", name="Next →").click()
+        page.select_option("#merchant_id", label="Acme Outfitters")
+        page.get_by_role("button", name="Next →").click()
+        page.fill("#name", "Riverside 3PL")
+        page.select_option("#transport", "ftps")
+        page.fill("#t_ftps__host", server.host)
+        page.fill("#t_ftps__port", str(server.port))
+        page.fill("#t_ftps__username", server.username)
+        page.fill("#t_ftps__password", server.password)
+        page.get_by_role("button", name="Test Connection").click()
+        expect(page.locator("#warehouse-report")).to_contain_text("not trusted")
+        seen = page.locator("#warehouse-report .identity code").inner_text()
+        assert seen.startswith("SHA256 ")
+        page.get_by_label("Pin the certificate's SHA-256 fingerprint seen at Test Connection").check()
+        page.get_by_role("button", name="Test Connection").click()
+        expect(page.locator("#warehouse-report")).to_contain_text("Connection works")
+        page.locator("#tls-trust").scroll_into_view_if_needed()
+        shot("trust-03-wizard-ftps-pin")
+        page.get_by_role("button", name="Next →").click()
+        expect(page.locator("#wizard-form")).to_contain_text("Store Setup")
+        assert Warehouse.objects.count() == 0  # nothing saved before the last step
+        page.get_by_role("button", name="← Back").click()
+        expect(page.get_by_label("Pin the certificate's SHA-256 fingerprint seen at Test Connection")).to_be_checked()
+        expect(page.locator("#id_tls_pin")).to_have_value(seen)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -215,7 +216,7 @@ def test_pasted_certificate_naming_another_host_is_refused_before_login(cn_only,
 def test_pasted_private_key_or_garbage_is_refused_in_plain_words(cn_only):
     with pytest.raises(ConnectorError, match="holds a private key"):
         FtpsTransport(_config(cn_only, tls_mode="certificate",
-                              tls_certificate=open(cn_only.tls_certfile).read())).connect()
+                              tls_certificate=Path(cn_only.tls_certfile).read_text())).connect()
     with pytest.raises(ConnectorError, match="no certificate found"):
         FtpsTransport(_config(cn_only, tls_mode="certificate", tls_certificate="hello")).connect()
 

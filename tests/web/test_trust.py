@@ -1,6 +1,7 @@
 """Server identity through the web: the wizard pins what Test Connection showed; a changed SFTP host key stops
 runs until an administrator accepts it on the connection page; the FTPS certificate check is chosen there too."""
 import ssl
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +10,11 @@ from dockline.connections.models import Connection, WarehouseActivity
 from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
 from dockline.sandbox.sftpserver import SftpServer
 from dockline.warehouses.transports.ftps import cert_fingerprint
-from dockline.warehouses.transports.sftp import HostKeyChanged, HostKeyUnknown, fingerprint
+from dockline.warehouses.transports.sftp import (
+    HostKeyChanged,
+    HostKeyUnknown,
+    fingerprint,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +193,7 @@ def test_wizard_pins_the_certificate_fingerprint_test_connection_showed(client, 
 def test_wizard_refuses_a_pasted_private_key(client, org, login_as, ftps):
     login_as(Role.ADMIN)
     _wizard_until_warehouse(client)
-    pem = open(ftps.tls_certfile).read()  # certificate and key, as the server's file holds them
+    pem = Path(ftps.tls_certfile).read_text()  # certificate and key, as the server's file holds them
     page = client.post("/connections/new/warehouse/",
                        {**_ftps_form(ftps, tls_mode="certificate", tls_certificate=pem), "go": "next"})
     assert "holds a private key" in page.content.decode() and "BEGIN PRIVATE KEY" not in page.content.decode()

@@ -185,7 +185,7 @@ class WarehouseActivity(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.message}"
 
     @classmethod
-    def log(cls, warehouse: Warehouse, user, message: str, *, level: str = "info") -> "WarehouseActivity":
+    def log(cls, warehouse: Warehouse, user, message: str, *, level: str = "info") -> WarehouseActivity:
         return cls.objects.create(warehouse=warehouse, user=user, actor=user.get_username(), message=message,
                                   level=level)
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from dockline.web.views import account, connections, home, inventory, mappings, orders, trust, wizard
+from dockline.web.views import (
+    account,
+    connections,
+    home,
+    inventory,
+    mappings,
+    orders,
+    trust,
+    wizard,
+)
 
 urlpatterns = [
     path("login/", account.login, name="login"),

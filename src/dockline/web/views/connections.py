@@ -14,8 +14,8 @@ from dockline.connections.models import ChannelKind, InventoryMode
 from dockline.core.errors import ConnectorError
 from dockline.mapping.services import needs_mapping
 from dockline.platforms.base import Capability, platforms
-from dockline.warehouses.formats import format_class
 from dockline.sync.models import SyncRun
+from dockline.warehouses.formats import format_class
 from dockline.warehouses.transports.ftps import TlsMode, tls_mode
 from dockline.web import scope
 from dockline.web.views import trust

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from dockline.accounts import permissions
 from dockline.core import crypto
 from dockline.platforms.base import platforms
-from dockline.web import scope, wizard
 from dockline.warehouses.transports.ftps import TlsMode
 from dockline.warehouses.transports.sftp import fingerprint_label
+from dockline.web import scope, wizard
 from dockline.web.forms import TlsTrustForm
 from dockline.web.wizard import FOLDERS, STEPS, Draft
 
