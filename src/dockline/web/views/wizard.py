@@ -132,6 +132,8 @@ def _read_trust(request, draft, transport: str, credentials: dict, *, testing: b
     form = TlsTrustForm(request.POST, seen_fingerprint=seen.get("certificate", ""), pin_required=not testing)
     if not form.is_valid():  # kept as typed, so Back and a second try lose nothing
         typed = {k: request.POST.get(k, "").strip() for k in ("tls_mode", "tls_certificate", "tls_pin")}
+        if typed["tls_mode"] not in {m.value for m in TlsMode}:
+            typed["tls_mode"] = TlsMode.SYSTEM.value
         if "PRIVATE KEY" in typed["tls_certificate"]:
             typed["tls_certificate"] = ""  # a private key is neither kept nor shown back
         return typed, {k: " ".join(v) for k, v in form.errors.items()}
@@ -156,7 +158,7 @@ def _ctx_warehouse(request, draft, errors):
             secrets if same else {}, errors if same else {})})
     folders = values.get("folders") or wizard.folder_defaults()
     trust = values.get("trust") or {}
-    tls_form = TlsTrustForm(initial={k: trust.get(k) for k in ("tls_mode", "tls_certificate", "tls_pin") if trust.get(k)})
+    tls_form = TlsTrustForm(initial={k: v for k, v in trust.items() if k.startswith("tls_") and v})
     return {"values": values, "transports": groups, "tls_form": tls_form,
             "tls_errors": {k: v for k, v in errors.items() if k.startswith("tls_")},
             "folders": [{"name": n, "label": lbl, "help": why, "value": folders.get(n, "")} for n, lbl, why in FOLDERS],
