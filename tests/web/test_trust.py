@@ -232,3 +232,27 @@ def test_only_an_administrator_turns_certificate_checks_off_and_the_page_warns(
     assert warehouse.settings["tls_mode"] == "off" and "tls_pin" not in warehouse.settings
     entry = WarehouseActivity.objects.filter(warehouse=warehouse).first()
     assert entry.user == admin and entry.level == "warning" and "Do not verify" in entry.message
+
+
+def test_a_stale_offer_is_dropped_once_the_server_shows_the_pinned_key_again(org, make_connection, sftp):
+    conn = make_connection("Acme")
+    warehouse = conn.warehouse
+    warehouse.transport = "sftp"
+    warehouse.credentials = {"host": sftp.host, "port": sftp.port, "username": sftp.username,
+                             "password": sftp.password}
+    warehouse.settings = {"host_key": sftp.host_key_line}
+    warehouse.save()
+    pinned_private = sftp.host_key_private_pem
+    intercepting = sftp.rotate_host_key()  # someone in the middle, for a while
+    with pytest.raises(HostKeyChanged):
+        warehouse.open_transport().connect()
+    warehouse.refresh_from_db()
+    assert warehouse.settings["offered_host_key"] == intercepting
+
+    sftp.stop()
+    with SftpServer(sftp.root, password=sftp.password, port=sftp.port, host_key=pinned_private):
+        with warehouse.open_transport() as transport:  # the real server again
+            assert transport.list("/in") == []
+    warehouse.refresh_from_db()
+    assert "offered_host_key" not in warehouse.settings  # nobody can accept the interceptor's key any more
+    assert "no longer waiting" in WarehouseActivity.objects.filter(warehouse=warehouse).first().message

@@ -70,7 +70,7 @@ class Warehouse(models.Model):
 
         if isinstance(transport, SftpTransport):  # runs trust only a key a person has seen
             transport.require_pinned_host_key = True
-            transport.on_host_key_refused = self.record_offered_host_key
+            transport.on_host_key_checked = self.note_host_key
         return transport
 
     def file_format_handler(self):
@@ -94,6 +94,28 @@ class Warehouse(models.Model):
     def offered_host_key_fingerprint(self) -> str:
         """The key the server presented instead of the pinned one (or with none pinned), waiting for a person."""
         return _key_fingerprint((self.settings or {}).get("offered_host_key") or "")
+
+    def note_host_key(self, key_line: str, trusted: bool) -> None:
+        """What a run's host key check found: a refused key waits for a person; the pinned key again drops it."""
+        if not trusted:
+            self.record_offered_host_key(key_line)
+        elif (self.settings or {}).get("offered_host_key"):
+            self.drop_offered_host_key()
+
+    def drop_offered_host_key(self) -> None:
+        """The server shows the pinned key again: the other key it offered is no longer up for acceptance."""
+        with transaction.atomic():
+            current = Warehouse.objects.select_for_update().get(pk=self.pk)
+            offered = current.settings.get("offered_host_key") or ""
+            if not offered:
+                return
+            current.settings = {k: v for k, v in current.settings.items() if k != "offered_host_key"}
+            current.save(update_fields=["settings"])
+            WarehouseActivity.objects.create(
+                warehouse=current, level="warning",
+                message=f"The SFTP server presented the pinned host key again; the other key it had offered "
+                        f"({_key_fingerprint(offered)}) is no longer waiting to be accepted.")
+        self.settings = current.settings
 
     def record_offered_host_key(self, key_line: str) -> None:
         """Keep the host key a refused run met, for an administrator to compare and accept; never pins it."""

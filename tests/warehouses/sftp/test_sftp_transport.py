@@ -373,13 +373,13 @@ def test_a_run_with_no_pinned_key_refuses_before_login_and_hands_over_the_key_of
     offered = []
     t = SftpTransport(make_config())
     t.require_pinned_host_key = True  # as every warehouse run sets it
-    t.on_host_key_refused = offered.append
+    t.on_host_key_checked = lambda key, trusted: offered.append((key, trusted))
     with pytest.raises(HostKeyUnknown) as info:
         t.connect()
     err = info.value
     assert err.kind is ErrorKind.FATAL
     assert fingerprint(server.host_key_line) in err.message and "accepts it on the connection page" in err.message
-    assert offered == [server.host_key_line]
+    assert offered == [(server.host_key_line, False)]
     assert server.logins == 0  # the password never left Dockline
 
 
@@ -389,8 +389,8 @@ def test_a_changed_key_is_handed_over_for_a_person_to_compare(server, make_confi
     offered = []
     t = SftpTransport(make_config(host_key=pinned))
     t.require_pinned_host_key = True
-    t.on_host_key_refused = offered.append
+    t.on_host_key_checked = lambda key, trusted: offered.append((key, trusted))
     with pytest.raises(HostKeyChanged) as info:
         t.connect()
     assert fingerprint(pinned) in info.value.message and fingerprint(server.host_key_line) in info.value.message
-    assert offered == [server.host_key_line] and server.logins == 0
+    assert offered == [(server.host_key_line, False)] and server.logins == 0

@@ -12,8 +12,8 @@ Settings and credentials, as the caller puts them in :class:`TransportConfig`:
   :attr:`SftpTransport.seen_host_key` for the caller to show (:func:`fingerprint`)
   and pin; a warehouse's runs set :attr:`SftpTransport.require_pinned_host_key`
   and refuse with :class:`HostKeyUnknown` instead of trusting on first use. Either
-  refusal hands the key offered to :attr:`SftpTransport.on_host_key_refused`, so a
-  person can compare and accept it.
+  refusal hands the key offered to :attr:`SftpTransport.on_host_key_checked`, so a
+  person can compare and accept it; a later match tells it too (a stale offer is dropped).
 
 Writes are atomic: data goes to ``.<name>.part`` in the same folder, then is
 renamed with ``posix-rename@openssh.com`` when the server offers it (an atomic
@@ -285,7 +285,8 @@ class SftpTransport:
         self.seen_host_key: str | None = None  # "<type> <base64>" the server presented
         self.host_key_is_new: bool = False  # True when no key was pinned and seen_host_key was taken
         self.require_pinned_host_key: bool = False  # runs: refuse a server with no pinned key (no TOFU)
-        self.on_host_key_refused: Callable[[str], None] | None = None  # records the key offered (Warehouse)
+        # Told (key presented, trusted?) at every check; the Warehouse records a refused key for a person.
+        self.on_host_key_checked: Callable[[str, bool], None] | None = None
         self.extensions: dict[str, bytes] = {}
         self._sock: socket.socket | None = None
         self._transport: paramiko.Transport | None = None
@@ -390,7 +391,7 @@ class SftpTransport:
         expected = self.expected_host_key
         if not expected:
             if self.require_pinned_host_key:
-                self._refused(presented)
+                self._checked(presented, False)
                 raise HostKeyUnknown(self.config.host, self.port, presented)
             self.seen_host_key = presented
             self.host_key_is_new = True
@@ -403,15 +404,15 @@ class SftpTransport:
                                  ErrorKind.FATAL) from None
         _ptype, presented_blob = _parse_host_key(presented)
         if presented_blob != expected_blob:
-            self._refused(presented)
+            self._checked(presented, False)
             raise HostKeyChanged(self.config.host, self.port, expected, presented)
-        self.seen_host_key = presented
+        self._checked(presented, True)
         return f"{shown} matches the pinned key"
 
-    def _refused(self, presented: str) -> None:
+    def _checked(self, presented: str, trusted: bool) -> None:
         self.seen_host_key = presented
-        if self.on_host_key_refused is not None:
-            self.on_host_key_refused(presented)
+        if self.on_host_key_checked is not None:
+            self.on_host_key_checked(presented, trusted)
 
     def _login(self) -> str:
         transport = self._client_transport()
