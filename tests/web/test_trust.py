@@ -256,3 +256,26 @@ def test_a_stale_offer_is_dropped_once_the_server_shows_the_pinned_key_again(org
     warehouse.refresh_from_db()
     assert "offered_host_key" not in warehouse.settings  # nobody can accept the interceptor's key any more
     assert "no longer waiting" in WarehouseActivity.objects.filter(warehouse=warehouse).first().message
+
+
+def test_staff_can_check_the_key_now_and_an_administrator_then_pins_it(client, org, login_as, make_connection, sftp):
+    conn = make_connection("Acme")
+    warehouse = conn.warehouse
+    warehouse.transport = "sftp"  # added before keys were pinned: none recorded
+    warehouse.credentials = {"host": sftp.host, "port": sftp.port, "username": sftp.username,
+                             "password": sftp.password}
+    warehouse.save()
+    login_as(Role.STAFF, [conn.merchant], username="staff")
+    response = client.post(f"/connections/{conn.pk}/check-host-key/", follow=True)
+    page = response.content.decode()
+    assert "No host key is pinned" in page and fingerprint(sftp.host_key_line) in page
+    assert sftp.logins == 0
+    warehouse.refresh_from_db()
+    assert "host_key" not in warehouse.settings  # checking never pins
+
+    login_as(Role.ADMIN, username="admin")
+    client.post(f"/connections/{conn.pk}/accept-host-key/", {"fingerprint": warehouse.offered_host_key_fingerprint})
+    response = client.post(f"/connections/{conn.pk}/check-host-key/", follow=True)
+    assert "presented the pinned host key" in response.content.decode()
+    warehouse.refresh_from_db()
+    assert warehouse.settings["host_key"] == sftp.host_key_line

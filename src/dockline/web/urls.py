@@ -31,6 +31,7 @@ urlpatterns = [
     path("connections/<int:pk>/sync/", connections.connection_action, {"action": "sync"}, name="connection_sync"),
     path("connections/<int:pk>/delete/", connections.connection_action, {"action": "delete"}, name="connection_delete"),
     path("connections/<int:pk>/accept-host-key/", trust.accept_host_key, name="accept_host_key"),
+    path("connections/<int:pk>/check-host-key/", trust.check_host_key, name="check_host_key"),
     path("connections/<int:pk>/certificate/test/", trust.test_certificate, name="test_certificate"),
     path("connections/<int:pk>/certificate/", trust.save_certificate_check, name="save_certificate_check"),
     path("connections/<int:pk>/listings/", mappings.listings, name="listings"),

@@ -11,6 +11,7 @@ from dockline.accounts import permissions
 from dockline.accounts.models import Role
 from dockline.core.errors import ConnectorError
 from dockline.warehouses.transports.ftps import TlsMode, tls_mode
+from dockline.warehouses.transports.sftp import fingerprint_label
 from dockline.web import scope, wizard
 from dockline.web.forms import TlsTrustForm
 
@@ -26,6 +27,7 @@ def trust_context(request, conn, form: TlsTrustForm | None = None) -> dict:
     warehouse = conn.warehouse
     settings = warehouse.settings or {}
     ctx = {"warehouse": warehouse, "can_change_trust": can_change_trust(request.user),
+           "can_check": permissions.can_manage_connections(request.user),
            "activity": warehouse.activity.all()[:8], "offered": warehouse.offered_host_key_fingerprint,
            "pinned": warehouse.host_key_fingerprint}
     if warehouse.transport == "ftps":
@@ -54,6 +56,22 @@ def accept_host_key(request, pk: int):
     else:
         messages.success(request, f"Host key {shown} accepted for {conn.warehouse.name}: runs use it from now on.")
     return redirect("connection", pk=conn.pk)
+
+
+@require_POST
+@login_required
+def check_host_key(request, pk: int):
+    """Connect as a run does: a key that is not pinned is recorded for an administrator, without waiting for a run."""
+    conn = scope.connection(request.user, pk)
+    permissions.require(permissions.can_manage_connections(request.user) and conn.warehouse.transport == "sftp")
+    try:
+        with conn.warehouse.open_transport() as transport:
+            shown = fingerprint_label(transport.seen_host_key or "")
+    except ConnectorError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The server presented the pinned host key {shown}.")
+    return redirect(f"/connections/{conn.pk}/#trust")
 
 
 @require_POST
