@@ -250,9 +250,9 @@ def test_a_stale_offer_is_dropped_once_the_server_shows_the_pinned_key_again(org
     assert warehouse.settings["offered_host_key"] == intercepting
 
     sftp.stop()
-    with SftpServer(sftp.root, password=sftp.password, port=sftp.port, host_key=pinned_private):
-        with warehouse.open_transport() as transport:  # the real server again
-            assert transport.list("/in") == []
+    with SftpServer(sftp.root, password=sftp.password, port=sftp.port, host_key=pinned_private), \
+            warehouse.open_transport() as transport:  # the real server again
+        assert transport.list("/in") == []
     warehouse.refresh_from_db()
     assert "offered_host_key" not in warehouse.settings  # nobody can accept the interceptor's key any more
     assert "no longer waiting" in WarehouseActivity.objects.filter(warehouse=warehouse).first().message
