@@ -113,3 +113,47 @@ def test_wizard_shows_the_ftps_certificate_and_pins_it(page, shot, login, transa
         page.get_by_role("button", name="← Back").click()
         expect(page.get_by_label("Pin the certificate's SHA-256 fingerprint seen at Test Connection")).to_be_checked()
         expect(page.locator("#id_tls_pin")).to_have_value(seen)
+
+
+def test_connection_page_warns_when_certificate_checks_are_off_and_an_administrator_pins_one(
+        page, shot, login, transactional_db, tmp_path):
+    from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
+
+    cert = self_signed_certificate(tmp_path)
+    root = tmp_path / "ftps"
+    for folder in ("in", "out"):
+        (root / folder).mkdir(parents=True)
+    with LoopbackFtpServer(root, tls_certfile=cert, tls_required=True, require_session_reuse=True) as server:
+        org = Organization.objects.create(name="Riverside Fulfillment")
+        user = get_user_model().objects.create_user("ops", password="correct-horse-9")
+        Membership.objects.create(user=user, organization=org, role=Role.ADMIN)
+        merchant = Merchant.objects.create(organization=org, name="Acme Outfitters")
+        store = Store.objects.create(organization=org, merchant=merchant, name="Acme on BigCommerce",
+                                     platform="bigcommerce", credentials={"store_hash": "acme", "access_token": "t"})
+        warehouse = Warehouse.objects.create(
+            organization=org, name="Riverside 3PL", transport="ftps",
+            credentials={"host": server.host, "port": server.port, "username": server.username,
+                         "password": server.password},
+            settings={"inbox": "/in", "outbox": "/out", "verify_tls": "false"})  # set up before checks existed
+        connection = Connection.objects.create(organization=org, name="Acme → Riverside", merchant=merchant,
+                                               store=store, warehouse=warehouse)
+        login("ops", "correct-horse-9")
+        page.goto(f"/connections/{connection.pk}/")
+        expect(page.locator("#tls-off")).to_contain_text("Certificate checks are off.")
+        page.locator("#trust").scroll_into_view_if_needed()
+        shot("trust-04-ftps-checks-off")
+
+        page.get_by_label("Pin the certificate's SHA-256 fingerprint seen at Test Connection").check()
+        page.locator("#trust").get_by_role("button", name="Test Connection").click()
+        expect(page.locator("#tls-report")).to_contain_text("Connection works")
+        seen = page.locator("#tls-report .identity code").inner_text()
+        page.get_by_role("button", name="Save certificate check").click()
+        expect(page.locator(".msg.success")).to_contain_text("Saved: the FTPS certificate is pinned to one certificate.")
+        expect(page.locator("#tls-off")).to_have_count(0)
+        expect(page.locator("#trust")).to_contain_text(f"ops — Set the FTPS certificate check: pinned to one certificate {seen}")
+        page.locator("#trust").scroll_into_view_if_needed()
+        shot("trust-05-ftps-pinned")
+        warehouse.refresh_from_db()
+        assert warehouse.settings["tls_pin"] == seen
+        with warehouse.open_transport() as transport:
+            assert transport.list("/in") == []

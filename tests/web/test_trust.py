@@ -187,7 +187,7 @@ def test_wizard_pins_the_certificate_fingerprint_test_connection_showed(client, 
     with conn.warehouse.open_transport() as transport:
         transport.write_atomic("/in", "ord_1.csv", b"order")
     page = client.get(f"/connections/{conn.pk}/").content.decode()
-    assert "FTPS certificate: Pin the certificate" in page
+    assert "FTPS certificate pinned to one certificate." in page
 
 
 def test_wizard_refuses_a_pasted_private_key(client, org, login_as, ftps):
@@ -231,7 +231,7 @@ def test_only_an_administrator_turns_certificate_checks_off_and_the_page_warns(
     warehouse.refresh_from_db()
     assert warehouse.settings["tls_mode"] == "off" and "tls_pin" not in warehouse.settings
     entry = WarehouseActivity.objects.filter(warehouse=warehouse).first()
-    assert entry.user == admin and entry.level == "warning" and "Do not verify" in entry.message
+    assert entry.user == admin and entry.level == "warning" and "check: not verified" in entry.message
 
 
 def test_a_stale_offer_is_dropped_once_the_server_shows_the_pinned_key_again(org, make_connection, sftp):

@@ -167,7 +167,7 @@ class Warehouse(models.Model):
             current.save(update_fields=["settings"])
             mode = tls_mode(current.settings)
             detail = f" {current.settings['tls_pin']}" if mode is TlsMode.PIN else ""
-            WarehouseActivity.log(current, user, f"Set the FTPS certificate check to: {mode.label}{detail}.",
+            WarehouseActivity.log(current, user, f"Set the FTPS certificate check: {mode.state}{detail}.",
                                   level="warning" if mode is TlsMode.OFF else "info")
         self.settings = current.settings
 

@@ -165,7 +165,13 @@ class TlsMode(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The choice, as a form offers it."""
         return TLS_MODE_LABELS[self]
+
+    @property
+    def state(self) -> str:
+        """The choice made, as a page states it."""
+        return TLS_MODE_STATES[self]
 
 
 TLS_MODE_LABELS = {
@@ -173,6 +179,14 @@ TLS_MODE_LABELS = {
     TlsMode.CERTIFICATE: "Trust this certificate (the server's own, or the CA that issued it)",
     TlsMode.PIN: "Pin the certificate's SHA-256 fingerprint seen at Test Connection",
     TlsMode.OFF: "Do not verify (not recommended: anyone on the way can read the password and the orders)",
+}
+
+
+TLS_MODE_STATES = {
+    TlsMode.SYSTEM: "verified against the system's certificate authorities",
+    TlsMode.CERTIFICATE: "only certificates from the pasted certificate are trusted, host name checked",
+    TlsMode.PIN: "pinned to one certificate",
+    TlsMode.OFF: "not verified",
 }
 
 

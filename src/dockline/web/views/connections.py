@@ -117,7 +117,7 @@ def _identity_items(conn) -> list[dict]:
             return [{"label": label, "ok": False, "link": "trust",
                      "detail": "Certificate checks are off: anyone between Dockline and the warehouse can read the "
                                "password and the orders. Choose a certificate check."}]
-        return [{"label": label, "ok": True, "detail": f"FTPS certificate: {mode.label}.", "link": "trust"}]
+        return [{"label": label, "ok": True, "detail": f"FTPS certificate {mode.state}.", "link": "trust"}]
     return []
 
 

@@ -115,5 +115,5 @@ def save_certificate_check(request, pk: int):
         messages.warning(request, "Certificate checks are off for this warehouse: anyone on the way can read the "
                                   "password and the orders.")
     else:
-        messages.success(request, f"Saved: {mode.label}.")
+        messages.success(request, f"Saved: the FTPS certificate is {mode.state}.")
     return redirect(f"/connections/{conn.pk}/#trust")
