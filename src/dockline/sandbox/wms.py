@@ -151,6 +151,8 @@ class SimulatedWms:
         }
         if self.ca_file:
             settings["ca_file"] = str(self.ca_file)
+        if self.transport == "sftp" and self._server is not None:
+            settings["host_key"] = self._server.host_key_line  # as pinned at Test Connection
         return settings
 
     @property

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from dockline.web.views import account, connections, home, inventory, mappings, orders, wizard
+from dockline.web.views import (
+    account,
+    connections,
+    home,
+    inventory,
+    mappings,
+    orders,
+    trust,
+    wizard,
+)
 
 urlpatterns = [
     path("login/", account.login, name="login"),
@@ -21,6 +30,10 @@ urlpatterns = [
     path("connections/<int:pk>/disable/", connections.connection_action, {"action": "disable"}, name="connection_disable"),
     path("connections/<int:pk>/sync/", connections.connection_action, {"action": "sync"}, name="connection_sync"),
     path("connections/<int:pk>/delete/", connections.connection_action, {"action": "delete"}, name="connection_delete"),
+    path("connections/<int:pk>/accept-host-key/", trust.accept_host_key, name="accept_host_key"),
+    path("connections/<int:pk>/check-host-key/", trust.check_host_key, name="check_host_key"),
+    path("connections/<int:pk>/certificate/test/", trust.test_certificate, name="test_certificate"),
+    path("connections/<int:pk>/certificate/", trust.save_certificate_check, name="save_certificate_check"),
     path("connections/<int:pk>/listings/", mappings.listings, name="listings"),
     path("connections/<int:pk>/listings/export.csv", mappings.listings_export, name="listings_export"),
     path("connections/<int:pk>/listings/import/", mappings.listings_import, name="listings_import"),

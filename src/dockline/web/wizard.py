@@ -1,7 +1,9 @@
 """The Add Connection wizard's draft and its last step: what was typed, kept in the session between steps.
 
 Secret fields are kept encrypted (core.crypto) in the session and dropped when the wizard ends;
-they are shown back only masked.
+they are shown back only masked. The server identity Test Connection saw (the SFTP host key, the FTPS
+certificate's fingerprint) is kept too, with the host and port it came from: it is what gets pinned
+when the connection is added, so the first run trusts only what a person was shown.
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from dockline.platforms.base import CheckReport, CredentialField, platforms
 from dockline.warehouses.formats import format_class
 from dockline.warehouses.transports import transport_class
 from dockline.warehouses.transports.base import Folders, TransportConfig
+from dockline.warehouses.transports.ftps import FtpsTransport
+from dockline.warehouses.transports.sftp import SftpTransport, fingerprint_label
 
 STEPS = [("basic", "Basic Information"), ("merchant", "Merchant Information"),
          ("warehouse", "Warehouse Setup"), ("store", "Store Setup"), ("review", "Add Connection")]
@@ -64,6 +68,17 @@ class Draft:
             self.data["secrets"] = crypto.encrypt(every)
         self.session[SESSION_KEY] = self.data
         self.session.modified = True
+
+    def remember_seen(self, seen: dict) -> None:
+        """What the last warehouse Test Connection saw of the server: {"transport", "host", "port", ...}."""
+        self.data["seen"] = seen
+        self.session[SESSION_KEY] = self.data
+        self.session.modified = True
+
+    def seen(self, transport: str, credentials: dict) -> dict:
+        """The identity seen at Test Connection, if it was seen on this very server; else {}."""
+        seen = self.data.get("seen") or {}
+        return seen if seen.get("where") == server_address(transport, credentials) else {}
 
     def done(self, step: str) -> bool:
         return step in self.data["steps"]
@@ -121,18 +136,32 @@ def _guarded(check, what: str) -> CheckReport:
         return report
 
 
-def test_warehouse(transport: str, credentials: dict, folders: dict) -> CheckReport:
+def server_address(transport: str, credentials: dict) -> str:
+    """"sftp://host:port" with the transport's default port filled in, to match an identity to its server."""
+    port = str(credentials.get("port") or "").strip() or str(transport_class(transport).default_port)
+    return f"{transport}://{(credentials.get('host') or '').strip().lower()}:{port}"
+
+
+def test_warehouse(transport: str, credentials: dict, settings: dict) -> tuple[CheckReport, dict]:
+    """Test Connection, and what it saw of the server's identity (for `Draft.remember_seen`)."""
     creds = dict(credentials)
     try:
         port = int(creds.pop("port", "") or 0)
     except ValueError:
         report = CheckReport()
         report.add("Read the settings", False, "The port must be a number.")
-        return report
+        return report, {}
     config = TransportConfig(host=creds.pop("host", ""), port=port, username=creds.pop("username", ""),
-                             password=creds.pop("password", ""), folders=Folders.from_settings(folders),
-                             timeout=10.0, extra={**creds, **folders})
-    return _guarded(lambda: transport_class(transport)(config).test(), "Reach the warehouse")
+                             password=creds.pop("password", ""), folders=Folders.from_settings(settings),
+                             timeout=10.0, extra={**creds, **settings})
+    tested = transport_class(transport)(config)
+    report = _guarded(tested.test, "Reach the warehouse")
+    seen = {"where": server_address(transport, credentials)}
+    if isinstance(tested, SftpTransport) and tested.seen_host_key:
+        seen.update(host_key=tested.seen_host_key, fingerprint=fingerprint_label(tested.seen_host_key))
+    elif isinstance(tested, FtpsTransport) and tested.seen_certificate:
+        seen.update(certificate=tested.seen_fingerprint)
+    return report, seen
 
 
 def test_store(platform: str, credentials: dict, settings: dict) -> CheckReport:
@@ -158,7 +187,8 @@ def create_connection(organization, draft: Draft) -> Connection:
     warehouse = Warehouse.objects.create(
         organization=organization, name=wh["name"], transport=wh["transport"], file_format=wh["format"],
         credentials={**wh["credentials"], **draft.secrets("warehouse")},
-        settings={**wh["folders"], ABSENT_MEANS_ZERO: wh.get(ABSENT_MEANS_ZERO, True)},
+        settings={**wh["folders"], ABSENT_MEANS_ZERO: wh.get(ABSENT_MEANS_ZERO, True),
+                  **{k: v for k, v in (wh.get("trust") or {}).items() if v}},
     )
     store_row = Store.objects.create(
         organization=organization, merchant=merchant, name=store["name"], platform=store["platform"],

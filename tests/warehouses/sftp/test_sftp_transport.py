@@ -8,7 +8,14 @@ import pytest
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.warehouses.transports.base import RemoteFile
-from dockline.warehouses.transports.sftp import POSIX_RENAME, SftpTransport, fingerprint, load_private_key
+from dockline.warehouses.transports.sftp import (
+    POSIX_RENAME,
+    HostKeyChanged,
+    HostKeyUnknown,
+    SftpTransport,
+    fingerprint,
+    load_private_key,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -260,7 +267,7 @@ def test_check_succeeds_step_by_step(server, make_config):
         "Write and remove a probe file in inbox",
     ]
     host_step = report.steps[1]
-    assert fingerprint(server.host_key_line) in host_step.detail and "new, recorded" in host_step.detail
+    assert fingerprint(server.host_key_line) in host_step.detail and "new: not pinned yet" in host_step.detail
     assert report.steps[4].detail == "1 file"
     assert t.seen_host_key == server.host_key_line
     assert sorted(p.name for p in (server.root / "in").iterdir()) == []  # the probe is gone
@@ -357,3 +364,33 @@ def test_sandbox_host_key_survives_a_restart(tmp_path, server, make_config):
 
     with SftpServer(tmp_path / "again", host_key=server.host_key_private_pem) as again:
         assert again.host_key_line == server.host_key_line
+
+
+# -- runs trust only a pinned key ------------------------------------------------------------------
+
+
+def test_a_run_with_no_pinned_key_refuses_before_login_and_hands_over_the_key_offered(server, make_config):
+    offered = []
+    t = SftpTransport(make_config())
+    t.require_pinned_host_key = True  # as every warehouse run sets it
+    t.on_host_key_checked = lambda key, trusted: offered.append((key, trusted))
+    with pytest.raises(HostKeyUnknown) as info:
+        t.connect()
+    err = info.value
+    assert err.kind is ErrorKind.FATAL
+    assert fingerprint(server.host_key_line) in err.message and "accepts it on the connection page" in err.message
+    assert offered == [(server.host_key_line, False)]
+    assert server.logins == 0  # the password never left Dockline
+
+
+def test_a_changed_key_is_handed_over_for_a_person_to_compare(server, make_config):
+    pinned = server.host_key_line
+    server.rotate_host_key()
+    offered = []
+    t = SftpTransport(make_config(host_key=pinned))
+    t.require_pinned_host_key = True
+    t.on_host_key_checked = lambda key, trusted: offered.append((key, trusted))
+    with pytest.raises(HostKeyChanged) as info:
+        t.connect()
+    assert fingerprint(pinned) in info.value.message and fingerprint(server.host_key_line) in info.value.message
+    assert offered == [(server.host_key_line, False)] and server.logins == 0

@@ -5,11 +5,15 @@ Settings and credentials, as the caller puts them in :class:`TransportConfig`:
 * ``host``, ``port`` (default 22), ``username``, ``password`` (may be empty);
 * ``extra["private_key"]``: the private key as text (PEM or OpenSSH; RSA,
   Ed25519 or ECDSA), optional;
-* ``extra["host_key"]``: the server's host key as recorded, ``"<type> <base64>"``.
-  Empty means first connection: the key the server shows is accepted and left
-  in :attr:`SftpTransport.seen_host_key` for the caller to record (and to show
-  with :func:`fingerprint`). A different key stops the connection with a
-  FATAL :class:`ConnectorError` until a person accepts the new key.
+* ``extra["host_key"]``: the server's host key as pinned, ``"<type> <base64>"``.
+  A different key stops the connection with a FATAL :class:`HostKeyChanged`
+  until a person accepts the new key. With no key pinned, Test Connection (and a
+  transport used directly) takes the key the server shows and leaves it in
+  :attr:`SftpTransport.seen_host_key` for the caller to show (:func:`fingerprint`)
+  and pin; a warehouse's runs set :attr:`SftpTransport.require_pinned_host_key`
+  and refuse with :class:`HostKeyUnknown` instead of trusting on first use. Either
+  refusal hands the key offered to :attr:`SftpTransport.on_host_key_checked`, so a
+  person can compare and accept it; a later match tells it too (a stale offer is dropped).
 
 Writes are atomic: data goes to ``.<name>.part`` in the same folder, then is
 renamed with ``posix-rename@openssh.com`` when the server offers it (an atomic
@@ -87,12 +91,17 @@ def fingerprint(host_key_line: str) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
 
 
+def fingerprint_label(host_key_line: str) -> str:
+    """What a person compares: ``"SHA256:nThbg6kX... (ssh-ed25519)"``."""
+    return f"{fingerprint(host_key_line)} ({host_key_line.split()[0]})"
+
+
 def _key_line(key: paramiko.PKey) -> str:
     return f"{key.get_name()} {key.get_base64()}"
 
 
 class HostKeyChanged(ConnectorError):
-    """The server presented a different host key than the one recorded (FATAL)."""
+    """The server presented a different host key than the one pinned (FATAL)."""
 
     def __init__(self, host: str, port: int, expected: str, presented: str):
         self.expected = expected
@@ -100,10 +109,24 @@ class HostKeyChanged(ConnectorError):
         exp_type, pre_type = expected.split()[0], presented.split()[0]
         super().__init__(
             f"The SFTP server's host key has changed: {host}:{port} presented {fingerprint(presented)} "
-            f"({pre_type}) but the key recorded for it is {fingerprint(expected)} ({exp_type}). "
+            f"({pre_type}) but the key pinned for it is {fingerprint(expected)} ({exp_type}). "
             "This happens when the server was reinstalled or moved, or when someone is intercepting "
             "the connection. The connection was stopped and will stay stopped until a person checks "
-            "the new key with the warehouse and accepts it.",
+            "the new key with the warehouse and accepts it on the connection page.",
+            ErrorKind.FATAL,
+        )
+
+
+class HostKeyUnknown(ConnectorError):
+    """No host key is pinned for this server, and runs do not trust on first use (FATAL)."""
+
+    def __init__(self, host: str, port: int, presented: str):
+        self.presented = presented
+        super().__init__(
+            f"No host key is pinned for the SFTP server {host}:{port}, which presented "
+            f"{fingerprint(presented)} ({presented.split()[0]}). Dockline does not trust a key no person has "
+            "checked: an administrator compares this fingerprint with the one the warehouse gives and accepts it "
+            "on the connection page. Nothing was sent and orders stay queued.",
             ErrorKind.FATAL,
         )
 
@@ -260,8 +283,10 @@ class SftpTransport:
     def __init__(self, config: TransportConfig) -> None:
         self.config = config
         self.seen_host_key: str | None = None  # "<type> <base64>" the server presented
-        self.host_key_is_new: bool = False  # True when no key was recorded and seen_host_key was accepted
-        self.on_new_host_key: Callable[[str], None] | None = None  # records a first-seen key (Warehouse)
+        self.host_key_is_new: bool = False  # True when no key was pinned and seen_host_key was taken
+        self.require_pinned_host_key: bool = False  # runs: refuse a server with no pinned key (no TOFU)
+        # Told (key presented, trusted?) at every check; the Warehouse records a refused key for a person.
+        self.on_host_key_checked: Callable[[str, bool], None] | None = None
         self.extensions: dict[str, bytes] = {}
         self._sock: socket.socket | None = None
         self._transport: paramiko.Transport | None = None
@@ -359,26 +384,35 @@ class SftpTransport:
         return tuple(ordered + [a for a in available if a not in ordered])
 
     def _check_host_key(self) -> str:
+        """Compare the server's key with the pinned one before any credential is sent."""
         transport = self._client_transport()
         presented = _key_line(transport.get_remote_server_key())
+        shown = f"{fingerprint(presented)} ({presented.split()[0]})"
         expected = self.expected_host_key
         if not expected:
+            if self.require_pinned_host_key:
+                self._checked(presented, False)
+                raise HostKeyUnknown(self.config.host, self.port, presented)
             self.seen_host_key = presented
             self.host_key_is_new = True
-            if self.on_new_host_key is not None:
-                self.on_new_host_key(presented)
-            log.info("new SFTP host key for %s:%s: %s", self.config.host, self.port, fingerprint(presented))
-            return f"{fingerprint(presented)} ({presented.split()[0]}), new, recorded"
+            log.info("new SFTP host key for %s:%s: %s", self.config.host, self.port, shown)
+            return f"{shown}, new: not pinned yet; compare it with the fingerprint the warehouse gives you"
         try:
             _etype, expected_blob = _parse_host_key(expected)
         except ValueError as exc:
-            raise ConnectorError(f"the recorded host key cannot be read ({exc}); accept the server's key again",
+            raise ConnectorError(f"the pinned host key cannot be read ({exc}); accept the server's key again",
                                  ErrorKind.FATAL) from None
         _ptype, presented_blob = _parse_host_key(presented)
         if presented_blob != expected_blob:
+            self._checked(presented, False)
             raise HostKeyChanged(self.config.host, self.port, expected, presented)
+        self._checked(presented, True)
+        return f"{shown} matches the pinned key"
+
+    def _checked(self, presented: str, trusted: bool) -> None:
         self.seen_host_key = presented
-        return f"{fingerprint(presented)} ({presented.split()[0]}) matches"
+        if self.on_host_key_checked is not None:
+            self.on_host_key_checked(presented, trusted)
 
     def _login(self) -> str:
         transport = self._client_transport()

@@ -15,10 +15,12 @@ from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO, absent_means_zero
 from dockline.orders.held import needs_mapping
 from dockline.platforms.base import Capability, platforms
-from dockline.warehouses.formats import format_class
 from dockline.sync.health import setup_warnings
 from dockline.sync.models import SyncRun
+from dockline.warehouses.formats import format_class
+from dockline.warehouses.transports.ftps import TlsMode, tls_mode
 from dockline.web import scope
+from dockline.web.views import trust
 
 
 def _every(seconds: float) -> str:
@@ -89,7 +91,36 @@ def checklist(conn) -> list[dict]:
          "detail": "Channels run on their schedules." if conn.enabled else "Nothing runs until you enable it.",
          "link": ""},
         *_platform_items(conn),
+        *_identity_items(conn),
     ]
+
+
+def _identity_items(conn) -> list[dict]:
+    """Whether runs recognize the warehouse's server: a pinned SFTP host key, a checked FTPS certificate."""
+    warehouse = conn.warehouse
+    label = "Warehouse server identity"
+    if warehouse.transport == "sftp":
+        if warehouse.offered_host_key_fingerprint:
+            detail = (f"The SFTP server presented the host key {warehouse.offered_host_key_fingerprint}, which is not "
+                      "pinned: runs stop until an administrator checks it with the warehouse and accepts it.")
+            return [{"label": label, "ok": False, "detail": detail, "link": "trust"}]
+        if not warehouse.host_key_fingerprint:
+            return [{"label": label, "ok": False, "link": "trust",
+                     "detail": "No SFTP host key is pinned: the first run records the key the server shows and "
+                               "stops, for an administrator to accept it."}]
+        return [{"label": label, "ok": True, "link": "trust",
+                 "detail": f"SFTP host key pinned: {warehouse.host_key_fingerprint}."}]
+    if warehouse.transport == "ftps":
+        try:
+            mode = tls_mode(warehouse.settings or {})
+        except ConnectorError as exc:
+            return [{"label": label, "ok": False, "detail": exc.message, "link": "trust"}]
+        if mode is TlsMode.OFF:
+            return [{"label": label, "ok": False, "link": "trust",
+                     "detail": "Certificate checks are off: anyone between Dockline and the warehouse can read the "
+                               "password and the orders. Choose a certificate check."}]
+        return [{"label": label, "ok": True, "detail": f"FTPS certificate {mode.state}.", "link": "trust"}]
+    return []
 
 
 def _platform_items(conn) -> list[dict]:
@@ -121,6 +152,7 @@ def connection_detail(request, pk: int):
         "inventory_modes": InventoryMode.choices, "absent_means_zero": absent_means_zero(conn.warehouse),
         "can_manage": permissions.can_manage_connections(request.user),
         "can_delete": permissions.can_delete_connections(request.user), "kinds": ChannelKind.choices,
+        **trust.trust_context(request, conn),
     })
 
 

@@ -10,7 +10,10 @@ from dockline.accounts import permissions
 from dockline.core import crypto
 from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import platforms
+from dockline.warehouses.transports.ftps import TlsMode
+from dockline.warehouses.transports.sftp import fingerprint_label
 from dockline.web import scope, wizard
+from dockline.web.forms import TlsTrustForm
 from dockline.web.wizard import FOLDERS, STEPS, Draft
 
 STEP_NAMES = [s for s, _ in STEPS]
@@ -101,7 +104,7 @@ def _ctx_merchant(request, draft, errors):
 
 
 # ---------------------------------------------------------------- warehouse
-def _read_warehouse(request, draft):
+def _read_warehouse(request, draft, *, testing: bool = False):
     transports = wizard.transports()
     transport = request.POST.get("transport", "ftp")
     if transport not in transports:
@@ -111,13 +114,32 @@ def _read_warehouse(request, draft):
     folders = {name: request.POST.get(f"folder_{name}", "").strip() or default
                for name, default in wizard.folder_defaults().items()}
     fmt = request.POST.get("format", "dsfx")
-    values = {"name": request.POST.get("name", "").strip(), "transport": transport,
-              "credentials": got.values, "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx",
+    trust, trust_errors = _read_trust(request, draft, transport, got.values, testing=testing)
+    values = {"name": request.POST.get("name", "").strip(), "transport": transport, "credentials": got.values,
+              "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx", "trust": trust,
               ABSENT_MEANS_ZERO: request.POST.get(ABSENT_MEANS_ZERO) == "on"}
-    errors = dict(got.errors)
+    errors = {**got.errors, **trust_errors}
     if not values["name"]:
         errors["name"] = "Name the warehouse, e.g. 'Riverside 3PL'."
     return values, got.secrets, errors
+
+
+def _read_trust(request, draft, transport: str, credentials: dict, *, testing: bool) -> tuple[dict, dict]:
+    """The server identity to pin: the SFTP host key Test Connection saw; the FTPS certificate check chosen."""
+    seen = draft.seen(transport, credentials)
+    if transport == "sftp":
+        return ({"host_key": seen["host_key"]} if seen.get("host_key") else {}), {}
+    if transport != "ftps":
+        return {}, {}
+    form = TlsTrustForm(request.POST, seen_fingerprint=seen.get("certificate", ""), pin_required=not testing)
+    if not form.is_valid():  # kept as typed, so Back and a second try lose nothing
+        typed = {k: request.POST.get(k, "").strip() for k in ("tls_mode", "tls_certificate", "tls_pin")}
+        if typed["tls_mode"] not in {m.value for m in TlsMode}:
+            typed["tls_mode"] = TlsMode.SYSTEM.value
+        if "PRIVATE KEY" in typed["tls_certificate"]:
+            typed["tls_certificate"] = ""  # a private key is neither kept nor shown back
+        return typed, {k: " ".join(v) for k, v in form.errors.items()}
+    return form.trust(), {}
 
 
 def _save_warehouse(request, draft):
@@ -137,7 +159,10 @@ def _ctx_warehouse(request, draft, errors):
             cls.credential_fields, f"t_{name}__", values.get("credentials", {}) if same else {},
             secrets if same else {}, errors if same else {})})
     folders = values.get("folders") or wizard.folder_defaults()
-    return {"values": values, "transports": groups,
+    trust = values.get("trust") or {}
+    tls_form = TlsTrustForm(initial={k: v for k, v in trust.items() if k.startswith("tls_") and v})
+    return {"values": values, "transports": groups, "tls_form": tls_form,
+            "tls_errors": {k: v for k, v in errors.items() if k.startswith("tls_")},
             "folders": [{"name": n, "label": lbl, "help": why, "value": folders.get(n, "")} for n, lbl, why in FOLDERS],
             "formats": [(n, c.label) for n, c in wizard.formats().items()], "current_format": values.get("format", "dsfx"),
             "absent_means_zero": values.get(ABSENT_MEANS_ZERO, True)}
@@ -148,13 +173,16 @@ def _ctx_warehouse(request, draft, errors):
 def test_warehouse(request):
     _allowed(request)
     draft = Draft(request.session)
-    values, secrets, errors = _read_warehouse(request, draft)
+    values, secrets, errors = _read_warehouse(request, draft, testing=True)
     errors.pop("name", None)
-    if errors:
-        report = None
-    else:
-        report = wizard.test_warehouse(values["transport"], {**values["credentials"], **secrets}, values["folders"])
-    return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values()})
+    report, seen = None, {}
+    if not errors:
+        report, seen = wizard.test_warehouse(values["transport"], {**values["credentials"], **secrets},
+                                             {**values["folders"], **values["trust"]})
+        if seen.get("host_key") or seen.get("certificate"):
+            draft.remember_seen(seen)
+    return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values(), "seen": seen,
+                                                       "transport": values["transport"]})
 
 
 # ---------------------------------------------------------------- store
@@ -226,7 +254,11 @@ def _ctx_review(request, draft, errors):
         merchant_label = str(scope.merchants(request.user).filter(pk=merchant.get("merchant_id") or 0).first() or "")
     wh, store = draft.values("warehouse"), draft.values("store")
     transport, platform = wizard.transports()[wh["transport"]], platforms()[store["platform"]]
+    trust = wh.get("trust") or {}
+    tls_label = TlsMode(trust["tls_mode"]).label if wh["transport"] == "ftps" and trust.get("tls_mode") else ""
     return {"basic": draft.values("basic"), "merchant_label": merchant_label, "warehouse": wh, "store": store,
+            "host_key_fingerprint": fingerprint_label(trust["host_key"]) if trust.get("host_key") else "",
+            "tls_label": tls_label,
             "transport_label": transport.label, "platform_label": platform.label,
             "format_label": wizard.formats()[wh["format"]].label, "absent_means_zero": wh.get(ABSENT_MEANS_ZERO, True),
             "warehouse_rows": _shown(transport.credential_fields, wh["credentials"], draft.secrets("warehouse")),
