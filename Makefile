@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo check test clean
+.PHONY: demo check lint test clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,10 @@ check: $(STAMP)
 PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/dockline
 REDIS_URL ?= redis://127.0.0.1:6379/3
 
-test: $(STAMP) /usr/bin/chromium
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+
+test: lint $(STAMP) /usr/bin/chromium
 	$(BIN)/python -m pytest -m "not scale" $(PYTEST_ARGS)
 	scripts/services.sh
 	DATABASE_URL=$(PG_URL) BROKER_URL=$(REDIS_URL) DOCKLINE_RATE_LIMIT_STORAGE=$(REDIS_URL) \

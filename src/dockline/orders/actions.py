@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dockline.connections.services import sync_now
 from dockline.orders.models import Order
-from dockline.orders.status import RESETTABLE, TRANSITIONS, OrderStatus as S
+from dockline.orders.status import RESETTABLE, TRANSITIONS
+from dockline.orders.status import OrderStatus as S
 
 
 class ActionRefused(Exception):

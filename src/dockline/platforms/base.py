@@ -11,8 +11,8 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import ClassVar, Protocol
 
 from dockline.core.types import PushResult, StockUpdate, StoreOrder, StoreShipment

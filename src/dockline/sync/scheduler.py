@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection as db
 from django.db import DatabaseError, connections, transaction
+from django.db import connection as db
 from django.db.models import F, Q
 from django.utils import timezone
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dockline.orders.models import Order
 from dockline.mapping.services import Mapper
+from dockline.orders.models import Order
 from dockline.orders.services import CURSOR_OVERLAP, import_orders, map_order, warehouse_orders
 
 

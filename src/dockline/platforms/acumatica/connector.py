@@ -304,7 +304,7 @@ class AcumaticaConnector:
         packages = shipment.packages or [None]
         extra = [t for t in shipment.tracking_numbers if t not in {p.tracking_number for p in shipment.packages}]
         rows = []
-        for n, p in enumerate(packages):
+        for p in packages:
             tracking = p.tracking_number if p else (extra.pop(0) if extra else "")
             fields = {"BoxID": (p.box_id if p and p.box_id else self.box_id), "TrackingNbr": tracking,
                       "Description": note[:255]}

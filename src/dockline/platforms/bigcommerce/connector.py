@@ -524,7 +524,7 @@ class BigCommerceConnector:
 
         existing = list(self.client.iter_v2(f"/v2/orders/{order_id}/shipments"))
         ids: list[str] = []
-        for n, (number, items) in enumerate(zip(numbers, chunks)):
+        for n, (number, items) in enumerate(zip(numbers, chunks, strict=False)):
             found = _find_shipment(existing, address_id, number, marker)
             if found is not None:
                 ids.append(found)

@@ -282,7 +282,7 @@ class BigCommerceStore:
                 raise ApiError(422, "The field 'items' must contain at least one item.")
             plan: list[tuple[tuple[str, int], int, int]] = []
             problems: list[str] = []
-            for n, item in enumerate(items):
+            for item in items:
                 try:
                     plan.append(self._plan_adjustment(item))
                 except ApiError as exc:
