@@ -20,6 +20,30 @@ class RowError:
         return f"line {self.line}: {self.reason}" if self.line else self.reason
 
 
+class FileError(Exception):
+    """A problem with the whole file (encoding, header, envelope): one RowError, no records."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.error = RowError(line, reason)
+
+
+def decode_text(data: bytes | str, *, latin1: bool = False) -> str:
+    """The file's text without a byte-order mark; UTF-8, or Latin-1 for legacy senders when `latin1`."""
+    if isinstance(data, str):
+        return data[1:] if data.startswith("\ufeff") else data
+    try:
+        raw = bytes(data)
+    except TypeError:
+        raise FileError(f"file content is {type(data).__name__}, not bytes") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if latin1:
+            return raw.decode("latin-1")  # every byte maps to one character
+        raise FileError(f"file is not UTF-8 text (invalid byte at offset {exc.start})") from None
+
+
 class RenderError(ValueError):
     """An order cannot be written in this format as it stands: `field` names the value, `reason` says why.
 
