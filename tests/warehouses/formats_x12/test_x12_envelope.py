@@ -23,6 +23,7 @@ SHIPMENT = WarehouseShipment(
     [Package("1Z1", Decimal("2.5"), Decimal(10), Decimal(8), Decimal(4), "BOX1"), Package("1Z2")],
     [ShipmentLine("SKU-1", 2), ShipmentLine("SKU-2", 1)],
 )
+EXT = {"character_set": "extended"}  # lower case and "@" as sent; the basic set is tested in test_x12_940_rules
 ORDER = WarehouseOrder(
     "1001", datetime(2024, 5, 1, 12, 30, 15, tzinfo=UTC),
     Address("Jane Doe", "Acme", "1 Main St", "Apt 2", "Springfield", "IL", "62701", "US", "555-1234"),
@@ -74,7 +75,7 @@ def test_pipe_elements_and_newline_terminators():
 
 
 def test_no_newlines_at_all():
-    data = X12Format({"newline": False}).render_orders([ORDER])
+    data = X12Format({"newline": False, **EXT}).render_orders([ORDER])
     assert b"\n" not in data
     assert X12Format({}).parse_orders(data).items == [ORDER]
 
@@ -122,7 +123,7 @@ def test_a_partner_945_with_other_delimiters_units_and_time_zone():
 
 
 def test_latin1_bytes_are_read():
-    data = X12Format({}).render_orders([ORDER]).replace(b"Jane Doe", "Jos\u00e9 M\u00fcller".encode("latin-1"))
+    data = X12Format(EXT).render_orders([ORDER]).replace(b"Jane Doe", "Jos\u00e9 M\u00fcller".encode("latin-1"))
     (order,) = X12Format({}).parse_orders(data).items
     assert order.ship_to.name == "Jos\u00e9 M\u00fcller"
 
@@ -207,7 +208,7 @@ def test_wrong_transaction_set_is_named():
 def test_content_error_names_segment_and_element():
     data = X12Format({}).render_shipments([SHIPMENT]).replace(b"W12*CC**2**EA", b"W12*CC**two**EA")
     (err,) = X12Format({}).parse_shipments(data).errors
-    assert "W1203 number of units shipped 'two' is not a number" in err.reason
+    assert "W1203 number of units shipped 'two' is not a whole number" in err.reason
     assert _segments(data)[err.line - 1].startswith("W12*CC**two")
 
 
@@ -252,7 +253,7 @@ def test_render_refuses_identifiers_with_delimiters():
 
 def test_free_text_delimiters_become_spaces():
     order = WarehouseOrder("1", ORDER.placed_at, Address(name="A*B~C>D"), "", "", ORDER.lines, notes="x~y")
-    (back,) = X12Format({}).parse_orders(X12Format({}).render_orders([order])).items
+    (back,) = X12Format({}).parse_orders(X12Format(EXT).render_orders([order])).items
     assert back.ship_to.name == "A B C D" and back.notes == "x y"
 
 
