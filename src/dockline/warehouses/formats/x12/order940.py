@@ -17,6 +17,7 @@ from dockline.warehouses.formats.base import Parsed, RenderError
 from dockline.warehouses.formats.fields import show, utc
 from dockline.warehouses.formats.x12.base import X12Base
 from dockline.warehouses.formats.x12.envelope import Segment, TransactionSet
+from dockline.warehouses.formats.x12.regions import region_code
 from dockline.warehouses.formats.x12.segments import Bad, required, when, whole
 from dockline.warehouses.formats.x12.text import pieces, shorten
 
@@ -84,9 +85,12 @@ class Orders940(X12Base):
         state, region = self._text(a.state), ""
         if state and len(state) != 2:
             if country.upper() in _STATE_COUNTRIES:
-                raise RenderError(f"N402 state of {where}", f"{show(state)} must be the 2-character state or "
-                                                            "province code (e.g. IL, ON)")
-            state, region = "", shorten(state, 30)
+                state = region_code(a.state)
+                if not state:
+                    raise RenderError(f"N402 state of {where}", f"{show(a.state)} is not a US state or Canadian "
+                                                                "province: N402 takes its 2-character code (e.g. IL, ON)")
+            else:
+                state, region = "", shorten(state, 30)
         if not (city or state or postal or country or region):
             return []
         return [self._seg("N4", city, state, postal, country, "SP" if region else "", region)]
