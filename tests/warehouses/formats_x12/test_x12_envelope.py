@@ -74,8 +74,9 @@ def test_pipe_elements_and_newline_terminators():
     assert X12Format({}).parse_shipments(data.replace(b"\n", b"\r\n")).items == [SHIPMENT]
 
 
-def test_no_newlines_at_all():
+def test_no_newlines_at_all(valid_x12):
     data = X12Format({"newline": False, **EXT}).render_orders([ORDER])
+    valid_x12(data, "940")
     assert b"\n" not in data
     assert X12Format({}).parse_orders(data).items == [ORDER]
 
@@ -316,8 +317,9 @@ def test_mutated_valid_files(sample, edits):
 
 @FUZZ
 @given(st.sampled_from(SAMPLES), st.data())
-def test_mutated_elements(sample, draw):
-    """Replace whole elements with odd values: dates, numbers, empty, delimiters."""
+def test_mutated_elements(valid_x12, sample, draw):
+    """Replace whole elements with odd values: dates, numbers, empty, delimiters; the 997 answering
+    the damaged file still conforms."""
     text = sample.decode()
     elem = text[3]
     parts = text.split(elem)
@@ -326,4 +328,10 @@ def test_mutated_elements(sample, draw):
     for _ in range(draw.draw(st.integers(1, 5))):
         i = draw.draw(st.integers(1, len(parts) - 1))
         parts[i] = draw.draw(odd) + parts[i][parts[i].find("~"):] if "~" in parts[i] else draw.draw(odd)
-    _check_never_raises(elem.join(parts).encode("utf-8", "replace"))
+    data = elem.join(parts).encode("utf-8", "replace")
+    _check_never_raises(data)
+    try:
+        ack = X12Format({}).render_997(data)
+    except ValueError:
+        return
+    valid_x12(ack, "997")

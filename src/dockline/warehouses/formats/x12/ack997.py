@@ -134,6 +134,11 @@ def _version(group: FunctionalGroup) -> str:
     return group.version[:12] if len(group.version) >= 6 and DIGITS.match(group.version[:6]) else VERSION
 
 
+def _qualifier(received: str) -> str:
+    """An ISA05/07 qualifier for the answer: the received one when it is a 2-character code, else ZZ."""
+    return received if len(received) == 2 and received.isalnum() else "ZZ"
+
+
 class Ack997(X12Base):
     """envelope, render_997 and parse_997."""
 
@@ -181,15 +186,15 @@ class Ack997(X12Base):
             "FA",
             sets,
             version=_version(first),
-            sender=(ic.receiver_qualifier or "ZZ", ic.receiver_id or self.sender_id),
-            receiver=(ic.sender_qualifier or "ZZ", ic.sender_id or self.receiver_id),
-            gs_sender=first.receiver or None,
-            gs_receiver=first.sender or None,
+            sender=(_qualifier(ic.receiver_qualifier), self._echo(ic.receiver_id, 1) or self.sender_id),
+            receiver=(_qualifier(ic.sender_qualifier), self._echo(ic.sender_id, 1) or self.receiver_id),
+            gs_sender=self._echo(first.receiver, 2) or None,
+            gs_receiver=self._echo(first.sender, 2) or None,
         )
 
     def _ack_body(self, ic: X12Interchange, group: FunctionalGroup) -> list[str]:
-        ak1 = ["AK1", self._ack_value(group.functional_id or "ZZ", 2),
-               group.control if DIGITS.match(group.control or "-") else "0"]
+        ak1 = ["AK1", self._ack_value(group.functional_id or "ZZ", 2, 2),
+               group.control if DIGITS.match(group.control or "-") and len(group.control) <= 9 else "0"]
         if _version(group) >= "005010":
             ak1.append(_version(group))  # AK103 exists from 005010 on
         body = [self._seg(*ak1)]
@@ -199,7 +204,7 @@ class Ack997(X12Base):
         for tx in group.sets:
             status, codes, ak3 = self._check_set(tx)
             noted = noted or status == "E"
-            body.append(self._seg("AK2", self._ack_value(tx.set_id or "000", 3), self._ack_value(tx.control or "0000", 9)))
+            body.append(self._seg("AK2", self._ack_value(tx.set_id, 3, 3), self._ack_value(tx.control, 9, 4)))
             body.extend(ak3)
             body.append(self._seg("AK5", status, *codes[:5]))
             if status in ("A", "E") and group_ok:
@@ -217,9 +222,14 @@ class Ack997(X12Base):
         body.append(self._seg("AK9", overall, str(declared), str(received), str(accepted), *group.ak9_codes[:5]))
         return body
 
-    def _ack_value(self, value: str, max_len: int) -> str:
-        value = self._text(value).strip()[:max_len]
-        return value or "0"
+    def _echo(self, received: str, shortest: int) -> str:
+        """A received interchange or group id to answer to; "" when it cannot be written back as it is."""
+        fits = shortest <= len(received) <= 15 and received.isascii() and received.isprintable()
+        return received if fits and not any(c in received for c in self._delimiter_chars) else ""
+
+    def _ack_value(self, value: str, max_len: int, min_len: int = 1) -> str:
+        """A received id echoed in the 997, held to the element's length (zero-padded when short)."""
+        return self._text(value).replace(" ", "")[:max_len].rjust(min_len, "0")
 
     def _check_set(self, tx: TransactionSet) -> tuple[str, list[str], list[str]]:
         """(AK501 status, AK502.. codes, AK3/AK4 segments) for one received set."""

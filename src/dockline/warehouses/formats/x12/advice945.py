@@ -228,6 +228,10 @@ class Advice945(X12Base):
         unit = seg.el(5).upper() or "EA"
         if unit != "EA" and unit not in CASE_UNITS:
             raise Bad(f"W1205 unit {show(unit)} is not EA (eaches) or CA/CS (cases)", seg, 5)
+        upc = seg.el(6)
+        if upc and not (upc.isdigit() and len(upc) == 12):
+            raise Bad(f"W1206 UPC case code {show(upc)} is not 12 digits; the W12 may be shifted: line not read",
+                      seg, 6, el_code="6")
         usable = []
         for q, v in _W12_IDS:
             qualifier, value = seg.el(q).upper(), seg.el(v)
@@ -235,16 +239,12 @@ class Advice945(X12Base):
                 usable.append((q, v))
             elif (qualifier or value) and (q == 7 or not usable):
                 # W1207/08 must be right; a later pair only matters when no earlier one is usable.
-                if not qualifier or not value:
-                    empty, other = (v, q) if qualifier else (q, v)
-                    raise Bad(f"W12{empty:02d} is empty but W12{other:02d} is {show(qualifier or value)}: "
-                              "line not read", seg, empty, el_code="2")
-                raise Bad(f"W12{q:02d} product/service ID qualifier {show(seg.el(q))} is not a known qualifier "
-                          f"({', '.join(sorted(ID_QUALIFIERS))}); the W12 may be shifted: line not read", seg, q)
-        upc = seg.el(6)
-        if not usable and upc and not (upc.isdigit() and len(upc) == 12):
-            raise Bad(f"W1206 UPC case code {show(upc)} is not 12 digits; the W12 may be shifted: line not read",
-                      seg, 6, el_code="6")
+                if qualifier and qualifier not in ID_QUALIFIERS:
+                    raise Bad(f"W12{q:02d} product/service ID qualifier {show(seg.el(q))} is not a known qualifier "
+                              f"({', '.join(sorted(ID_QUALIFIERS))}); the W12 may be shifted: line not read", seg, q)
+                empty, other = (v, q) if qualifier else (q, v)
+                raise Bad(f"W12{empty:02d} is empty but W12{other:02d} is {show(qualifier or value)}: line not read",
+                          seg, empty, el_code="2")
         return _Line(seg, self._sku(seg, tuple(usable) or _W12_IDS, upc=6), int(shipped or 0), unit)
 
     def _eaches(self, line: _Line) -> int:

@@ -273,7 +273,7 @@ def _read_gs(seg: Segment) -> FunctionalGroup:
                                               "004010VICS too); ask the warehouse to send this group as 004010 "
                                               "(group not read)"))
         group.ak9_codes.append("2")
-    if not DIGITS.match(group.control or "-"):
+    if not DIGITS.match(group.control or "-") or len(group.control) > 9:
         group.errors.append(RowError(seg.pos, f"GS06 group control number {show(seg.el(6))} is not a number (group not read)"))
         group.ak9_codes.append("6")
     if not group.functional_id:
