@@ -3,7 +3,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dockline.core.types import Address, ShipmentLine, StockLevel, WarehouseLine, WarehouseOrder, WarehouseShipment
+from dockline.core.types import (
+    Address,
+    ShipmentLine,
+    StockLevel,
+    WarehouseLine,
+    WarehouseOrder,
+    WarehouseShipment,
+)
 from dockline.warehouses.formats.x12 import MemoryControlNumbers, X12Format
 
 DOCKLINE = {"sender_id": "MERCHANT", "receiver_id": "3PLWH"}

@@ -31,7 +31,7 @@ class FileError(Exception):
 def decode_text(data: bytes | str, *, latin1: bool = False) -> str:
     """The file's text without a byte-order mark; UTF-8, or Latin-1 for legacy senders when `latin1`."""
     if isinstance(data, str):
-        return data[1:] if data.startswith("\ufeff") else data
+        return data.removeprefix("\ufeff")
     try:
         raw = bytes(data)
     except TypeError:

@@ -33,9 +33,23 @@ from dockline.core.types import (
     WarehouseOrder,
     WarehouseShipment,
 )
-from dockline.warehouses.formats.base import FileError, Parsed, RenderError, RowError, decode_text
 from dockline.warehouses.formats import fields
-from dockline.warehouses.formats.fields import FieldError, file_part, moment, required, show, utc, whole
+from dockline.warehouses.formats.base import (
+    FileError,
+    Parsed,
+    RenderError,
+    RowError,
+    decode_text,
+)
+from dockline.warehouses.formats.fields import (
+    FieldError,
+    file_part,
+    moment,
+    required,
+    show,
+    utc,
+    whole,
+)
 
 VERSIONS = ("1", "2", "3")
 DEFAULT_VERSION = "2"
@@ -276,7 +290,7 @@ class DsfxFormat:
                 try:
                     wl = self._detail_row(row, draft)
                 except _Bad as bad:
-                    result.errors.append(RowError(line, f"{str(bad)} (order {draft.number} not read)"))
+                    result.errors.append(RowError(line, f"{bad!s} (order {draft.number} not read)"))
                     draft.bad = True
                     continue
                 draft.order.lines.append(wl)
@@ -401,7 +415,7 @@ class DsfxFormat:
         drafts: dict[str, _ShipmentDraft] = {}
         for line, row in rows[1:]:
             cell = {name: _text(row, i) for name, i in cols.items()}
-            get = lambda name: cell.get(name, "")  # noqa: E731
+            get = lambda name, cell=cell: cell.get(name, "")
             sid = get("shipment_id").strip()
             draft = drafts.get(sid) if sid else None
             try:

@@ -29,8 +29,21 @@ from dockline.core.types import (
     WarehouseShipment,
 )
 from dockline.warehouses.formats import fields
-from dockline.warehouses.formats.base import FileError, Parsed, RenderError, RowError, decode_text
-from dockline.warehouses.formats.fields import FieldError, file_part, moment, show, utc, whole
+from dockline.warehouses.formats.base import (
+    FileError,
+    Parsed,
+    RenderError,
+    RowError,
+    decode_text,
+)
+from dockline.warehouses.formats.fields import (
+    FieldError,
+    file_part,
+    moment,
+    show,
+    utc,
+    whole,
+)
 
 SCHEMA_VERSION = 1
 ADDRESS_KEYS = ("name", "company", "street1", "street2", "city", "state", "postal_code", "country", "phone", "email")
@@ -70,7 +83,7 @@ def _number_out(value: Decimal | None) -> Any:
 
 def _text(value: Any, field: str, *, required: bool = False) -> str:
     """Text; numbers are taken as text (numeric ids and postal codes)."""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         raise FieldError(field, "must be text", value)
     if value is None or (required and not str(value).strip()):
         if required:

@@ -23,8 +23,17 @@ from typing import ClassVar
 
 from dockline.warehouses.formats.x12.ack997 import Ack997, FunctionalAck, SetAck
 from dockline.warehouses.formats.x12.advice945 import Advice945
-from dockline.warehouses.formats.x12.base import ControlNumbers, Envelope, MemoryControlNumbers
-from dockline.warehouses.formats.x12.envelope import Delimiters, FunctionalGroup, TransactionSet, X12Interchange
+from dockline.warehouses.formats.x12.base import (
+    ControlNumbers,
+    Envelope,
+    MemoryControlNumbers,
+)
+from dockline.warehouses.formats.x12.envelope import (
+    Delimiters,
+    FunctionalGroup,
+    TransactionSet,
+    X12Interchange,
+)
 from dockline.warehouses.formats.x12.inventory846 import Inventory846
 from dockline.warehouses.formats.x12.order940 import Orders940
 

@@ -20,7 +20,16 @@ from dockline.warehouses.formats.base import Parsed, RowError
 from dockline.warehouses.formats.fields import show, utc
 from dockline.warehouses.formats.x12.base import X12Base
 from dockline.warehouses.formats.x12.envelope import Segment, TransactionSet
-from dockline.warehouses.formats.x12.segments import Bad, inches, measure, num, pounds, required, when, whole
+from dockline.warehouses.formats.x12.segments import (
+    Bad,
+    inches,
+    measure,
+    num,
+    pounds,
+    required,
+    when,
+    whole,
+)
 
 # Product/Service ID qualifiers (element 235) a W12 may carry in W1207, W1217 and W1221.
 ID_QUALIFIERS = frozenset({"VN", "SK", "UP", "UK", "UA", "UI", "UN", "EN", "EO", "BP", "IN", "MG", "VP", "CB",

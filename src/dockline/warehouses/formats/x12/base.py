@@ -16,11 +16,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from dockline.warehouses.formats.base import FileError, Parsed, RenderError, RowError, decode_text
+from dockline.warehouses.formats.base import (
+    FileError,
+    Parsed,
+    RenderError,
+    RowError,
+    decode_text,
+)
 from dockline.warehouses.formats.fields import file_part, show, utc
 from dockline.warehouses.formats.x12 import text as x12text
-from dockline.warehouses.formats.x12.envelope import Delimiters, Segment, TransactionSet, build_envelopes, tokenize
-from dockline.warehouses.formats.x12.segments import SET_NAMES, SKU_QUALIFIERS, VERSION, Bad
+from dockline.warehouses.formats.x12.envelope import (
+    Delimiters,
+    Segment,
+    TransactionSet,
+    build_envelopes,
+    tokenize,
+)
+from dockline.warehouses.formats.x12.segments import (
+    SET_NAMES,
+    SKU_QUALIFIERS,
+    VERSION,
+    Bad,
+)
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -117,7 +134,7 @@ class X12Base:
     @staticmethod
     def _pack_sizes(value) -> dict[str, int]:
         if not isinstance(value, dict):
-            raise ValueError("pack_sizes must map each SKU to its units per case, e.g. {\"MUG-1\": 12}")
+            raise ValueError("pack_sizes must map each SKU to its units per case, e.g. {\"MUG-1\": 12}")  # noqa: TRY004
         sizes = {}
         for sku, units in value.items():
             if isinstance(units, bool) or not str(units).strip().isdigit() or int(units) < 1:
