@@ -39,11 +39,11 @@ from dockline.warehouses.formats.base import (
     Parsed,
     RenderError,
     RowError,
+    StampedNames,
     decode_text,
 )
 from dockline.warehouses.formats.fields import (
     FieldError,
-    file_part,
     moment,
     required,
     show,
@@ -180,7 +180,9 @@ class _ShipmentDraft:
     bad: bool = False
 
 
-class DsfxFormat:
+class DsfxFormat(StampedNames):
+    prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
+    extension: ClassVar[str] = "csv"
     name: ClassVar[str] = "dsfx"
     label: ClassVar[str] = "DSFX CSV"
     order_pattern: ClassVar[re.Pattern] = re.compile(r"^ord_[A-Za-z0-9_.-]+\.csv$")
@@ -196,16 +198,6 @@ class DsfxFormat:
         self.version = version
 
     # -- file names ------------------------------------------------------------
-
-    def order_filename(self, order_number: str, at: datetime) -> str:
-        return f"ord_{file_part(order_number, 'order number')}_{utc(at):%y%m%d%H%M%S}.csv"
-
-    def shipment_filename(self, shipment_id: str, at: datetime) -> str:
-        return f"shp_{file_part(shipment_id, 'shipment id')}_{utc(at):%y%m%d%H%M%S}.csv"
-
-    def inventory_filename(self, at: datetime) -> str:
-        at = utc(at)
-        return f"inv_{at:%y%m%d%H%M%S}{at.microsecond // 1000:03d}.csv"
 
     # -- orders (Dockline writes, the warehouse reads) -----------------------------
 

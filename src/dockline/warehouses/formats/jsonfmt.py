@@ -34,11 +34,13 @@ from dockline.warehouses.formats.base import (
     Parsed,
     RenderError,
     RowError,
+    StampedNames,
     decode_text,
+    first_of_each,
+    read_guarded,
 )
 from dockline.warehouses.formats.fields import (
     FieldError,
-    file_part,
     moment,
     show,
     utc,
@@ -70,6 +72,10 @@ class _Problems:
 def _iso(at: datetime) -> str:
     at = utc(at)
     return at.strftime("%Y-%m-%dT%H:%M:%S") + (f".{at.microsecond:06d}" if at.microsecond else "") + "Z"
+
+
+def _at(facility: str) -> str:
+    return f" at facility {facility!r}" if facility else ""
 
 
 def _number_out(value: Decimal | None) -> Any:
@@ -187,7 +193,9 @@ def _record_lines(text: str, key: str, count: int) -> list[int | None]:
     return (lines + [None] * count)[:count]
 
 
-class JsonFormat:
+class JsonFormat(StampedNames):
+    prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
+    extension: ClassVar[str] = "json"
     name: ClassVar[str] = "json"
     label: ClassVar[str] = "JSON"
     order_pattern: ClassVar[re.Pattern] = re.compile(r"^ord_[A-Za-z0-9_.-]+\.json$")
@@ -200,16 +208,6 @@ class JsonFormat:
         self.indent = 2 if str(self.settings.get("pretty", True)).lower() not in ("0", "false", "no", "off") else None
 
     # -- file names --------------------------------------------------------------------
-
-    def order_filename(self, order_number: str, at: datetime) -> str:
-        return f"ord_{file_part(order_number, 'order number')}_{utc(at):%y%m%d%H%M%S}.json"
-
-    def shipment_filename(self, shipment_id: str, at: datetime) -> str:
-        return f"shp_{file_part(shipment_id, 'shipment id')}_{utc(at):%y%m%d%H%M%S}.json"
-
-    def inventory_filename(self, at: datetime) -> str:
-        at = utc(at)
-        return f"inv_{at:%y%m%d%H%M%S}{at.microsecond // 1000:03d}.json"
 
     def _dump(self, key: str, records: list[dict]) -> bytes:
         doc = {"version": SCHEMA_VERSION, key: records}
@@ -334,17 +332,8 @@ class JsonFormat:
 
     def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]:
         result = self._parse(data, "shipments", self._shipment)
-        seen: set[str] = set()
-        kept = []
-        for s in result.items:
-            if s.shipment_id in seen:
-                result.errors.append(RowError(None, f"shipments: shipment_id {s.shipment_id!r} appears twice; "
-                                                    "the second was not read"))
-                continue
-            seen.add(s.shipment_id)
-            kept.append(s)
-        result.items = kept
-        return result
+        return first_of_each(result, lambda s: s.shipment_id,
+                             lambda s: f"shipments: shipment_id {s.shipment_id!r} appears twice; the second was not read")
 
     def _shipment(self, raw: Any, path: str, problems: _Problems) -> WarehouseShipment | None:
         obj = _object(raw, path, problems)
@@ -408,19 +397,9 @@ class JsonFormat:
 
     def parse_inventory(self, data: bytes) -> Parsed[StockLevel]:
         result = self._parse(data, "inventory", self._level)
-        seen: set[tuple[str, str]] = set()
-        kept = []
-        for level in result.items:
-            key = (level.sku, level.facility)
-            if key in seen:
-                where = f" at facility {level.facility!r}" if level.facility else ""
-                result.errors.append(RowError(None, f"inventory: sku {level.sku!r}{where} is listed twice; "
-                                                    "the second was not read"))
-                continue
-            seen.add(key)
-            kept.append(level)
-        result.items = kept
-        return result
+        return first_of_each(result, lambda level: (level.sku, level.facility),
+                             lambda level: f"inventory: sku {level.sku!r}{_at(level.facility)} is listed twice; "
+                                           "the second was not read")
 
     def _level(self, raw: Any, path: str, problems: _Problems) -> StockLevel | None:
         obj = _object(raw, path, problems)
@@ -438,15 +417,10 @@ class JsonFormat:
     # -- the shared reading loop --------------------------------------------------------------
 
     def _parse(self, data: bytes, key: str, build) -> Parsed:
-        result: Parsed = Parsed()
-        try:
-            records, text = _load(data, key)
-        except FileError as bad:
-            result.errors.append(bad.error)
-            return result
-        except Exception as exc:  # noqa: BLE001 - parsing never raises
-            result.errors.append(RowError(None, f"internal error reading the file: {type(exc).__name__}: {exc}"))
-            return result
+        return read_guarded(lambda result: self._parse_into(result, data, key, build))
+
+    def _parse_into(self, result: Parsed, data: bytes, key: str, build) -> None:
+        records, text = _load(data, key)
         try:
             lines = _record_lines(text, key, len(records))
         except Exception:  # noqa: BLE001 - line numbers are a convenience
@@ -464,4 +438,3 @@ class JsonFormat:
                     result.errors.append(RowError(lines[i], reason))
             elif item is not None:
                 result.items.append(item)
-        return result

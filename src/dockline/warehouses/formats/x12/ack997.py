@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dockline.warehouses.formats.base import FileError, Parsed, RowError, decode_text
+from dockline.warehouses.formats.base import Parsed, decode_text, read_guarded
 from dockline.warehouses.formats.fields import show
 from dockline.warehouses.formats.x12.base import X12Base
 from dockline.warehouses.formats.x12.envelope import (
@@ -144,25 +144,18 @@ class Ack997(X12Base):
 
     def envelope(self, data: bytes | str) -> Parsed[X12Interchange]:
         """The interchanges in a file with their groups and sets, and every envelope violation."""
-        result: Parsed[X12Interchange] = Parsed()
-        try:
-            delims, segments = tokenize(decode_text(data, latin1=True))
-            interchanges, stray = build_envelopes(delims, segments)
-        except FileError as bad:
-            result.errors.append(bad.error)
-            return result
-        except Exception as exc:  # noqa: BLE001 - parsing never raises
-            result.errors.append(RowError(None, f"internal error reading the envelope: {type(exc).__name__}: {exc}"))
-            return result
-        result.items = interchanges
-        result.errors.extend(stray)
-        for ic in interchanges:
-            result.errors.extend(ic.errors)
-            for group in ic.groups:
-                result.errors.extend(group.errors)
-                for tx in group.sets:
-                    result.errors.extend(tx.errors)
-        return result
+        def fill(result: Parsed) -> None:
+            interchanges, stray = build_envelopes(*tokenize(decode_text(data, latin1=True)))
+            result.items = interchanges
+            result.errors.extend(stray)
+            for ic in interchanges:
+                result.errors.extend(ic.errors)
+                for group in ic.groups:
+                    result.errors.extend(group.errors)
+                    for tx in group.sets:
+                        result.errors.extend(tx.errors)
+
+        return read_guarded(fill, "the envelope")
 
     def render_997(self, interchange: X12Interchange | bytes | str) -> bytes:
         """A 997 for every functional group of a received interchange (one 997 set per group).

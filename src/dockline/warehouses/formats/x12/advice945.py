@@ -16,7 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from dockline.core.types import Package, ShipmentLine, WarehouseShipment
-from dockline.warehouses.formats.base import Parsed, RowError
+from dockline.warehouses.formats.base import Parsed, first_of_each
 from dockline.warehouses.formats.fields import show, utc
 from dockline.warehouses.formats.x12.base import X12Base
 from dockline.warehouses.formats.x12.envelope import Segment, TransactionSet
@@ -150,17 +150,9 @@ class Advice945(X12Base):
 
     def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]:
         result = self._parse(data, "945", expect_to=self.sender_id)
-        seen: dict[str, int] = {}
-        kept: list[WarehouseShipment] = []
-        for s in result.items:
-            if s.shipment_id in seen:
-                result.errors.append(RowError(None, f"shipment {s.shipment_id} appears twice in the file; "
-                                                    "the second one was not read"))
-                continue
-            seen[s.shipment_id] = 1
-            kept.append(s)
-        result.items = kept
-        return result
+        return first_of_each(result, lambda s: s.shipment_id,
+                             lambda s: f"shipment {s.shipment_id} appears twice in the file; the second one was "
+                                       "not read")
 
     def _read_945(self, tx: TransactionSet) -> list[WarehouseShipment]:
         w06: Segment | None = None

@@ -14,16 +14,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from dockline.warehouses.formats.base import (
-    FileError,
     Parsed,
     RenderError,
     RowError,
+    StampedNames,
     decode_text,
+    read_guarded,
+    stamped_name,
 )
-from dockline.warehouses.formats.fields import file_part, show, utc
+from dockline.warehouses.formats.fields import show, utc
 from dockline.warehouses.formats.x12 import text as x12text
 from dockline.warehouses.formats.x12.envelope import (
     Delimiters,
@@ -79,8 +81,11 @@ def _flag(value, default: bool) -> bool:
     return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
-class X12Base:
+class X12Base(StampedNames):
     """Settings and shared machinery; `X12Format` adds the documents (see its docstring)."""
+
+    prefixes: ClassVar[tuple[str, str, str]] = ("940", "945", "846")
+    extension: ClassVar[str] = "edi"
 
     def __init__(self, settings: dict | None = None, control_numbers: ControlNumbers | None = None) -> None:
         settings = dict(settings or {})
@@ -145,19 +150,9 @@ class X12Base:
 
     # -- file names ----------------------------------------------------------------------
 
-    def order_filename(self, order_number: str, at: datetime) -> str:
-        return f"940_{file_part(order_number, 'order number')}_{utc(at):%y%m%d%H%M%S}.edi"
-
-    def shipment_filename(self, shipment_id: str, at: datetime) -> str:
-        return f"945_{file_part(shipment_id, 'shipment id')}_{utc(at):%y%m%d%H%M%S}.edi"
-
-    def inventory_filename(self, at: datetime) -> str:
-        at = utc(at)
-        return f"846_{at:%y%m%d%H%M%S}{at.microsecond // 1000:03d}.edi"
-
     def ack_filename(self, acknowledged_control: str | int, at: datetime) -> str:
         """``997_<control number of the interchange acknowledged>_<yymmddhhmmss>.edi``."""
-        return f"997_{file_part(str(acknowledged_control), 'control number')}_{utc(at):%y%m%d%H%M%S}.edi"
+        return stamped_name("997", str(acknowledged_control), "control number", at, "edi")
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -290,20 +285,10 @@ class X12Base:
         return {}
 
     def _parse(self, data: bytes, set_id: str, *, expect_to: str | None) -> Parsed:
-        result: Parsed = Parsed()
-        try:
-            self._parse_into(result, data, set_id, expect_to)
-        except Exception as exc:  # noqa: BLE001 - parsing never raises; a bug shows as a file-level error
-            result.items = []
-            result.errors.append(RowError(None, f"internal error reading the file: {type(exc).__name__}: {exc}"))
-        return result
+        return read_guarded(lambda result: self._parse_into(result, data, set_id, expect_to))
 
     def _parse_into(self, result: Parsed, data: bytes, set_id: str, expect_to: str | None) -> None:
-        try:
-            delims, segments = tokenize(decode_text(data, latin1=True))
-        except FileError as bad:
-            result.errors.append(bad.error)
-            return
+        delims, segments = tokenize(decode_text(data, latin1=True))
         interchanges, stray = build_envelopes(delims, segments)
         result.errors.extend(stray)
         reader = self._readers()[set_id]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dockline.core.types import StockLevel
-from dockline.warehouses.formats.base import Parsed, RowError
+from dockline.warehouses.formats.base import Parsed, first_of_each
 from dockline.warehouses.formats.fields import show, utc
 from dockline.warehouses.formats.x12.base import X12Base
 from dockline.warehouses.formats.x12.envelope import Segment, TransactionSet
@@ -18,6 +18,10 @@ from dockline.warehouses.formats.x12.segments import Bad, when, whole
 
 QTY_AVAILABLE = "33"  # Quantity Available for Sale (stock quantity)
 QTY_ON_HAND = "17"  # Quantity on Hand
+
+
+def _at(facility: str) -> str:
+    return f" at facility {facility!r}" if facility else ""
 
 
 class Inventory846(X12Base):
@@ -56,18 +60,9 @@ class Inventory846(X12Base):
 
     def parse_inventory(self, data: bytes) -> Parsed[StockLevel]:
         result = self._parse(data, "846", expect_to=self.sender_id)
-        seen: set[tuple[str, str]] = set()
-        kept: list[StockLevel] = []
-        for level in result.items:
-            key = (level.sku, level.facility)
-            if key in seen:
-                where = f" at facility {level.facility!r}" if level.facility else ""
-                result.errors.append(RowError(None, f"SKU {level.sku!r}{where} is listed twice; the second was not read"))
-                continue
-            seen.add(key)
-            kept.append(level)
-        result.items = kept
-        return result
+        return first_of_each(result, lambda level: (level.sku, level.facility),
+                             lambda level: f"SKU {level.sku!r}{_at(level.facility)} is listed twice; the second "
+                                           "was not read")
 
     def _read_846(self, tx: TransactionSet) -> tuple[list[StockLevel], list[Bad]]:
         report_at: datetime | None = None
