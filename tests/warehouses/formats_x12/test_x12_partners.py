@@ -107,3 +107,13 @@ def test_a_997_for_a_lin_without_qty_names_the_missing_qty(valid_x12):
     ack = X12Format(US).render_997(data)
     valid_x12(ack, "997")
     assert b"AK3*QTY*6**3~" in ack and b"AK5*E~" in ack  # QTY missing at position 6, after the LIN's DTM
+
+
+def test_a_warehouse_997_in_005010_still_acknowledges_our_940():
+    dockline = X12Format(US)
+    ack = interchange("997", ["AK1*OW*7*004010", "AK2*940*0007*004010", "AK5*A", "AK9*A*1*1*1"],
+                      version="005010", functional="FA")
+    parsed = dockline.parse_997(ack)
+    assert parsed.errors == []
+    (fa,) = parsed.items
+    assert (fa.group_control, fa.accepted, [s.control for s in fa.sets]) == (7, True, ["0007"])

@@ -267,7 +267,9 @@ def _read_isa(seg: Segment, delims: Delimiters) -> X12Interchange:
 
 def _read_gs(seg: Segment) -> FunctionalGroup:
     group = FunctionalGroup(seg.el(1), seg.el(2), seg.el(3), seg.el(6), seg.el(8), seg.pos, (seg.el(4), seg.el(5)))
-    if not group.version.startswith(READ_VERSION):
+    if not group.version.startswith(READ_VERSION) and not (group.functional_id == "FA" and
+                                                          group.version.startswith("00501")):
+        # a 005010 997 carries the same AK1/AK2/AK5/AK9 elements Dockline reads; other 005010 groups differ
         group.errors.append(RowError(seg.pos, f"GS08 version {show(group.version)} is not supported: Dockline reads "
                                               f"X12 {READ_VERSION} (004010 with an industry suffix such as "
                                               "004010VICS too); ask the warehouse to send this group as 004010 "
