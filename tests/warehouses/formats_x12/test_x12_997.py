@@ -3,7 +3,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dockline.core.types import Address, ShipmentLine, StockLevel, WarehouseLine, WarehouseOrder, WarehouseShipment
+from dockline.core.types import (
+    Address,
+    ShipmentLine,
+    StockLevel,
+    WarehouseLine,
+    WarehouseOrder,
+    WarehouseShipment,
+)
 from dockline.warehouses.formats.x12 import MemoryControlNumbers, X12Format
 
 DOCKLINE = {"sender_id": "MERCHANT", "receiver_id": "3PLWH"}
@@ -13,15 +20,21 @@ SHIPMENT = WarehouseShipment("S1", "1001", datetime(2024, 1, 2, tzinfo=UTC), "UP
                              [ShipmentLine("SKU", 1)])
 
 
+def _checked(valid_x12, ack: bytes) -> bytes:
+    valid_x12(ack, "997")
+    return ack
+
+
 def _segments(data: bytes) -> list[str]:
     return [s.strip() for s in data.decode().split("~") if s.strip()]
 
 
-def test_dockline_acknowledges_a_good_945():
+def test_dockline_acknowledges_a_good_945(valid_x12):
     wms = X12Format(DOCKLINE, control_numbers=MemoryControlNumbers(500))
     received = wms.render_shipments([SHIPMENT, SHIPMENT])
     dockline = X12Format(DOCKLINE)
     ack = dockline.render_997(received)
+    valid_x12(ack, "997")
     segs = _segments(ack)
     assert segs[0].startswith("ISA*00*          *00*          *ZZ*MERCHANT       *ZZ*3PLWH          *")
     assert segs[1].startswith("GS*FA*MERCHANT*3PLWH*")
@@ -35,11 +48,13 @@ def test_dockline_acknowledges_a_good_945():
     assert fa.interchange_control == f"{dockline.last_envelope.interchange:09d}"
 
 
-def test_warehouse_acknowledges_our_940_and_we_match_it():
+def test_warehouse_acknowledges_our_940_and_we_match_it(valid_x12):
     dockline = X12Format(DOCKLINE)
     sent = dockline.render_orders([ORDER, ORDER])
+    valid_x12(sent, "940")
     envelope = dockline.last_envelope
     ack = X12Format(DOCKLINE).render_997(sent)
+    valid_x12(ack, "997")
     parsed = dockline.parse_997(ack)
     assert parsed.errors == []
     (fa,) = parsed.items
@@ -48,9 +63,10 @@ def test_warehouse_acknowledges_our_940_and_we_match_it():
     assert (fa.sets_included, fa.sets_received, fa.sets_accepted) == (2, 2, 2)
 
 
-def test_rejected_set_names_segment_and_element():
+def test_rejected_set_names_segment_and_element(valid_x12):
     data = X12Format(DOCKLINE).render_shipments([SHIPMENT]).replace(b"W12*CC**1**EA", b"W12*CC**x**EA")
     ack = X12Format(DOCKLINE).render_997(data)
+    valid_x12(ack, "997")
     segs = _segments(ack)
     assert "AK5*R*5" in segs
     ak3 = next(s for s in segs if s.startswith("AK3"))
@@ -66,28 +82,28 @@ def test_rejected_set_names_segment_and_element():
     assert "rejected" in fa.describe()
 
 
-def test_envelope_errors_in_the_997():
+def test_envelope_errors_in_the_997(valid_x12):
     good = X12Format(DOCKLINE).render_shipments([SHIPMENT, SHIPMENT])
     se = next(x for x in _segments(good) if x.startswith("SE*"))  # the first set's trailer
     bad_se = good.replace(se.encode(), b"SE*99*0001")
-    segs = _segments(X12Format(DOCKLINE).render_997(bad_se))
+    segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(bad_se)))
     assert "AK5*R*4" in segs and "AK9*P*2*2*1" in segs
     bad_ge = good.replace(b"GE*2*", b"GE*3*")
-    segs = _segments(X12Format(DOCKLINE).render_997(bad_ge))
+    segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(bad_ge)))
     assert any(s.startswith("AK9*R*3*2*0*5") for s in segs)
 
 
-def test_partly_bad_846_is_accepted_with_errors():
+def test_partly_bad_846_is_accepted_with_errors(valid_x12):
     at = datetime(2024, 1, 1, tzinfo=UTC)
     data = X12Format(DOCKLINE).render_inventory([StockLevel("A", 1, 1, "", at), StockLevel("B", 2, 2, "", at)])
     data = data.replace(b"QTY*33*1*EA", b"QTY*33*one*EA")
-    segs = _segments(X12Format(DOCKLINE).render_997(data))
+    segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(data)))
     assert "AK5*E" in segs and "AK9*E*1*1*1" in segs
 
 
-def test_unsupported_set_is_rejected():
+def test_unsupported_set_is_rejected(valid_x12):
     data = X12Format(DOCKLINE).render_orders([ORDER]).replace(b"ST*940*", b"ST*850*").replace(b"GS*OW", b"GS*PO")
-    segs = _segments(X12Format(DOCKLINE).render_997(data))
+    segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(data)))
     assert "AK2*850*0001" in segs and "AK5*R*1" in segs
 
 
@@ -96,8 +112,8 @@ def test_997_needs_an_interchange():
         X12Format(DOCKLINE).render_997(b"hello")
 
 
-def test_parse_997_errors_are_named():
-    ack = X12Format(DOCKLINE).render_997(X12Format(DOCKLINE).render_orders([ORDER]))
+def test_parse_997_errors_are_named(valid_x12):
+    ack = _checked(valid_x12, X12Format(DOCKLINE).render_997(X12Format(DOCKLINE).render_orders([ORDER])))
     no_ak9 = b"".join(s + b"~" for s in ack.split(b"~") if not s.strip().startswith(b"AK9")).replace(b"SE*6*", b"SE*5*")
     parsed = X12Format(DOCKLINE).parse_997(no_ak9)
     assert parsed.items == [] and "AK9" in parsed.errors[0].reason

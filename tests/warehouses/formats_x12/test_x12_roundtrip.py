@@ -15,6 +15,7 @@ from dockline.core.types import (
     WarehouseShipment,
 )
 from dockline.warehouses.formats.x12 import MemoryControlNumbers, X12Format
+from dockline.warehouses.formats.x12.text import BASIC
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -32,40 +33,51 @@ moment = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 1
 measure = st.one_of(st.none(), st.decimals(min_value=0, max_value=99999, places=2, allow_nan=False, allow_infinity=False))
 
 
+# What a 940 carries unchanged (docs/formats/x12.md, "940 rules"): text in the agreed character set
+# with single spaces, identifiers and codes within their element lengths.
+BASIC_WORD = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-/&'()"
+EXTENDED_WORD = BASIC_WORD + "abcdefghijklmnopqrstuvwxyz#@_"
+
+
+def words(alphabet: str, most: int, *, word: int = 10, shortest: int = 1):
+    return st.lists(st.text(alphabet=alphabet, min_size=shortest, max_size=word), max_size=most).map(" ".join)
+
+
 @st.composite
-def addresses(draw):
-    street1 = draw(text)
+def addresses(draw, alphabet):
+    street1 = draw(words(alphabet, 5))
     return Address(
-        name=draw(text.filter(bool)),
-        company=draw(text),
+        name=draw(words(alphabet, 5).filter(bool)),
+        company=draw(words(alphabet, 5)),
         street1=street1,
-        street2=draw(text) if street1 else "",
-        city=draw(text),
+        street2=draw(words(alphabet, 5)) if street1 else "",
+        city=draw(words(alphabet, 3, word=8, shortest=2)),
         state=draw(st.sampled_from(["", "IL", "CA", "NY", "ON"])),
-        postal_code=draw(st.text(alphabet="0123456789- ABC", max_size=10).map(str.strip)),
+        postal_code=draw(st.one_of(st.just(""), st.text(alphabet="0123456789-ABC", min_size=3, max_size=10))),
         country=draw(st.sampled_from(["", "US", "CA", "DE"])),
-        phone=draw(st.text(alphabet="0123456789-() ", max_size=16).map(str.strip)),
+        phone=draw(st.text(alphabet="0123456789-()", max_size=16)),
         email="",  # the 940 carries one e-mail: the order's (see docs/formats/x12.md)
     )
 
 
 @st.composite
-def orders(draw):
+def orders(draw, charset="extended"):
+    alphabet = EXTENDED_WORD if charset == "extended" else BASIC_WORD
+    idents = st.text(alphabet=ID_CHARS if charset == "extended" else ID_CHARS.upper().replace("#", "").replace("_", ""), min_size=1,
+                     max_size=22).map(str.strip).filter(bool)
     numbers = draw(st.lists(st.integers(1, 999_999), min_size=1, max_size=6, unique=True))
-    lines = [
-        WarehouseLine(n, draw(ident), draw(st.integers(1, 10**6)), draw(st.text(alphabet=TEXT_CHARS, max_size=100)))
-        for n in numbers
-    ]
+    lines = [WarehouseLine(n, draw(idents), draw(st.integers(1, 10**6)), draw(words(alphabet, 9))) for n in numbers]
+    email = st.emails().filter(lambda e: len(e) <= 80 and not any(c in e for c in DELIMITER_POOL))
     return WarehouseOrder(
-        order_number=draw(ident),
+        order_number=draw(idents),
         placed_at=draw(moment),
-        ship_to=draw(addresses()),
-        carrier=draw(maybe_ident),
-        service=draw(text),
+        ship_to=draw(addresses(alphabet)),
+        carrier=draw(st.one_of(st.just(""), st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=4))),
+        service=draw(words(alphabet, 3)),
         lines=lines,
-        email=draw(st.one_of(st.just(""), st.emails().filter(lambda e: not any(c in e for c in DELIMITER_POOL)))),
-        notes=draw(st.text(alphabet=TEXT_CHARS, max_size=300)),
-        facility=draw(maybe_ident),
+        email=draw(st.one_of(st.just(""), email)) if charset == "extended" else "",
+        notes=draw(words(alphabet, 30)),
+        facility=draw(st.one_of(st.just(""), idents.filter(lambda f: len(f) >= 2))),
     )
 
 
@@ -119,12 +131,22 @@ def delimiters(draw):
 
 @SETTINGS
 @given(st.lists(orders(), min_size=1, max_size=3), delimiters())
-def test_orders_round_trip(batch, delims):
-    out = X12Format({"sender_id": "MERCHANT", "receiver_id": "3PL", **delims})
+def test_orders_round_trip(valid_x12, batch, delims):
+    out = X12Format({"sender_id": "MERCHANT", "receiver_id": "3PL", "character_set": "extended", **delims})
     data = out.render_orders(batch)
+    valid_x12(data, "940")
     parsed = X12Format({}).parse_orders(data)  # delimiters come from the ISA
     assert parsed.errors == []
     assert parsed.items == batch
+
+
+@SETTINGS
+@given(st.lists(orders("basic"), min_size=1, max_size=2), delimiters())
+def test_orders_in_the_basic_character_set_round_trip(valid_x12, batch, delims):
+    data = X12Format({"sender_id": "MERCHANT", "receiver_id": "3PL", **delims}).render_orders(batch)
+    valid_x12(data, "940")
+    assert set(data.decode()) <= BASIC | set(delims.values()) - {True, False} | {"\n"}
+    assert X12Format({}).parse_orders(data).items == batch
 
 
 @SETTINGS

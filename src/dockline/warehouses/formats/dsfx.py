@@ -33,7 +33,23 @@ from dockline.core.types import (
     WarehouseOrder,
     WarehouseShipment,
 )
-from dockline.warehouses.formats.base import Parsed, RowError
+from dockline.warehouses.formats import fields
+from dockline.warehouses.formats.base import (
+    FileError,
+    Parsed,
+    RenderError,
+    RowError,
+    StampedNames,
+    decode_text,
+)
+from dockline.warehouses.formats.fields import (
+    FieldError,
+    moment,
+    required,
+    show,
+    utc,
+    whole,
+)
 
 VERSIONS = ("1", "2", "3")
 DEFAULT_VERSION = "2"
@@ -78,116 +94,29 @@ INVENTORY_COLUMNS: tuple[str, ...] = ("sku", "on_hand", "available", "facility",
 INVENTORY_REQUIRED = ("sku", "on_hand", "available")
 
 _VERSION_TAG = re.compile(r"^DSFX[-_ ]?V?(\w+)$", re.IGNORECASE)
-_WHOLE = re.compile(r"^[+-]?[0-9]+$")
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _DIMENSIONS = ("package_weight", "package_length", "package_width", "package_height")
 
 
 class _BadRow(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    """A row that cannot be read, for reasons beyond one value (width, mismatched ids)."""
 
 
-class _BadFile(Exception):
-    def __init__(self, reason: str, line: int | None = None):
-        super().__init__(reason)
-        self.error = RowError(line, reason)
-
-
-# -- value readers: each raises _BadRow naming the column and the value -------
-
-
-def _show(raw: str) -> str:
-    return repr(raw if len(raw) <= 40 else raw[:37] + "...")
+_Bad = (_BadRow, FieldError)
 
 
 def _text(row: list[str], i: int) -> str:
     return row[i] if i < len(row) else ""
 
 
-def _required(col: str, raw: str) -> str:
-    value = raw.strip()
-    if not value:
-        raise _BadRow(f"{col} is empty")
-    return value
-
-
-def _whole(col: str, raw: str, *, minimum: int | None = None) -> int:
-    value = raw.strip()
-    if not value:
-        raise _BadRow(f"{col} is empty")
-    if not _WHOLE.match(value) or len(value) > 18:
-        raise _BadRow(f"{col} {_show(raw)} is not a whole number")
-    number = int(value)
-    if minimum is not None and number < minimum:
-        raise _BadRow(f"{col} {_show(raw)} must be at least {minimum}")
-    return number
-
-
-def _decimal(col: str, raw: str) -> Decimal | None:
-    value = raw.strip()
-    if not value:
-        return None
-    if not _NUMBER.match(value) or len(value) > 30:
-        raise _BadRow(f"{col} {_show(raw)} is not a number")
-    number = Decimal(value)
-    if number < 0:
-        raise _BadRow(f"{col} {_show(raw)} must not be negative")
-    return number
-
-
-def _when(col: str, raw: str, *, required: bool = True) -> datetime | None:
-    value = raw.strip()
-    if not value:
-        if required:
-            raise _BadRow(f"{col} is empty")
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is None:
-            return parsed.replace(tzinfo=UTC)  # DSFX times are UTC
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise _BadRow(f"{col} {_show(raw)} is not an ISO 8601 date and time") from None
-
-
 def _iso(at: datetime) -> str:
-    return _utc(at).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return utc(at).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _num(value: Decimal | None) -> str:
     return "" if value is None else format(value, "f")
 
 
-def _safe(part: str, what: str) -> str:
-    cleaned = _UNSAFE.sub("-", part.strip())[:80]
-    if not cleaned:
-        raise ValueError(f"{what} is empty")
-    return cleaned
-
-
 # -- reading CSV -----------------------------------------------------------------
-
-
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, str):
-        text = data
-    else:
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise _BadFile(f"file is not UTF-8 text (invalid byte at offset {exc.start})") from None
-        except TypeError:
-            raise _BadFile(f"file content is {type(data).__name__}, not bytes") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text
 
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:
@@ -201,7 +130,7 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise _BadFile(f"the file is not valid CSV ({exc})", previous + 1) from None
+            raise FileError(f"the file is not valid CSV ({exc})", previous + 1) from None
         start, previous = previous + 1, reader.line_num
         if any(cell.strip() for cell in row):
             rows.append((start, row))
@@ -216,7 +145,7 @@ def _header_map(header: list[str], known: tuple[str, ...], required: tuple[str, 
             positions[name] = i
     missing = [c for c in required if c not in positions]
     if missing:
-        raise _BadFile(
+        raise FileError(
             f"no {kind} header row: the first row must name the columns "
             f"({', '.join(required)}); missing {', '.join(missing)}",
             None,
@@ -251,7 +180,9 @@ class _ShipmentDraft:
     bad: bool = False
 
 
-class DsfxFormat:
+class DsfxFormat(StampedNames):
+    prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
+    extension: ClassVar[str] = "csv"
     name: ClassVar[str] = "dsfx"
     label: ClassVar[str] = "DSFX CSV"
     order_pattern: ClassVar[re.Pattern] = re.compile(r"^ord_[A-Za-z0-9_.-]+\.csv$")
@@ -268,16 +199,6 @@ class DsfxFormat:
 
     # -- file names ------------------------------------------------------------
 
-    def order_filename(self, order_number: str, at: datetime) -> str:
-        return f"ord_{_safe(order_number, 'order number')}_{_utc(at):%y%m%d%H%M%S}.csv"
-
-    def shipment_filename(self, shipment_id: str, at: datetime) -> str:
-        return f"shp_{_safe(shipment_id, 'shipment id')}_{_utc(at):%y%m%d%H%M%S}.csv"
-
-    def inventory_filename(self, at: datetime) -> str:
-        at = _utc(at)
-        return f"inv_{at:%y%m%d%H%M%S}{at.microsecond // 1000:03d}.csv"
-
     # -- orders (Dockline writes, the warehouse reads) -----------------------------
 
     def render_orders(self, orders: list[WarehouseOrder]) -> bytes:
@@ -287,9 +208,9 @@ class DsfxFormat:
         writer.writerow([f"DSFX-V{self.version}", *columns[1:]])
         for order in orders:
             if not order.order_number.strip():
-                raise ValueError("an order has no order number")
+                raise RenderError("order_number", "an order has no order number")
             if not order.lines:
-                raise ValueError(f"order {order.order_number} has no lines")
+                raise RenderError("lines", f"order {order.order_number} has no lines")
             a = order.ship_to
             row = [
                 "H",
@@ -314,19 +235,19 @@ class DsfxFormat:
             writer.writerow(row)
             for line in order.lines:
                 if line.quantity < 1:
-                    raise ValueError(f"order {order.order_number}: line {line.line_no} quantity must be at least 1")
+                    raise RenderError("quantity", f"order {order.order_number}: line {line.line_no} quantity must be at least 1")
                 writer.writerow(["D", order.order_number, line.line_no, line.sku, line.quantity, line.description])
         return out.getvalue().encode("utf-8")
 
     def parse_orders(self, data: bytes) -> Parsed[WarehouseOrder]:
         result: Parsed[WarehouseOrder] = Parsed()
         try:
-            rows = _rows(_decode(data))
+            rows = _rows(decode_text(data))
             if not rows:
-                raise _BadFile("file is empty: no column-header row")
+                raise FileError("file is empty: no column-header row")
             first_line, header = rows[0]
             version = self._order_version(header, first_line)
-        except _BadFile as bad:
+        except FileError as bad:
             result.errors.append(bad.error)
             return result
 
@@ -348,9 +269,9 @@ class DsfxFormat:
                 number = _text(row, 1).strip()
                 try:
                     draft = _OrderDraft(line, self._header_row(row, columns, version), number)
-                except _BadRow as bad:
+                except _Bad as bad:
                     suffix = f" (order {number} not read)" if number else ""
-                    result.errors.append(RowError(line, bad.reason + suffix))
+                    result.errors.append(RowError(line, str(bad) + suffix))
                     draft = _OrderDraft(line, None, number, bad=True)
             elif record == "D":
                 if draft is None:
@@ -360,13 +281,13 @@ class DsfxFormat:
                     continue  # belongs to an order whose header row was already reported
                 try:
                     wl = self._detail_row(row, draft)
-                except _BadRow as bad:
-                    result.errors.append(RowError(line, f"{bad.reason} (order {draft.number} not read)"))
+                except _Bad as bad:
+                    result.errors.append(RowError(line, f"{bad!s} (order {draft.number} not read)"))
                     draft.bad = True
                     continue
                 draft.order.lines.append(wl)
             else:
-                reason = f"record_type {_show(row[0])} is not H (pick header) or D (pick detail)"
+                reason = f"record_type {show(row[0])} is not H (pick header) or D (pick detail)"
                 if draft is not None and draft.order is not None and not draft.bad:
                     reason += f" (order {draft.number} not read)"
                     draft.bad = True
@@ -377,14 +298,14 @@ class DsfxFormat:
     def _order_version(self, header: list[str], line: int) -> str:
         match = _VERSION_TAG.match(header[0].strip())
         if not match:
-            raise _BadFile(
+            raise FileError(
                 f"no column-header row: the first row must start with DSFX-V1, DSFX-V2 or DSFX-V3, "
-                f"found {_show(header[0])}",
+                f"found {show(header[0])}",
                 line,
             )
         version = match.group(1).lower().lstrip("v")
         if version not in VERSIONS:
-            raise _BadFile(f"unknown DSFX version {_show(match.group(1))}: this reader knows 1, 2 and 3", line)
+            raise FileError(f"unknown DSFX version {show(match.group(1))}: this reader knows 1, 2 and 3", line)
         expected = HEADER_COLUMNS[version]
         names = [h.strip().lower() for h in header]
         while len(names) > len(expected) and not names[-1]:
@@ -393,12 +314,12 @@ class DsfxFormat:
             found = names[i] if i < len(names) else None
             if found != col:
                 shown = "missing" if found is None else repr(found)
-                raise _BadFile(
+                raise FileError(
                     f"column-header row does not match DSFX v{version}: column {i + 1} is {shown}, expected {col!r}",
                     line,
                 )
         if len(names) > len(expected):
-            raise _BadFile(
+            raise FileError(
                 f"column-header row has {len(names)} columns, DSFX v{version} has {len(expected)}", line
             )
         return version
@@ -408,8 +329,8 @@ class DsfxFormat:
         _check_width(row, len(columns), f"header (H) row for DSFX v{version}")
         cell = dict(zip(columns, row))
         return WarehouseOrder(
-            order_number=_required("order_number", cell["order_number"]),
-            placed_at=_when("order_date", cell["order_date"]),  # type: ignore[arg-type]
+            order_number=required(cell["order_number"], "order_number"),
+            placed_at=moment(cell["order_date"], "order_date"),  # type: ignore[arg-type]
             ship_to=Address(
                 name=cell["ship_to_name"],
                 company=cell["ship_to_company"],
@@ -435,15 +356,15 @@ class DsfxFormat:
         cell = dict(zip(DETAIL_COLUMNS, row))
         number = cell["order_number"].strip()
         if number != draft.number:
-            raise _BadRow(f"order_number {_show(cell['order_number'])} does not match its header row's {draft.number!r}")
-        line_no = _whole("line_no", cell["line_no"], minimum=1)
+            raise _BadRow(f"order_number {show(cell['order_number'])} does not match its header row's {draft.number!r}")
+        line_no = whole(cell["line_no"], "line_no", minimum=1)
         if line_no in draft.line_nos:
-            raise _BadRow(f"line_no {_show(cell['line_no'])} appears twice")
+            raise _BadRow(f"line_no {show(cell['line_no'])} appears twice")
         draft.line_nos.add(line_no)
         return WarehouseLine(
             line_no=line_no,
-            sku=_required("sku", cell["sku"]),
-            quantity=_whole("quantity", cell["quantity"], minimum=1),
+            sku=required(cell["sku"], "sku"),
+            quantity=whole(cell["quantity"], "quantity", minimum=1),
             description=cell["description"],
         )
 
@@ -475,28 +396,28 @@ class DsfxFormat:
     def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]:
         result: Parsed[WarehouseShipment] = Parsed()
         try:
-            rows = _rows(_decode(data))
+            rows = _rows(decode_text(data))
             if not rows:
-                raise _BadFile("file is empty: no header row")
+                raise FileError("file is empty: no header row")
             cols = _header_map(rows[0][1], SHIPMENT_COLUMNS, SHIPMENT_REQUIRED, "shipment")
-        except _BadFile as bad:
+        except FileError as bad:
             result.errors.append(bad.error)
             return result
 
         drafts: dict[str, _ShipmentDraft] = {}
         for line, row in rows[1:]:
             cell = {name: _text(row, i) for name, i in cols.items()}
-            get = lambda name: cell.get(name, "")  # noqa: E731
+            get = lambda name, cell=cell: cell.get(name, "")
             sid = get("shipment_id").strip()
             draft = drafts.get(sid) if sid else None
             try:
                 if not sid:
                     raise _BadRow("shipment_id is empty")
-                order_number = _required("order_number", get("order_number"))
-                shipped_at = _when("ship_date", get("ship_date"))
+                order_number = required(get("order_number"), "order_number")
+                shipped_at = moment(get("ship_date"), "ship_date")
                 carrier, service = get("carrier").strip(), get("service").strip()
-                sku = _required("sku", get("sku"))
-                quantity = _whole("quantity", get("quantity"), minimum=1)
+                sku = required(get("sku"), "sku")
+                quantity = whole(get("quantity"), "quantity", minimum=1)
                 packages = self._packages(get)
                 if draft is not None and not draft.bad:
                     s = draft.shipment
@@ -507,15 +428,15 @@ class DsfxFormat:
                         ("service", service, s.service),
                     ):
                         if mine != theirs:
-                            shown = _show(get(col))
+                            shown = show(get(col))
                             raise _BadRow(f"{col} {shown} differs from line {draft.line} of shipment {sid}")
-            except _BadRow as bad:
+            except _Bad as bad:
                 if draft is not None:
                     draft.bad = True
                 elif sid:
                     drafts[sid] = _ShipmentDraft(line, _empty_shipment(sid), bad=True)
                 suffix = f" (shipment {sid} not read)" if sid else ""
-                result.errors.append(RowError(line, bad.reason + suffix))
+                result.errors.append(RowError(line, str(bad) + suffix))
                 continue
             if draft is not None and draft.bad:
                 continue  # the shipment is already left out
@@ -546,9 +467,9 @@ class DsfxFormat:
             count = max(len(tracking), 1)
             if len(parts) != count:
                 raise _BadRow(
-                    f"{col} {_show(value)} has {len(parts)} value(s) for {count} package(s) in tracking_numbers"
+                    f"{col} {show(value)} has {len(parts)} value(s) for {count} package(s) in tracking_numbers"
                 )
-            dims[col] = [_decimal(col, p) for p in parts]
+            dims[col] = [fields.number(p, col, negative=False) for p in parts]
         if not tracking and dims:
             tracking = [""]  # one package without a tracking number
         packages = []
@@ -580,28 +501,28 @@ class DsfxFormat:
     def parse_inventory(self, data: bytes) -> Parsed[StockLevel]:
         result: Parsed[StockLevel] = Parsed()
         try:
-            rows = _rows(_decode(data))
+            rows = _rows(decode_text(data))
             if not rows:
-                raise _BadFile("file is empty: no header row")
+                raise FileError("file is empty: no header row")
             cols = _header_map(rows[0][1], INVENTORY_COLUMNS, INVENTORY_REQUIRED, "inventory")
-        except _BadFile as bad:
+        except FileError as bad:
             result.errors.append(bad.error)
             return result
         seen: dict[tuple[str, str], int] = {}
         for line, row in rows[1:]:
             cell = {name: _text(row, i) for name, i in cols.items()}
             try:
-                sku = _required("sku", cell["sku"])
-                on_hand = _whole("on_hand", cell["on_hand"], minimum=0)
-                available = _whole("available", cell["available"])
+                sku = required(cell["sku"], "sku")
+                on_hand = whole(cell["on_hand"], "on_hand", minimum=0)
+                available = whole(cell["available"], "available")
                 facility = cell.get("facility", "").strip()
-                as_of = _when("as_of", cell.get("as_of", ""), required=False)
+                as_of = moment(cell.get("as_of", ""), "as_of", required=False)
                 key = (sku, facility)
                 if key in seen:
                     where = f" at facility {facility!r}" if facility else ""
-                    raise _BadRow(f"sku {_show(sku)}{where} is listed twice (first on line {seen[key]})")
-            except _BadRow as bad:
-                result.errors.append(RowError(line, bad.reason))
+                    raise _BadRow(f"sku {show(sku)}{where} is listed twice (first on line {seen[key]})")
+            except _Bad as bad:
+                result.errors.append(RowError(line, str(bad)))
                 continue
             seen[key] = line
             result.items.append(StockLevel(sku, on_hand, available, facility, as_of))

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from dockline.core.types import (
@@ -28,23 +28,31 @@ from dockline.core.types import (
     WarehouseOrder,
     WarehouseShipment,
 )
-from dockline.warehouses.formats.base import Parsed, RowError
+from dockline.warehouses.formats import fields
+from dockline.warehouses.formats.base import (
+    FileError,
+    Parsed,
+    RenderError,
+    RowError,
+    StampedNames,
+    decode_text,
+    first_of_each,
+    read_guarded,
+)
+from dockline.warehouses.formats.fields import (
+    FieldError,
+    moment,
+    show,
+    utc,
+    whole,
+)
 
 SCHEMA_VERSION = 1
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-_WHOLE = re.compile(r"^[+-]?[0-9]+(?:\.0*)?$")
-_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 ADDRESS_KEYS = ("name", "company", "street1", "street2", "city", "state", "postal_code", "country", "phone", "email")
 
 
-class _BadFile(Exception):
-    def __init__(self, reason: str, line: int | None = None):
-        super().__init__(reason)
-        self.error = RowError(line, reason)
-
-
 class _Problems:
-    """Collects problems for one record, each with the path of the value."""
+    """Collects problems for one record, each starting with the path of the value."""
 
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -52,26 +60,22 @@ class _Problems:
     def add(self, path: str, reason: str) -> None:
         self.items.append(f"{path}: {reason}")
 
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    def read(self, reader, obj: dict, key: str, path: str, **options):
+        """``reader(obj[key], "path.key", **options)``; a FieldError is recorded and gives None."""
+        try:
+            return reader(obj.get(key), f"{path}.{key}", **options)
+        except FieldError as bad:
+            self.items.append(str(bad))
+            return None
 
 
 def _iso(at: datetime) -> str:
-    at = _utc(at)
+    at = utc(at)
     return at.strftime("%Y-%m-%dT%H:%M:%S") + (f".{at.microsecond:06d}" if at.microsecond else "") + "Z"
 
 
-def _safe(part: str, what: str) -> str:
-    cleaned = _UNSAFE.sub("-", str(part).strip())[:80]
-    if not cleaned:
-        raise ValueError(f"{what} is empty")
-    return cleaned
+def _at(facility: str) -> str:
+    return f" at facility {facility!r}" if facility else ""
 
 
 def _number_out(value: Decimal | None) -> Any:
@@ -83,112 +87,24 @@ def _number_out(value: Decimal | None) -> Any:
     return float(value) if len(value.normalize().as_tuple().digits) <= 15 else str(value)
 
 
-# -- value readers: each records a problem and returns None when the value is bad ----------
-
-
-def _text(obj: dict, key: str, path: str, problems: _Problems, *, required: bool = False) -> str | None:
-    value = obj.get(key)
-    if value is None:
+def _text(value: Any, field: str, *, required: bool = False) -> str:
+    """Text; numbers are taken as text (numeric ids and postal codes)."""
+    if isinstance(value, (bool, dict, list)):
+        raise FieldError(field, "must be text", value)
+    if value is None or (required and not str(value).strip()):
         if required:
-            problems.add(f"{path}.{key}", "is missing")
-            return None
+            raise FieldError(field, "is missing" if value is None else "is empty", kind=fields.MISSING)
         return ""
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
-        problems.add(f"{path}.{key}", f"must be text, got {_show(value)}")
-        return None
-    if isinstance(value, (int, float, Decimal)):
-        value = str(value)  # tolerate numeric ids and postal codes
-    text = str(value)
-    if required and not text.strip():
-        problems.add(f"{path}.{key}", "is empty")
-        return None
-    return text
+    return str(value)
 
 
-def _whole(obj: dict, key: str, path: str, problems: _Problems, *, minimum: int | None = None,
-           required: bool = True) -> int | None:
-    value = obj.get(key)
-    where = f"{path}.{key}"
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.add(where, "is missing")
-        return None
-    number: int | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, (float, Decimal)):
-        try:
-            if value == int(value):
-                number = int(value)
-        except (ValueError, OverflowError):
-            number = None
-    elif isinstance(value, str) and _WHOLE.match(value.strip()) and len(value.strip()) <= 20:
-        number = int(Decimal(value.strip()))
-    if number is None:
-        problems.add(where, f"must be a whole number, got {_show(value)}")
-        return None
-    if minimum is not None and number < minimum:
-        problems.add(where, f"must be at least {minimum}, got {_show(value)}")
-        return None
-    return number
-
-
-def _decimal(obj: dict, key: str, path: str, problems: _Problems) -> Decimal | None:
-    value = obj.get(key)
-    where = f"{path}.{key}"
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    number: Decimal | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, (int, Decimal)):
-        number = Decimal(value)
-    elif isinstance(value, float):
-        number = Decimal(repr(value))
-    elif isinstance(value, str) and _NUMBER.match(value.strip()) and len(value.strip()) <= 30:
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            number = None
-    if number is None or not number.is_finite():
-        problems.add(where, f"must be a number, got {_show(value)}")
-        return None
-    if number < 0:
-        problems.add(where, f"must not be negative, got {_show(value)}")
-        return None
-    return number
-
-
-def _when(obj: dict, key: str, path: str, problems: _Problems, *, required: bool = True) -> datetime | None:
-    value = obj.get(key)
-    where = f"{path}.{key}"
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems.add(where, "is missing")
-        return None
-    if not isinstance(value, str):
-        problems.add(where, f"must be an ISO 8601 date and time text, got {_show(value)}")
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        problems.add(where, f"is not an ISO 8601 date and time: {_show(value)}")
-        return None
-    try:
-        return _utc(parsed)
-    except (OverflowError, ValueError):
-        problems.add(where, f"is out of range: {_show(value)}")
-        return None
+def _decimal(value: Any, field: str) -> Decimal | None:
+    return fields.number(value, field, negative=False)
 
 
 def _object(value: Any, path: str, problems: _Problems) -> dict | None:
     if not isinstance(value, dict):
-        problems.add(path, f"must be an object, got {_show(value)}")
+        problems.add(path, f"must be an object, got {show(value)}")
         return None
     return value
 
@@ -201,7 +117,7 @@ def _array(obj: dict, key: str, path: str, problems: _Problems, *, required: boo
             return None
         return []
     if not isinstance(value, list):
-        problems.add(f"{path}.{key}", f"must be a list, got {_show(value)}")
+        problems.add(f"{path}.{key}", f"must be a list, got {show(value)}")
         return None
     return value
 
@@ -211,39 +127,29 @@ def _array(obj: dict, key: str, path: str, problems: _Problems, *, required: boo
 
 def _load(data: bytes | str, key: str) -> tuple[list, str]:
     """The records under `key`, and the document text (for line numbers)."""
-    if isinstance(data, str):
-        text = data
-    else:
-        try:
-            text = bytes(data).decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise _BadFile(f"file is not UTF-8 text (invalid byte at offset {exc.start})") from None
-        except TypeError:
-            raise _BadFile(f"file content is {type(data).__name__}, not bytes") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = decode_text(data)
     if not text.strip():
-        raise _BadFile("file is empty: expected a JSON document")
+        raise FileError("file is empty: expected a JSON document")
     try:
         doc = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise _BadFile(f"file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
+        raise FileError(f"file is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", exc.lineno) from None
     except (ValueError, RecursionError) as exc:
-        raise _BadFile(f"file is not valid JSON: {exc}") from None
+        raise FileError(f"file is not valid JSON: {exc}") from None
     if isinstance(doc, list):
         return doc, text
     if not isinstance(doc, dict):
-        raise _BadFile(f'the document must be an object with "{key}": [...], got {_show(doc)}')
+        raise FileError(f'the document must be an object with "{key}": [...], got {show(doc)}')
     version = doc.get("version", SCHEMA_VERSION)
     if isinstance(version, bool) or not isinstance(version, (int, Decimal, str)) or str(version).strip() not in (
         str(SCHEMA_VERSION), f"{SCHEMA_VERSION}.0"
     ):
-        raise _BadFile(f"version: this reader knows version {SCHEMA_VERSION}, the file says {_show(version)}")
+        raise FileError(f"version: this reader knows version {SCHEMA_VERSION}, the file says {show(version)}")
     if key not in doc:
-        raise _BadFile(f'the document has no "{key}" list (keys found: {", ".join(sorted(map(str, doc))) or "none"})')
+        raise FileError(f'the document has no "{key}" list (keys found: {", ".join(sorted(map(str, doc))) or "none"})')
     records = doc[key]
     if not isinstance(records, list):
-        raise _BadFile(f"{key}: must be a list, got {_show(records)}")
+        raise FileError(f"{key}: must be a list, got {show(records)}")
     return records, text
 
 
@@ -287,7 +193,9 @@ def _record_lines(text: str, key: str, count: int) -> list[int | None]:
     return (lines + [None] * count)[:count]
 
 
-class JsonFormat:
+class JsonFormat(StampedNames):
+    prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
+    extension: ClassVar[str] = "json"
     name: ClassVar[str] = "json"
     label: ClassVar[str] = "JSON"
     order_pattern: ClassVar[re.Pattern] = re.compile(r"^ord_[A-Za-z0-9_.-]+\.json$")
@@ -301,16 +209,6 @@ class JsonFormat:
 
     # -- file names --------------------------------------------------------------------
 
-    def order_filename(self, order_number: str, at: datetime) -> str:
-        return f"ord_{_safe(order_number, 'order number')}_{_utc(at):%y%m%d%H%M%S}.json"
-
-    def shipment_filename(self, shipment_id: str, at: datetime) -> str:
-        return f"shp_{_safe(shipment_id, 'shipment id')}_{_utc(at):%y%m%d%H%M%S}.json"
-
-    def inventory_filename(self, at: datetime) -> str:
-        at = _utc(at)
-        return f"inv_{at:%y%m%d%H%M%S}{at.microsecond // 1000:03d}.json"
-
     def _dump(self, key: str, records: list[dict]) -> bytes:
         doc = {"version": SCHEMA_VERSION, key: records}
         return (json.dumps(doc, ensure_ascii=False, indent=self.indent) + "\n").encode("utf-8")
@@ -321,12 +219,12 @@ class JsonFormat:
         records = []
         for o in orders:
             if not o.order_number.strip():
-                raise ValueError("an order has no order number")
+                raise RenderError("order_number", "an order has no order number")
             if not o.lines:
-                raise ValueError(f"order {o.order_number} has no lines")
+                raise RenderError("lines", f"order {o.order_number} has no lines")
             for line in o.lines:
                 if line.quantity < 1:
-                    raise ValueError(f"order {o.order_number}: line {line.line_no} quantity must be at least 1")
+                    raise RenderError("quantity", f"order {o.order_number}: line {line.line_no} quantity must be at least 1")
             records.append(
                 {
                     "order_number": o.order_number,
@@ -352,8 +250,8 @@ class JsonFormat:
         obj = _object(raw, path, problems)
         if obj is None:
             return None
-        number = _text(obj, "order_number", path, problems, required=True)
-        placed = _when(obj, "placed_at", path, problems)
+        number = problems.read(_text, obj, "order_number", path, required=True)
+        placed = problems.read(moment, obj, "placed_at", path)
         ship_raw = obj.get("ship_to")
         address: Address | None = None
         if ship_raw is None:
@@ -361,10 +259,10 @@ class JsonFormat:
         else:
             ship = _object(ship_raw, f"{path}.ship_to", problems)
             if ship is not None:
-                values = {k: _text(ship, k, f"{path}.ship_to", problems) for k in ADDRESS_KEYS}
+                values = {k: problems.read(_text, ship, k, f"{path}.ship_to") for k in ADDRESS_KEYS}
                 if all(v is not None for v in values.values()):
                     address = Address(**values)  # type: ignore[arg-type]
-        fields = {k: _text(obj, k, path, problems) for k in ("carrier", "service", "email", "notes", "facility")}
+        extra = {k: problems.read(_text, obj, k, path) for k in ("carrier", "service", "email", "notes", "facility")}
         lines: list[WarehouseLine] = []
         raw_lines = _array(obj, "lines", path, problems)
         if raw_lines is not None and not raw_lines:
@@ -375,12 +273,12 @@ class JsonFormat:
             line = _object(raw_line, lp, problems)
             if line is None:
                 continue
-            line_no = _whole(line, "line_no", lp, problems, minimum=1, required=False)
+            line_no = problems.read(whole, line, "line_no", lp, minimum=1, required=False)
             if line_no is None and "line_no" not in line:
                 line_no = i + 1
-            sku = _text(line, "sku", lp, problems, required=True)
-            qty = _whole(line, "quantity", lp, problems, minimum=1)
-            desc = _text(line, "description", lp, problems)
+            sku = problems.read(_text, line, "sku", lp, required=True)
+            qty = problems.read(whole, line, "quantity", lp, minimum=1)
+            desc = problems.read(_text, line, "description", lp)
             if line_no is not None and line_no in seen:
                 problems.add(f"{lp}.line_no", f"{line_no} appears twice in this order")
                 continue
@@ -394,12 +292,12 @@ class JsonFormat:
             order_number=number.strip(),
             placed_at=placed,
             ship_to=address,
-            carrier=fields["carrier"].strip(),  # type: ignore[union-attr]
-            service=fields["service"].strip(),  # type: ignore[union-attr]
+            carrier=extra["carrier"].strip(),  # type: ignore[union-attr]
+            service=extra["service"].strip(),  # type: ignore[union-attr]
             lines=lines,
-            email=fields["email"].strip(),  # type: ignore[union-attr]
-            notes=fields["notes"],  # type: ignore[arg-type]
-            facility=fields["facility"].strip(),  # type: ignore[union-attr]
+            email=extra["email"].strip(),  # type: ignore[union-attr]
+            notes=extra["notes"],  # type: ignore[arg-type]
+            facility=extra["facility"].strip(),  # type: ignore[union-attr]
         )
 
     # -- shipments -----------------------------------------------------------------------
@@ -434,36 +332,27 @@ class JsonFormat:
 
     def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]:
         result = self._parse(data, "shipments", self._shipment)
-        seen: set[str] = set()
-        kept = []
-        for s in result.items:
-            if s.shipment_id in seen:
-                result.errors.append(RowError(None, f"shipments: shipment_id {s.shipment_id!r} appears twice; "
-                                                    "the second was not read"))
-                continue
-            seen.add(s.shipment_id)
-            kept.append(s)
-        result.items = kept
-        return result
+        return first_of_each(result, lambda s: s.shipment_id,
+                             lambda s: f"shipments: shipment_id {s.shipment_id!r} appears twice; the second was not read")
 
     def _shipment(self, raw: Any, path: str, problems: _Problems) -> WarehouseShipment | None:
         obj = _object(raw, path, problems)
         if obj is None:
             return None
-        sid = _text(obj, "shipment_id", path, problems, required=True)
-        number = _text(obj, "order_number", path, problems, required=True)
-        shipped = _when(obj, "shipped_at", path, problems)
-        carrier = _text(obj, "carrier", path, problems)
-        service = _text(obj, "service", path, problems)
+        sid = problems.read(_text, obj, "shipment_id", path, required=True)
+        number = problems.read(_text, obj, "order_number", path, required=True)
+        shipped = problems.read(moment, obj, "shipped_at", path)
+        carrier = problems.read(_text, obj, "carrier", path)
+        service = problems.read(_text, obj, "service", path)
         packages: list[Package] = []
         for i, raw_pkg in enumerate(_array(obj, "packages", path, problems, required=False) or []):
             pp = f"{path}.packages[{i}]"
             pkg = _object(raw_pkg, pp, problems)
             if pkg is None:
                 continue
-            tracking = _text(pkg, "tracking_number", pp, problems)
-            box = _text(pkg, "box_id", pp, problems)
-            dims = {k: _decimal(pkg, k, pp, problems) for k in ("weight", "length", "width", "height")}
+            tracking = problems.read(_text, pkg, "tracking_number", pp)
+            box = problems.read(_text, pkg, "box_id", pp)
+            dims = {k: problems.read(_decimal, pkg, k, pp) for k in ("weight", "length", "width", "height")}
             if tracking is not None and box is not None:
                 packages.append(Package(tracking.strip(), box_id=box.strip(), **dims))
         quantities: dict[str, int] = {}
@@ -475,8 +364,8 @@ class JsonFormat:
             line = _object(raw_line, lp, problems)
             if line is None:
                 continue
-            sku = _text(line, "sku", lp, problems, required=True)
-            qty = _whole(line, "quantity", lp, problems, minimum=1)
+            sku = problems.read(_text, line, "sku", lp, required=True)
+            qty = problems.read(whole, line, "quantity", lp, minimum=1)
             if sku is not None and qty is not None:
                 quantities[sku.strip()] = quantities.get(sku.strip(), 0) + qty
         if problems.items or None in (sid, number, shipped, carrier, service):
@@ -508,29 +397,19 @@ class JsonFormat:
 
     def parse_inventory(self, data: bytes) -> Parsed[StockLevel]:
         result = self._parse(data, "inventory", self._level)
-        seen: set[tuple[str, str]] = set()
-        kept = []
-        for level in result.items:
-            key = (level.sku, level.facility)
-            if key in seen:
-                where = f" at facility {level.facility!r}" if level.facility else ""
-                result.errors.append(RowError(None, f"inventory: sku {level.sku!r}{where} is listed twice; "
-                                                    "the second was not read"))
-                continue
-            seen.add(key)
-            kept.append(level)
-        result.items = kept
-        return result
+        return first_of_each(result, lambda level: (level.sku, level.facility),
+                             lambda level: f"inventory: sku {level.sku!r}{_at(level.facility)} is listed twice; "
+                                           "the second was not read")
 
     def _level(self, raw: Any, path: str, problems: _Problems) -> StockLevel | None:
         obj = _object(raw, path, problems)
         if obj is None:
             return None
-        sku = _text(obj, "sku", path, problems, required=True)
-        on_hand = _whole(obj, "on_hand", path, problems, minimum=0)
-        available = _whole(obj, "available", path, problems)
-        facility = _text(obj, "facility", path, problems)
-        as_of = _when(obj, "as_of", path, problems, required=False)
+        sku = problems.read(_text, obj, "sku", path, required=True)
+        on_hand = problems.read(whole, obj, "on_hand", path, minimum=0)
+        available = problems.read(whole, obj, "available", path)
+        facility = problems.read(_text, obj, "facility", path)
+        as_of = problems.read(moment, obj, "as_of", path, required=False)
         if problems.items or None in (sku, on_hand, available, facility):
             return None
         return StockLevel(sku.strip(), on_hand, available, facility.strip(), as_of)  # type: ignore[union-attr, arg-type]
@@ -538,15 +417,10 @@ class JsonFormat:
     # -- the shared reading loop --------------------------------------------------------------
 
     def _parse(self, data: bytes, key: str, build) -> Parsed:
-        result: Parsed = Parsed()
-        try:
-            records, text = _load(data, key)
-        except _BadFile as bad:
-            result.errors.append(bad.error)
-            return result
-        except Exception as exc:  # noqa: BLE001 - parsing never raises
-            result.errors.append(RowError(None, f"internal error reading the file: {type(exc).__name__}: {exc}"))
-            return result
+        return read_guarded(lambda result: self._parse_into(result, data, key, build))
+
+    def _parse_into(self, result: Parsed, data: bytes, key: str, build) -> None:
+        records, text = _load(data, key)
         try:
             lines = _record_lines(text, key, len(records))
         except Exception:  # noqa: BLE001 - line numbers are a convenience
@@ -564,4 +438,3 @@ class JsonFormat:
                     result.errors.append(RowError(lines[i], reason))
             elif item is not None:
                 result.items.append(item)
-        return result
