@@ -379,6 +379,7 @@ def test_carrier_codes_are_valid_bigcommerce_values(carrier_values, v2_spec):
     assert carrier_codes("FedEx Home Delivery") == ("fedex", "fedex")
     assert carrier_codes("usps") == ("usps", "usps")
     assert carrier_codes("DHL Express") == ("", "dhl")
+    assert carrier_codes("FDXE") == ("fedex", "fedex")  # a SCAC from an X12 warehouse
     assert carrier_codes("Pony Express") == ("", "")
 
 

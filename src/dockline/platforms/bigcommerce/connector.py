@@ -61,6 +61,11 @@ CARRIERS: dict[str, tuple[str, str]] = {
     "purolator": ("", "purolator"),
     "dpd": ("", "dpd"),
     "gls": ("", "gls"),
+    # SCACs, as X12 warehouses send them (W2705 of a 945, TD503 of a 940)
+    "upsn": ("ups", "ups"),
+    "fdxe": ("fedex", "fedex"),
+    "fdeg": ("fedex", "fedex"),
+    "fxfe": ("", "fedex-freight"),
 }
 
 
