@@ -121,3 +121,12 @@ def test_parse_997_errors_are_named(valid_x12):
     parsed = X12Format(DOCKLINE).parse_997(bad_status)
     assert parsed.items == [] and "AK501 acknowledgment code 'Q'" in parsed.errors[0].reason
     assert "not a 997" in X12Format(DOCKLINE).parse_997(X12Format(DOCKLINE).render_orders([ORDER])).errors[0].reason
+
+
+def test_a_group_trailer_counting_more_sets_than_ak902_can_hold_gets_a_conforming_997(valid_x12):
+    wms = X12Format(DOCKLINE, control_numbers=MemoryControlNumbers(500))
+    received = wms.render_inventory([StockLevel("SKU", 5, 5)]).replace(b"\nGE*1*", b"\nGE*99999999999999999999*")
+    assert b"GE*99999999999999999999*" in received
+    segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(received)))
+    ak9 = next(s for s in segs if s.startswith("AK9*")).split("*")
+    assert ak9[1] == "R" and ak9[2] == "1"  # rejected; AK902 echoes the one set received

@@ -203,7 +203,9 @@ class Ack997(X12Base):
             if status in ("A", "E") and group_ok:
                 accepted += 1
         received = len(group.sets)
-        declared = group.declared_sets if group.declared_sets is not None and group.declared_sets >= 0 else received
+        declared = group.declared_sets
+        if declared is None or not 0 <= declared <= 999_999:  # AK902 is N0 1/6: echo only what fits
+            declared = received
         if not group_ok or accepted == 0:
             overall = "R"
         elif accepted < received:
