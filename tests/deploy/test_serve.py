@@ -1,0 +1,49 @@
+"""`dockline serve` is gunicorn, with the scheduler once per install beside it."""
+import os
+import re
+import signal
+import time
+
+import httpx
+
+
+def _worker_pids(output: str) -> list[int]:
+    return [int(p) for p in re.findall(r"Booting worker with pid: (\d+)", output)]
+
+
+def test_serve_answers_from_gunicorn_and_runs_the_scheduler_once_beside_its_workers(serve):
+    served = serve(DOCKLINE_WEB_WORKERS="2", DOCKLINE_WEB_THREADS="4", DOCKLINE_WEB_TIMEOUT="20")
+    response = httpx.get(served.url + "/login/")
+    assert "werkzeug" not in response.headers.get("server", "").lower()
+    assert response.headers["server"] == "gunicorn"
+    assert response.status_code == 302 and response.headers["location"] == "/setup/"  # fresh install
+    assert "No organization yet" in served.output() and "/setup/" in served.output()
+    workers = _worker_pids(served.output())
+    assert len(workers) == 2 and served.proc.pid not in workers
+    # a web worker that dies is replaced; the scheduler is not started again
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while len(_worker_pids(served.output())) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(_worker_pids(served.output())) == 3
+    assert httpx.get(served.url + "/setup/").status_code == 200
+    schedulers = re.findall(r"Scheduler \S+ runs the jobs of this install in process (\d+)", served.output())
+    assert schedulers == [str(served.proc.pid)]
+    assert served.stop() == 0
+    for pid in _worker_pids(served.output()):
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+
+
+def test_the_setup_code_printed_by_serve_creates_the_first_administrator_once(serve):
+    served = serve()
+    token = re.search(r"enter the setup code\s+(\S+)", served.output()).group(1)
+    with httpx.Client(base_url=served.url) as client:
+        page = client.get("/setup/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        form = {"csrfmiddlewaretoken": csrf, "token": token, "organization": "ACME", "username": "alice",
+                "email": "", "password1": "a-Long-passphrase-9", "password2": "a-Long-passphrase-9"}
+        done = client.post("/setup/", data=form)
+        assert done.status_code == 302 and done.headers["location"] == "/"
+        assert "alice" in client.get("/").text
+    again = httpx.get(served.url + "/setup/")
+    assert again.status_code == 302 and again.headers["location"] == "/login/"
