@@ -92,6 +92,8 @@ def _start_up_checks(host: str, port: int) -> None:
     for problem in keys.start_up_problems():
         log.error(problem)
         console.print(f"[red]{problem}[/red]", highlight=False)
+    if keys.malformed_keys():
+        sys.exit(1)
     if services.needs_setup():
         token = services.issue_setup_token()
         url = settings.PUBLIC_URL if "DOCKLINE_PUBLIC_URL" in os.environ else f"http://{host}:{port}"

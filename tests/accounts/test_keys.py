@@ -130,3 +130,12 @@ def test_pages_list_a_connection_whose_store_cannot_be_decrypted_and_its_page_sa
     with pytest.raises(crypto.CredentialsUnreadable) as refused:  # what a run records on the connection
         Store.objects.get(pk=lost.pk).connector()
     assert refused.value.kind == ErrorKind.CONFIG
+
+
+def test_start_up_says_a_missing_key_file_was_replaced_and_names_a_malformed_key(stores, settings):
+    settings.SECRET_SOURCES = {"DOCKLINE_CREDENTIAL_KEYS": "file /x/credential.keys (generated now)"}
+    problems = keys.start_up_problems()
+    assert "a new key was just generated: put the old credential.keys file back" in problems[1]
+    settings.CREDENTIAL_KEYS = [settings.CREDENTIAL_KEYS[0], "not-a-key"]
+    assert keys.malformed_keys() == [2]
+    assert "Credential key number 2" in keys.start_up_problems()[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from cryptography.fernet import Fernet
 from django.apps import apps
 from django.conf import settings
 from django.db import connection as db
@@ -84,9 +85,25 @@ def rotate_keys(on_row: Callable[[], None] | None = None) -> RotationReport:
     return report
 
 
+def malformed_keys() -> list[int]:
+    """Positions (1-based) of configured credential keys that are not Fernet keys."""
+    bad = []
+    for n, key in enumerate(settings.CREDENTIAL_KEYS, 1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            bad.append(n)
+    return bad
+
+
 def start_up_problems() -> list[str]:
     """What a person must hear at start-up about the keys: missing or wrong keys, said plainly."""
     source = settings.SECRET_SOURCES.get("DOCKLINE_CREDENTIAL_KEYS", "")
+    malformed = malformed_keys()
+    if malformed or not settings.CREDENTIAL_KEYS:
+        return [f"Credential key number {', '.join(map(str, malformed))} in DOCKLINE_CREDENTIAL_KEYS is not a Fernet "
+                "key (44 characters of URL-safe base64): nothing encrypted can be read or saved until it is fixed."
+                if malformed else "DOCKLINE_CREDENTIAL_KEYS holds no key."]
     bad = unreadable_secrets()
     if not bad:
         return []
