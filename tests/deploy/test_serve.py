@@ -30,8 +30,7 @@ def test_serve_answers_from_gunicorn_and_runs_the_scheduler_once_beside_its_work
     schedulers = re.findall(r"Scheduler \S+ runs the jobs of this install in process (\d+)", served.output())
     assert schedulers == [str(served.proc.pid)]
     assert served.stop() == 0
-    for pid in _worker_pids(served.output()):
-        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+    assert not any(_alive(pid) for pid in _worker_pids(served.output()))
 
 
 def test_the_setup_code_printed_by_serve_creates_the_first_administrator_once(serve):
@@ -47,3 +46,22 @@ def test_the_setup_code_printed_by_serve_creates_the_first_administrator_once(se
         assert "alice" in client.get("/").text
     again = httpx.get(served.url + "/setup/")
     assert again.status_code == 302 and again.headers["location"] == "/login/"
+
+
+def test_gunicorn_stops_when_dockline_serve_is_killed(serve):
+    served = serve(DOCKLINE_WEB_WORKERS="1")
+    master = int(re.search(r"Listening at: \S+ \((\d+)\)", served.output()).group(1))
+    served.proc.kill()
+    served.proc.wait()
+    deadline = time.monotonic() + 20
+    while _alive(master) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(master), "gunicorn outlived dockline serve"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "zombie" not in f.read()
+    except FileNotFoundError:
+        return False
