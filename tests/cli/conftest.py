@@ -14,7 +14,8 @@ def dockline(tmp_path_factory):
     """`dockline(*args, env={...}, input=...)` -> CompletedProcess; one home per test module."""
     home = tmp_path_factory.mktemp("home")
     base = {**os.environ, "DOCKLINE_HOME": str(home), "PYTHONPATH": str(SRC), "COLUMNS": "200"}
-    for name in ("DOCKLINE_CREDENTIAL_KEYS", "SECRET_KEY", "DOCKLINE_ADMIN_PASSWORD", "DJANGO_SETTINGS_MODULE"):
+    for name in ("DOCKLINE_CREDENTIAL_KEYS", "SECRET_KEY", "DOCKLINE_ADMIN_PASSWORD", "DOCKLINE_USER_PASSWORD",
+                 "DJANGO_SETTINGS_MODULE"):
         base.pop(name, None)
 
     def run(*args: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:

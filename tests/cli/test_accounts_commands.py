@@ -2,6 +2,7 @@
 import json
 
 PASSWORD = {"DOCKLINE_ADMIN_PASSWORD": "a-Long-passphrase-9"}
+USER_PASSWORD = {"DOCKLINE_USER_PASSWORD": "a-Long-passphrase-9"}
 
 
 def test_createadmin_without_input_refuses_without_a_password_then_refuses_a_weak_one(dockline):
@@ -18,9 +19,9 @@ def test_createadmin_for_scripts_then_users_are_added_changed_listed_and_deactiv
                     "--no-input", env=PASSWORD)
     assert made.returncode == 0, made.stderr
     assert "alice is an administrator of ACME" in made.stdout
-    staff = dockline("users", "add", "--username", "bob", "--role", "staff", "--no-input", env=PASSWORD)
+    staff = dockline("users", "add", "--username", "bob", "--role", "staff", "--no-input", env=USER_PASSWORD)
     assert staff.returncode == 1 and "--merchant" in staff.stderr
-    added = dockline("users", "add", "--username", "carol", "--role", "admin", "--no-input", env=PASSWORD)
+    added = dockline("users", "add", "--username", "carol", "--role", "admin", "--no-input", env=USER_PASSWORD)
     assert added.returncode == 0 and "Added carol to ACME as Administrator" in added.stdout
     last = dockline("users", "deactivate", "--organization", "ACME", "--username", "carol")
     assert last.returncode == 0, last.stderr

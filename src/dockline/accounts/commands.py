@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-PASSWORD_ENV = "DOCKLINE_ADMIN_PASSWORD"
+PASSWORD_ENV = "DOCKLINE_ADMIN_PASSWORD"  # createadmin
+USER_PASSWORD_ENV = "DOCKLINE_USER_PASSWORD"  # users add
 ROLES = click.Choice(["admin", "staff", "merchant"])
 
 
@@ -86,7 +87,7 @@ def commands(setup) -> list[click.Command]:
     @click.option("--email", default="")
     @click.option("--role", type=ROLES, required=True)
     @click.option("--merchant", "merchants", multiple=True, help="A merchant a staff or merchant user sees (repeat).")
-    @click.option("--no-input", is_flag=True, help=f"Ask nothing; the password comes from ${PASSWORD_ENV}.")
+    @click.option("--no-input", is_flag=True, help=f"Ask nothing; the password comes from ${USER_PASSWORD_ENV}.")
     def add(organization, username, email, role, merchants, no_input) -> None:
         """Add a user with a role."""
         setup()
@@ -95,7 +96,7 @@ def commands(setup) -> list[click.Command]:
 
         try:
             m = services.add_user(services.find_organization(organization).name, username, email, Role(role),
-                                  _password(no_input), tuple(merchants))
+                                  _password(no_input, USER_PASSWORD_ENV), tuple(merchants))
         except services.AccountRefused as exc:
             raise _refused(exc) from None
         console.print(f"Added {m.user.username} to {m.organization} as {m.get_role_display()}.")
