@@ -83,17 +83,24 @@ def _stop_web(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _start_up_checks(host: str, port: int) -> None:
-    """Say which key is missing, and print the one-time setup code of a fresh install."""
-    from django.conf import settings
-
-    from dockline.accounts import keys, services
+def _check_keys() -> None:
+    """Say (log and terminal) which stored secrets the configured keys cannot open; stop on a malformed key."""
+    from dockline.accounts import keys
 
     for problem in keys.start_up_problems():
         log.error(problem)
         console.print(f"[red]{problem}[/red]", highlight=False)
     if keys.malformed_keys():
         sys.exit(1)
+
+
+def _start_up_checks(host: str, port: int) -> None:
+    """Check the keys, and print the one-time setup code of a fresh install."""
+    from django.conf import settings
+
+    from dockline.accounts import services
+
+    _check_keys()
     if services.needs_setup():
         token = services.issue_setup_token()
         url = settings.PUBLIC_URL if "DOCKLINE_PUBLIC_URL" in os.environ else f"http://{host}:{port}"
@@ -168,6 +175,7 @@ def scheduler(tick: float, batch: int) -> None:
 
     if not settings.BROKER_URL:
         raise click.UsageError("BROKER_URL is not set: `dockline serve` runs jobs in-process without a scheduler.")
+    _check_keys()
     from dockline.sync.celery import CeleryRunner
     from dockline.sync.runners import Dispatcher
 
@@ -188,6 +196,7 @@ def worker(concurrency: int, celery_args: tuple[str, ...]) -> None:
 
     if not settings.BROKER_URL:
         raise click.UsageError("BROKER_URL is not set: there is no broker to take jobs from.")
+    _check_keys()
     from dockline.sync.celery import app
 
     app.worker_main(["worker", f"--concurrency={concurrency}", "--loglevel=WARNING", *celery_args])

@@ -116,6 +116,8 @@ def test_pages_list_a_connection_whose_store_cannot_be_decrypted_and_its_page_sa
 
     from dockline.accounts.models import Membership, Role
     from dockline.connections.models import Connection, Warehouse
+    from dockline.sync.jobs import run_channel
+    from dockline.sync.scheduler import claim_due, new_owner
 
     lost, _ = stores
     warehouse = Warehouse.objects.create(organization=lost.organization, name="3PL", credentials={"password": "p"})
@@ -127,9 +129,16 @@ def test_pages_list_a_connection_whose_store_cannot_be_decrypted_and_its_page_sa
     assert client.get("/").status_code == 200
     assert "Lost connection" in client.get("/connections/").content.decode()
     assert client.get(f"/connections/{conn.pk}/").status_code == 200
-    with pytest.raises(crypto.CredentialsUnreadable) as refused:  # what a run records on the connection
+    with pytest.raises(crypto.CredentialsUnreadable) as refused:
         Store.objects.get(pk=lost.pk).connector()
-    assert refused.value.kind == ErrorKind.CONFIG
+    assert refused.value.kind == ErrorKind.REAUTH
+    # a run marks the connection, and its page says what to fix
+    Connection.objects.filter(pk=conn.pk).update(enabled=True)
+    owner = new_owner()
+    for channel_id in claim_due(owner):
+        run_channel(channel_id, owner)
+    page = client.get(f"/connections/{conn.pk}/").content.decode()
+    assert "cannot be decrypted with the configured keys" in page
 
 
 def test_start_up_says_a_missing_key_file_was_replaced_and_names_a_malformed_key(stores, settings):

@@ -2,9 +2,14 @@
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
+
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _worker_pids(output: str) -> list[int]:
@@ -65,3 +70,31 @@ def _alive(pid: int) -> bool:
             return "zombie" not in f.read()
     except FileNotFoundError:
         return False
+
+
+SAVE_WITH_ANOTHER_KEY = """
+import django, os; os.environ["DJANGO_SETTINGS_MODULE"] = "dockline.settings"; django.setup()
+from django.core.management import call_command; call_command("migrate", verbosity=0)
+from dockline.accounts.models import Merchant, Organization
+from dockline.connections.models import Store
+org = Organization.objects.create(name="ACME"); m = Merchant.objects.create(organization=org, name="Acme")
+Store.objects.create(organization=org, merchant=m, name="Acme store", platform="bigcommerce",
+                     credentials={"store_hash": "abc", "access_token": "secret-token"})
+"""
+
+
+def test_serve_says_at_start_up_which_secrets_its_keys_cannot_open_and_keeps_serving(tmp_path, serve):
+    from cryptography.fernet import Fernet
+
+    home = tmp_path / "home"
+    env = {**os.environ, "DOCKLINE_HOME": str(home), "PYTHONPATH": str(SRC),
+           "DOCKLINE_CREDENTIAL_KEYS": Fernet.generate_key().decode()}
+    made = subprocess.run([sys.executable, "-c", SAVE_WITH_ANOTHER_KEY], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert made.returncode == 0, made.stderr
+    served = serve()  # with the credential.keys file it generates: not the key the store was saved with
+    out = served.output()
+    assert "ERROR dockline.cli: 1 stored secret cannot be decrypted" in out  # the log
+    assert "store 'Acme store'" in out and "a new key was just generated" in out
+    assert "secret-token" not in out
+    assert httpx.get(served.url + "/login/").status_code == 200

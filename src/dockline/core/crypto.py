@@ -23,10 +23,11 @@ UNREADABLE_MESSAGE = (
 
 
 class CredentialsUnreadable(ConnectorError):
-    """Secrets were encrypted with a key that is not configured: a person must restore it."""
+    """Secrets were encrypted with a key that is not configured: a person must restore it (or re-enter
+    them), so the engine marks the connection "needs re-authorization" with this message."""
 
     def __init__(self, message: str = UNREADABLE_MESSAGE):
-        super().__init__(message, ErrorKind.CONFIG)
+        super().__init__(message, ErrorKind.REAUTH)
 
 
 @lru_cache(maxsize=4)
