@@ -65,3 +65,11 @@ def test_a_setup_code_works_once_and_is_stored_only_as_a_hash():
     with pytest.raises(AccountRefused, match="not valid"):
         services.redeem_setup_token(token, "Evil", "mallory", "", "a-Long-passphrase-9")
     assert list(Organization.objects.values_list("name", flat=True)) == ["ACME"]
+
+
+def test_a_hand_made_superuser_in_no_organization_can_be_made_its_administrator():
+    get_user_model().objects.create_superuser("root", password="x")
+    m = services.create_admin("ACME", "root", "", "a-Long-passphrase-9")
+    assert m.role == Role.ADMIN and m.user.check_password("a-Long-passphrase-9")
+    with pytest.raises(AccountRefused, match="already a user 'root'"):
+        services.add_user("ACME", "ROOT", "", Role.ADMIN, "a-Long-passphrase-9")

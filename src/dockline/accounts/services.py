@@ -63,19 +63,29 @@ def create_admin(organization: str, username: str, email: str, password: str) ->
 
 def add_user(organization: str, username: str, email: str, role: Role, password: str,
              merchants: tuple[str, ...] = ()) -> Membership:
-    """A new user with a role in the organization; staff and merchant users see only their merchants."""
+    """A new user with a role in the organization; staff and merchant users see only their merchants.
+
+    A user who exists but belongs to no organization joins this one (with the password given).
+    """
     org = find_organization(organization)
     username = username.strip()
     if not username:
         raise AccountRefused("A username is needed.")
     users = get_user_model().objects
-    if users.filter(username__iexact=username).exists():
-        raise AccountRefused(f"There is already a user {username!r}: choose another username, "
+    user = users.filter(username__iexact=username).first()
+    if user is not None and Membership.objects.filter(user=user).exists():
+        raise AccountRefused(f"There is already a user {user.username!r}: choose another username, "
                              f"or change theirs with `dockline users set-role`.")
     chosen = _merchants(org, role, merchants)
     check_password(password, username, email)
     with transaction.atomic():
-        user = users.create_user(username, email=email.strip(), password=password)
+        if user is None:
+            user = users.create_user(username, email=email.strip(), password=password)
+        else:  # an account in no organization (a superuser made by hand): it joins, with this password
+            user.set_password(password)
+            user.email = email.strip() or user.email
+            user.is_active = True
+            user.save()
         membership = Membership.objects.create(user=user, organization=org, role=role)
         membership.merchants.set(chosen)
     return membership
