@@ -25,7 +25,8 @@ import dj_database_url
 BASE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("DOCKLINE_HOME", "var")).resolve()
 HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
-# Where each secret came from ("environment", "file", "generated"): `dockline serve` says so at start-up.
+# Where each generated-or-given secret came from ("environment", "file <path>", "file <path> (generated now)"):
+# `dockline serve` uses it to say at start-up that a missing key file was just replaced.
 SECRET_SOURCES: dict[str, str] = {}
 
 
@@ -60,7 +61,7 @@ def _private_file(path: Path) -> None:
     """Create `path` readable by its owner only, unless it exists already."""
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except FileExistsError:
+    except (FileExistsError, FileNotFoundError):  # there already, or its folder is missing (SQLite will say)
         pass
 
 
