@@ -1,16 +1,28 @@
-"""The `dockline` command."""
+"""The `dockline` command.
+
+`dockline serve` runs the dashboard in gunicorn (gthread workers, timeouts) as a child process and,
+on the embedded default, the scheduler and job threads in this process: exactly once per install,
+and never inside a forked web worker. gunicorn is started with a fresh interpreter (fork + exec)
+before any thread or database connection exists here, so its workers inherit neither.
+"""
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import subprocess
 import sys
 import tempfile
-import threading
 import time
+from pathlib import Path
 
 import click
 from rich.console import Console
 
+from dockline.accounts.commands import commands as account_commands
+
 console = Console()
+log = logging.getLogger("dockline.cli")
 
 
 def _setup(home: str | None = None) -> None:
@@ -28,18 +40,82 @@ def _migrate() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def _serve_web(host: str, port: int):
-    from django.core.wsgi import get_wsgi_application
-    from werkzeug.serving import make_server
+def _serve_web(host: str, port: int, workers: int | None = None) -> subprocess.Popen:
+    """gunicorn serving dockline.wsgi in a child process; the database connections here are closed first."""
+    from django.conf import settings
+    from django.db import connections
 
-    server = make_server(host, port, get_wsgi_application(), threaded=True)
-    threading.Thread(target=server.serve_forever, name="dockline-web", daemon=True).start()
-    return server
+    import dockline
+
+    connections.close_all()
+    env = {**os.environ, "DOCKLINE_HOME": str(settings.HOME),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(dockline.__file__).parent.parent),
+                                                       os.environ.get("PYTHONPATH")]))}
+    args = ["dockline.wsgi:application", "--bind", f"{host}:{port}",
+            "--worker-class", "gthread", "--workers", str(workers or settings.WEB_WORKERS),
+            "--threads", str(settings.WEB_THREADS), "--timeout", str(settings.WEB_TIMEOUT),
+            "--graceful-timeout", "10", "--keep-alive", "5", "--no-control-socket",
+            "--forwarded-allow-ips", ",".join(settings.TRUSTED_PROXIES)]
+    return subprocess.Popen([sys.executable, "-c", _GUNICORN_MAIN, str(os.getpid()), *args], env=env)
+
+
+# gunicorn's main, after asking Linux to stop it (SIGTERM) when `dockline serve` dies, even by SIGKILL.
+_GUNICORN_MAIN = """
+import os, signal, sys
+if sys.platform.startswith("linux"):
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != int(sys.argv[1]):
+        sys.exit("dockline serve is gone")
+sys.argv = ["gunicorn", *sys.argv[2:]]
+from gunicorn.app.wsgiapp import run
+run()
+"""
+
+
+def _stop_web(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()  # gunicorn: graceful stop
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _check_keys() -> None:
+    """Say (log and terminal) which stored secrets the configured keys cannot open; stop on a malformed key."""
+    from dockline.accounts import keys
+
+    for problem in keys.start_up_problems():
+        log.error(problem)
+        console.print(f"[red]{problem}[/red]", highlight=False)
+    if keys.malformed_keys():
+        sys.exit(1)
+
+
+def _start_up_checks(host: str, port: int) -> None:
+    """Check the keys, and print the one-time setup code of a fresh install."""
+    from django.conf import settings
+
+    from dockline.accounts import services
+
+    _check_keys()
+    if services.needs_setup():
+        token = services.issue_setup_token()
+        url = settings.PUBLIC_URL if "DOCKLINE_PUBLIC_URL" in os.environ else f"http://{host}:{port}"
+        console.print(f"\n[bold]No organization yet.[/bold] Open {url}/setup/ and enter the setup code\n"
+                      f"    [bold]{token}[/bold]\n(it works once, for 24 hours), or run `dockline createadmin`.\n",
+                      highlight=False)
 
 
 @click.group()
 def main() -> None:
     """Dockline: orders from stores to 3PL warehouses, and tracking and stock back."""
+
+
+for _command in account_commands(lambda: (_setup(), _migrate())):
+    main.add_command(_command)
 
 
 @main.command()
@@ -55,22 +131,35 @@ def migrate() -> None:
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=4, show_default=True, help="Job threads of the in-process runner.")
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the dashboard; without BROKER_URL, also run the scheduler and jobs in this process."""
+    """Serve the dashboard (gunicorn); without BROKER_URL, also run the scheduler and jobs in this process."""
     _setup()
     _migrate()
     from django.conf import settings
 
     from dockline.sync.runners import Dispatcher, LocalRunner
 
+    _start_up_checks(host, port)
+    web = _serve_web(host, port)
     dispatcher = None if settings.BROKER_URL else Dispatcher(LocalRunner(workers))
     if dispatcher:
         dispatcher.start()
-    _serve_web(host, port)
+        console.print(f"Scheduler {dispatcher.owner} runs the jobs of this install in process {os.getpid()} "
+                      f"({workers} job threads).", highlight=False)
     where = "jobs run in this process" if dispatcher else "jobs go to Celery workers (run `dockline scheduler`)"
-    console.print(f"Dockline is serving http://{host}:{port}; {where}  (Ctrl-C to stop)")
-    _wait_forever()
-    if dispatcher:
-        dispatcher.stop()
+    console.print(f"Dockline is serving http://{host}:{port} with gunicorn ({settings.WEB_WORKERS} processes × "
+                  f"{settings.WEB_THREADS} threads); {where}  (Ctrl-C to stop)", highlight=False)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        code = web.wait()
+        console.print(f"[red]The web server stopped (exit code {code}).[/red]")
+    except (KeyboardInterrupt, SystemExit):
+        console.print("Stopped.")
+        code = 0
+    finally:
+        _stop_web(web)
+        if dispatcher:
+            dispatcher.stop()
+    sys.exit(code)
 
 
 @main.command()
@@ -86,6 +175,7 @@ def scheduler(tick: float, batch: int) -> None:
 
     if not settings.BROKER_URL:
         raise click.UsageError("BROKER_URL is not set: `dockline serve` runs jobs in-process without a scheduler.")
+    _check_keys()
     from dockline.sync.celery import CeleryRunner
     from dockline.sync.runners import Dispatcher
 
@@ -106,6 +196,7 @@ def worker(concurrency: int, celery_args: tuple[str, ...]) -> None:
 
     if not settings.BROKER_URL:
         raise click.UsageError("BROKER_URL is not set: there is no broker to take jobs from.")
+    _check_keys()
     from dockline.sync.celery import app
 
     app.worker_main(["worker", f"--concurrency={concurrency}", "--loglevel=WARNING", *celery_args])
@@ -164,7 +255,7 @@ def _check(world, world_mod, dispatcher, order_count: int, timeout: float) -> in
         world.place_order()
     started = time.monotonic()
     dispatcher.start()
-    closed = lambda: Order.objects.filter(connection=world.connection, status=OrderStatus.CLOSED).count()  # noqa: E731
+    closed = lambda: Order.objects.filter(connection=world.connection, status=OrderStatus.CLOSED).count()
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("orders closed", total=order_count)
 
@@ -192,8 +283,8 @@ def _file_format_of(world) -> str:
 
 
 def _interactive(world, dispatcher, port: int) -> None:
+    web = _serve_web("127.0.0.1", port, workers=1)
     dispatcher.start()
-    _serve_web("127.0.0.1", port)
     console.print(
         f"\n[bold]Dockline demo[/bold] is running at http://127.0.0.1:{port}\n"
         f"  login: [bold]{world.username}[/bold]  password: [bold]{world.password}[/bold]\n"
@@ -202,11 +293,14 @@ def _interactive(world, dispatcher, port: int) -> None:
         "A new order is placed every few seconds; watch them move on the Orders page. Ctrl-C stops.\n"
     )
     try:
-        while True:
+        while web.poll() is None:
             world.place_order(allow_unmapped=True)
             time.sleep(world.rng.uniform(3, 8))
+        console.print("[red]The web server stopped.[/red]")
     except KeyboardInterrupt:
         console.print("Stopped.")
+    finally:
+        _stop_web(web)
 
 
 def _wait_forever() -> None:

@@ -5,29 +5,68 @@ DATABASE_URL   default sqlite:///$DOCKLINE_HOME/dockline.sqlite3; postgres://...
 BROKER_URL     unset: the in-process runner; redis://... or amqp://...: Celery
 SECRET_KEY     Django's signing key (generated into DOCKLINE_HOME when unset)
 DOCKLINE_CREDENTIAL_KEYS  comma-separated Fernet keys, newest first (generated when unset)
+DOCKLINE_PUBLIC_URL       where people and stores reach Dockline; https:// turns on secure cookies, HSTS, CSP
+DOCKLINE_TRUSTED_PROXIES  addresses/CIDRs of reverse proxies whose X-Forwarded-* headers are believed
+DOCKLINE_WEB_WORKERS, DOCKLINE_WEB_THREADS, DOCKLINE_WEB_TIMEOUT  gunicorn processes, threads each, seconds
+
+Generated secrets are created atomically (two processes starting together agree on one key) and
+readable by their owner only; so is the SQLite file (and its -wal/-shm, which take its mode).
 """
 from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 HOME = Path(os.environ.get("DOCKLINE_HOME", "var")).resolve()
-HOME.mkdir(parents=True, exist_ok=True)
+HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
+# Where each generated-or-given secret came from ("environment", "file <path>", "file <path> (generated now)"):
+# `dockline serve` uses it to say at start-up that a missing key file was just replaced.
+SECRET_SOURCES: dict[str, str] = {}
 
 
 def _persistent_secret(env: str, filename: str, make) -> str:
-    """Read a secret from the environment, else from (or into) a file in DOCKLINE_HOME."""
+    """Read a secret from the environment, else from (or atomically into) a file in DOCKLINE_HOME.
+
+    A new value is written to a private temporary file and hard-linked into place, which fails when
+    another process got there first; everyone then reads the one file that won.
+    """
     if os.environ.get(env):
+        SECRET_SOURCES[env] = "environment"
         return os.environ[env]
     path = HOME / filename
+    SECRET_SOURCES[env] = f"file {path}"
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        fd, tmp = tempfile.mkstemp(dir=HOME, prefix=f".{filename}.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(make())
+                f.flush()
+                os.fsync(f.fileno())
+            os.link(tmp, path)
+            SECRET_SOURCES[env] = f"file {path} (generated now)"
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` readable by its owner only, unless it exists already."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except (FileExistsError, FileNotFoundError):  # there already, or its folder is missing (SQLite will say)
+        pass
+
+
+def _csv(name: str, default: str = "") -> list[str]:
+    return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
 
 
 def _fernet_key() -> str:
@@ -43,7 +82,28 @@ CREDENTIAL_KEYS = [
     if k.strip()
 ]
 DEBUG = os.environ.get("DOCKLINE_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+# Where stores and people reach this Dockline (webhooks, app install callbacks, links in messages).
+PUBLIC_URL = os.environ.get("DOCKLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+ALLOWED_HOSTS = _csv("ALLOWED_HOSTS", "127.0.0.1,localhost")
+if _public.hostname and _public.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_public.hostname)
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"] if _public.netloc else []
+# Reverse proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; from anyone else
+# those headers are removed (dockline.accounts.middleware.TrustedProxyMiddleware).
+TRUSTED_PROXIES = _csv("DOCKLINE_TRUSTED_PROXIES")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+HTTPS = _public.scheme == "https"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DOCKLINE_HSTS_SECONDS", "31536000")) if HTTPS else 0
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+) if HTTPS else ""
+# gunicorn (`dockline serve`): processes, threads per process, seconds before a stuck request is cut.
+WEB_WORKERS = int(os.environ.get("DOCKLINE_WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("DOCKLINE_WEB_THREADS", "8"))
+WEB_TIMEOUT = int(os.environ.get("DOCKLINE_WEB_TIMEOUT", "60"))
 BROKER_URL = os.environ.get("BROKER_URL", "")
 # How long a claimed or running job holds its lease without a heartbeat; a dead worker's job is
 # taken over after this. Heartbeats renew it every third of it while a job runs.
@@ -68,7 +128,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dockline.accounts.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dockline.accounts.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +138,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dockline.accounts.middleware.MembershipMiddleware",
+    "dockline.accounts.middleware.UnreadableCredentialsMiddleware",
 ]
 
 ROOT_URLCONF = "dockline.urls"
@@ -102,6 +166,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        _private_file(Path(DATABASES["default"]["NAME"]))
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -139,6 +205,8 @@ LOGGING = {
     },
 }
 
-# Where stores reach this Dockline (webhooks, app install callbacks).
-PUBLIC_URL = os.environ.get("DOCKLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")
+# Failed logins are counted where every process sees them: the database, or Redis when the
+# platform rate limits live there (or DOCKLINE_LOGIN_THROTTLE_STORAGE=redis://... says so).
+LOGIN_THROTTLE_STORAGE = os.environ.get("DOCKLINE_LOGIN_THROTTLE_STORAGE") or (
+    RATE_LIMIT_STORAGE if RATE_LIMIT_STORAGE.startswith(("redis://", "rediss://")) else "database")

@@ -47,3 +47,24 @@ class Membership(models.Model):
         if self.role == Role.ADMIN:
             return self.organization.merchants.all()
         return self.merchants.filter(organization=self.organization)
+
+
+class LoginFailure(models.Model):
+    """Failed logins counted under one key (a username at an address, or an address), shared by every process."""
+
+    key = models.CharField(max_length=300, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class SetupToken(models.Model):
+    """A one-time code that lets whoever reads the server's terminal create the first administrator.
+
+    Only its SHA-256 is kept; using one deletes them all.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)

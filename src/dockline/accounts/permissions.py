@@ -6,11 +6,15 @@ from django.http import Http404
 from dockline.accounts.models import Membership, Role
 
 
+class NoMembership(Http404):
+    """The signed-in user belongs to no organization: the dashboard says what to do (accounts.middleware)."""
+
+
 def membership(user) -> Membership:
     try:
         return user.membership
     except (Membership.DoesNotExist, AttributeError):
-        raise Http404("no organization") from None
+        raise NoMembership("no organization") from None
 
 
 def role(user) -> str:

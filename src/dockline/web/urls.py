@@ -1,17 +1,9 @@
 from django.urls import path
 
-from dockline.web.views import (
-    account,
-    connections,
-    home,
-    inventory,
-    mappings,
-    orders,
-    trust,
-    wizard,
-)
+from dockline.web.views import account, connections, home, inventory, mappings, orders, setup, trust, wizard
 
 urlpatterns = [
+    path("setup/", setup.setup, name="setup"),
     path("login/", account.login, name="login"),
     path("logout/", account.logout, name="logout"),
     path("password/", account.password_change, name="password_change"),
