@@ -14,7 +14,12 @@ import ftplib
 import ssl
 from typing import ClassVar
 
+from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.warehouses.transports.ftp import FtpTransport
+
+# Replies to AUTH TLS from a server without TLS: unknown command, not implemented, not for
+# this parameter, "log in first" (vsftpd), security mechanism unavailable or refused.
+_NO_TLS_CODES = ("500", "502", "504", "530", "431", "534")
 
 
 class ReusingFTP_TLS(ftplib.FTP_TLS):
@@ -49,7 +54,16 @@ class FtpsTransport(FtpTransport):
         return ReusingFTP_TLS(context=self.ssl_context(), timeout=self.config.timeout, encoding="utf-8")
 
     def _secure(self) -> None:
-        self._client().auth()
+        try:
+            self._client().auth()
+        except (ftplib.error_perm, ftplib.error_temp) as exc:
+            answer = str(exc).strip()
+            if answer[:3] not in _NO_TLS_CODES:
+                raise
+            raise ConnectorError(
+                "the server does not offer TLS (FTPS): choose plain FTP or ask the warehouse to enable TLS "
+                f"(it answered AUTH TLS with: {answer})", ErrorKind.CONFIG,
+            ) from None
 
     def _after_login(self, ftp: ftplib.FTP) -> None:
         assert isinstance(ftp, ftplib.FTP_TLS)
