@@ -117,24 +117,47 @@ class StockServer:
             os.chown(self.root / name, uid.pw_uid, uid.pw_gid)
 
     def freeze(self) -> None:
-        """Stop the server and its sessions dead (SIGSTOP): connections open, nothing answers."""
-        os.killpg(self.proc.pid, signal.SIGSTOP)
+        """Stop the server and its sessions dead (SIGSTOP): connections stay open, nothing answers."""
+        for pid in [self.proc.pid, *_descendants(self.proc.pid)]:
+            os.kill(pid, signal.SIGSTOP)
 
     def thaw(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGCONT)
+        for pid in [self.proc.pid, *_descendants(self.proc.pid)]:
+            os.kill(pid, signal.SIGCONT)
 
     def stop(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGCONT)
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
+        children = _descendants(self.proc.pid)
+        for pid in [self.proc.pid, *children]:
+            for sig in (signal.SIGCONT, signal.SIGTERM):
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
             self.proc.wait(5)
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (the servers' per-session children may leave its process group)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def _base(kind: str, user: pwd.struct_passwd) -> tuple[Path, Path]:
