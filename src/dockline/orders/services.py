@@ -150,7 +150,7 @@ def forward_orders(connection: Connection, transport, fmt, connector, now: datet
         exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
         try:
             if not (resumed and _delivered(transport, connection.warehouse.folders, exchange.filename)):
-                transport.write_atomic(connection.warehouse.folders.inbox, exchange.filename, bytes(exchange.content))
+                transport.write_atomic(connection.warehouse.folders.inbox, exchange.filename, exchange.data)
         except ConnectorError as exc:
             _delay(order, exc, now)
             counts["delayed"] += 1

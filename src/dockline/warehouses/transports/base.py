@@ -86,6 +86,9 @@ class Transport(Protocol):
 
     def exists(self, path: str) -> bool: ...
 
+    def stat(self, path: str) -> RemoteFile | None:
+        """The file's size and modification time as `list` reports them; None when it is gone."""
+
     def move(self, src: str, dst_folder: str) -> str:
         """Move a file into `dst_folder` (created if missing); returns the new path."""
 

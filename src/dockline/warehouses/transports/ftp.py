@@ -319,6 +319,30 @@ class FtpTransport(CheckedTransport):
         with self._errors(f"checking {path}"):
             return self._exists(path)
 
+    def stat(self, path: str) -> RemoteFile | None:
+        with self._errors(f"checking {path}"):
+            ftp = self._ensure()
+            name = posixpath.basename(path)
+            if self._feature("MLST"):
+                try:
+                    reply = ftp.sendcmd(f"MLST {path}")
+                except ftplib.error_perm as exc:
+                    if _reply_code(exc) in ("550", "553", "501"):
+                        return None
+                    raise
+                facts = {}
+                for line in reply.splitlines()[1:-1]:
+                    for fact in line.strip().split(" ", 1)[0].split(";"):
+                        key, _, value = fact.partition("=")
+                        facts[key.lower()] = value
+                return RemoteFile(name, _int(facts.get("size")), _timeval(facts.get("modify")))
+            ftp.voidcmd("TYPE I")
+            try:
+                size = ftp.size(path)
+            except ftplib.error_perm:
+                return None
+            return RemoteFile(name, size or 0, self._mdtm(path))
+
     def move(self, src: str, dst_folder: str) -> str:
         with self._errors(f"moving {src} to {dst_folder}"):
             self._ensure()

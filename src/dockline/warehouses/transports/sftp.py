@@ -559,6 +559,15 @@ class SftpTransport(CheckedTransport):
         with self._errors(f"checking {path}"):
             return self._exists(path)
 
+    def stat(self, path: str) -> RemoteFile | None:
+        with self._errors(f"checking {path}"):
+            try:
+                attrs = self._client().stat(path)
+            except FileNotFoundError:
+                return None
+            modified = datetime.fromtimestamp(attrs.st_mtime, UTC) if attrs.st_mtime is not None else None
+            return RemoteFile(posixpath.basename(path), int(attrs.st_size or 0), modified)
+
     def move(self, src: str, dst_folder: str) -> str:
         """Move into `dst_folder` (created if missing), adding -1, -2... rather than overwriting."""
         with self._errors(f"moving {src} to {dst_folder}"):
