@@ -55,8 +55,8 @@ def settle_seconds(warehouse: Warehouse) -> float:
     return _number(warehouse.settings.get("settle_seconds"), DEFAULT_SETTLE_SECONDS)
 
 
-def max_file_bytes(warehouse: Warehouse) -> int:
-    return int(_number(warehouse.settings.get("max_file_mb"), DEFAULT_MAX_FILE_MB) * 1024 * 1024)
+def max_file_mb(warehouse: Warehouse) -> float:
+    return _number(warehouse.settings.get("max_file_mb"), DEFAULT_MAX_FILE_MB)
 
 
 def _number(value, default: float) -> float:
@@ -130,11 +130,11 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
     acks = kind != ACKS and hasattr(fmt, "render_997")
     folders = warehouse.folders
     counts = {"files": 0, "duplicates": 0, "errors": 0, "unreadable": 0, "unsettled": 0}
-    limit = max_file_bytes(warehouse)
+    limit_mb = max_file_mb(warehouse)
     for remote in settled_files(warehouse, transport, pattern, sleep=sleep):
         path = f"{folders.outbox.rstrip('/')}/{remote.name}"
-        if remote.size > limit:
-            _set_aside_too_big(warehouse, transport, kind, remote, path, limit)
+        if remote.size > limit_mb * 1024 * 1024:
+            _set_aside_too_big(warehouse, transport, kind, remote, path, limit_mb)
             counts["errors"] += 1
             continue
         try:
@@ -175,11 +175,12 @@ def _same(now: RemoteFile | None, before: RemoteFile) -> bool:
     return now is not None and now.size == before.size and now.modified == before.modified
 
 
-def _set_aside_too_big(warehouse: Warehouse, transport, kind: str, remote: RemoteFile, path: str, limit: int) -> None:
+def _set_aside_too_big(warehouse: Warehouse, transport, kind: str, remote: RemoteFile, path: str,
+                       limit_mb: float) -> None:
     """Move a file over the size limit to the error folder unread, with an error record saying why."""
-    mb = remote.size / 1024 / 1024
-    reason = (f"{remote.name} is {mb:.1f} MB, over this warehouse's limit of {limit / 1024 / 1024:g} MB; "
-              "it was moved to the error folder unread. Ask the warehouse to split it, or raise max_file_mb.")
+    reason = (f"{remote.name} is {remote.size:,} bytes ({remote.size / 1024 / 1024:.1f} MB), over this "
+              f"warehouse's limit of {limit_mb:g} MB; it was moved to the error folder unread. "
+              "Ask the warehouse to split it into smaller files, or raise max_file_mb in the warehouse's settings.")
     ExchangeRecord.objects.create(
         warehouse=warehouse, direction=Direction.IN, kind=kind, filename=remote.name, checksum="",
         size=remote.size, content=b"", state=ExchangeState.ERROR, error=reason,
