@@ -242,13 +242,16 @@ def _already_recorded(warehouse: Warehouse, kind: str, record: ExchangeRecord, k
         return ""
     from dockline.shipments.models import Shipment
 
-    earlier = (Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id__in=set(keys))
-               .exclude(exchange=record).select_related("exchange"))
-    found = {s.warehouse_shipment_id: s for s in earlier}
-    if set(keys) - set(found):
-        return ""
-    files = sorted({s.exchange.filename for s in found.values() if s.exchange})
-    return ", ".join(files) or "an earlier file"
+    wanted = sorted(set(keys))
+    files: set[str] = set()
+    for start in range(0, len(wanted), 500):  # a big file has more ids than a query takes at once
+        chunk = wanted[start:start + 500]
+        rows = list(Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id__in=chunk)
+                    .exclude(exchange=record).values_list("warehouse_shipment_id", "exchange__filename"))
+        if len({sid for sid, _name in rows}) < len(chunk):
+            return ""
+        files.update(name for _sid, name in rows if name)
+    return ", ".join(sorted(files)) or "an earlier file"
 
 
 # -- X12 functional acknowledgments ----------------------------------------------------------------
