@@ -5,7 +5,8 @@
 Writes a DSFX shipment file of about `--mb` MB into a loopback FTP (or SFTP)
 server's outbox, then runs the warehouse pull (`receive_files` with a handler
 that parses the file with the DSFX format, as `pull_shipments` does, without
-matching orders) into a fresh SQLite database. Prints the file size, the
+matching orders) into a fresh SQLite database; `--no-parse` measures reading
+and recording alone. Prints the file size, the
 process's peak RSS before and after the pull, and what the database keeps of
 the file. Peak RSS is the kernel's high-water mark (ru_maxrss), so "after" is
 the highest the pull took the process.
@@ -64,6 +65,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0)
     parser.add_argument("--transport", choices=["ftp", "sftp"], default="ftp")
+    parser.add_argument("--no-parse", action="store_true",
+                        help="a handler that only counts bytes: what reading and recording the file costs")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -90,6 +93,8 @@ def main() -> None:
     config = TransportConfig(server.host, server.port, server.username, server.password, Folders(), timeout=60)
 
     def handle(data: bytes, record) -> Handled:
+        if args.no_parse:
+            return Handled(keys=[str(len(data))])
         parsed = fmt.parse_shipments(data)
         return Handled(keys=[s.shipment_id for s in parsed.items], errors=list(parsed.errors))
 
@@ -103,7 +108,8 @@ def main() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT length(content) FROM warehouses_exchangerecord")
         stored = [row[0] for row in cur.fetchall()]
-    print(f"file: {size / 1024 / 1024:.1f} MB, {shipments} shipments, over {args.transport}")
+    parsing = "not parsed" if args.no_parse else "parsed as DSFX"
+    print(f"file: {size / 1024 / 1024:.1f} MB, {shipments} shipments, over {args.transport}, {parsing}")
     print(f"pull: {counts} in {elapsed:.1f} s")
     print(f"peak RSS: before {before:.0f} MB, after {after:.0f} MB (+{after - before:.0f} MB, "
           f"{(after - before) / (size / 1024 / 1024):.1f}x the file)")

@@ -175,3 +175,26 @@ def test_a_file_over_the_limit_goes_to_the_error_folder_unread(db, drop):
     assert record.state == ExchangeState.ERROR
     assert "over this warehouse's limit of 0.01 MB" in record.error and "unread" in record.error
     assert (drop.outbox / "error" / "shp_big.csv").exists()
+
+
+def test_one_wait_per_run_and_a_file_growing_during_it_is_left_for_later(db, ftp_server, ftp_config):
+    drop = Drop("ftp", ftp_server.root / "out", ftp_config)
+    warehouse = _warehouse(drop, settle_seconds=4)
+    lines = _shipments(3)
+    (drop.outbox / "shp_done.csv").write_bytes(lines[0] + lines[1])
+    (drop.outbox / "shp_busy.csv").write_bytes(lines[0] + lines[2])
+    waits = []
+
+    def sleep_while_the_wms_writes(seconds):
+        waits.append(seconds)
+        if len(waits) == 1:
+            with open(drop.outbox / "shp_busy.csv", "ab") as fh:
+                fh.write(lines[3])
+
+    reader = Reader()
+    with transport_class("ftp")(ftp_config) as t:
+        first = _receive(warehouse, t, reader, sleep=sleep_while_the_wms_writes)
+        assert waits == [4] and first["files"] == 1  # one wait for both files; the growing one stays
+        assert [p.name for p in drop.outbox.iterdir() if p.is_file()] == ["shp_busy.csv"]
+        second = _receive(warehouse, t, reader, sleep=sleep_while_the_wms_writes)
+    assert waits == [4, 4] and second["files"] == 1 and reader.reads == [1, 2]
