@@ -1,6 +1,8 @@
 """Fixtures for the warehouse tests: real FTP servers on loopback."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from dockline.sandbox.ftpserver import LoopbackFtpServer
@@ -43,8 +45,9 @@ def stock_password():
     except stock_servers.Unavailable as exc:
         pytest.skip(str(exc))
     password = stock_servers.new_password()
-    stock_servers.ensure_user(password)
-    return password
+    user = stock_servers.ensure_user(password)
+    yield password
+    shutil.rmtree(user.pw_dir, ignore_errors=True)
 
 
 def _session_server(request, start):
