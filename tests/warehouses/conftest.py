@@ -1,8 +1,6 @@
 """Fixtures for the warehouse tests: real FTP servers on loopback."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from dockline.sandbox.ftpserver import LoopbackFtpServer
@@ -44,10 +42,8 @@ def stock_password():
         stock_servers.ensure_installed()
     except stock_servers.Unavailable as exc:
         pytest.skip(str(exc))
-    password = stock_servers.new_password()
-    user = stock_servers.ensure_user(password)
-    yield password
-    shutil.rmtree(user.pw_dir, ignore_errors=True)
+    stock_servers.ensure_user()
+    return stock_servers.PASSWORD
 
 
 def _session_server(request, start):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import socket
@@ -23,6 +22,7 @@ from pathlib import Path
 VSFTPD = "/usr/sbin/vsftpd"
 SSHD = "/usr/sbin/sshd"
 USER = "dockline-wms"
+PASSWORD = "Wms-loopback-only-7431"  # known: the servers listen on 127.0.0.1 only and allow only this user
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -40,15 +40,19 @@ def ensure_installed() -> None:
         raise Unavailable(f"scripts/stock_servers.sh failed: {done.stderr.strip()[-500:]}")
 
 
-def ensure_user(password: str) -> pwd.struct_passwd:
-    """The test user (never root), with `password` and a fresh temporary home; created once."""
-    home = tempfile.mkdtemp(prefix="dockline-wms-home-")
-    os.chmod(home, 0o755)
+def ensure_user(password: str = PASSWORD) -> pwd.struct_passwd:
+    """The test user (never root) with `password` and its home in the temp folder; created once.
+
+    Password and home are fixed, so that several test sessions on one machine can share the user.
+    """
+    home = Path(tempfile.gettempdir()) / "dockline-wms-home"
+    home.mkdir(mode=0o755, exist_ok=True)
     try:
-        pwd.getpwnam(USER)
-        subprocess.run(["usermod", "--home", home, USER], check=True)
+        user = pwd.getpwnam(USER)
+        if user.pw_dir != str(home):
+            subprocess.run(["usermod", "--home", str(home), USER], check=True)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", home,
+        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", str(home),
                         "--shell", "/bin/sh", USER], check=True)
     user = pwd.getpwnam(USER)
     os.chown(home, user.pw_uid, user.pw_gid)
@@ -248,5 +252,3 @@ def start_sshd(password: str) -> StockServer:
                        private_key=client_key.read_text(), host_key=f"{pub[0]} {pub[1]}")
 
 
-def new_password() -> str:
-    return "Wms-" + secrets.token_urlsafe(12)
