@@ -15,6 +15,7 @@ import pytest
 
 from dockline.accounts.models import Organization
 from dockline.connections.models import Warehouse
+from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Package, ShipmentLine, WarehouseShipment
 from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
 from dockline.sandbox.sftpserver import SftpServer
@@ -198,3 +199,23 @@ def test_one_wait_per_run_and_a_file_growing_during_it_is_left_for_later(db, ftp
         assert [p.name for p in drop.outbox.iterdir() if p.is_file()] == ["shp_busy.csv"]
         second = _receive(warehouse, t, reader, sleep=sleep_while_the_wms_writes)
     assert waits == [4, 4] and second["files"] == 1 and reader.reads == [1, 2]
+
+
+def test_connection_lost_during_the_last_check_rolls_back_and_raises(db, ftp_server, ftp_config):
+    drop = Drop("ftp", ftp_server.root / "out", ftp_config)
+    warehouse = _warehouse(drop, settle_seconds=0)
+    (drop.outbox / "shp_1.csv").write_bytes(b"".join(_shipments(1)))
+    reader = Reader()
+    with transport_class("ftp")(ftp_config) as t:
+        def lost(path):
+            raise ConnectorError("FTP checking failed: the connection was dropped", ErrorKind.RETRYABLE)
+
+        t.stat = lost
+        with pytest.raises(ConnectorError) as info:
+            _receive(warehouse, t, reader)
+        assert info.value.retryable
+        assert not ExchangeRecord.objects.exists()  # nothing kept that would make the next read a duplicate
+        del t.stat
+        assert _receive(warehouse, t, reader)["files"] == 1
+    assert reader.reads == [1, 1]
+    assert ExchangeRecord.objects.get().state == ExchangeState.PROCESSED

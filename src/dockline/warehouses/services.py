@@ -146,10 +146,12 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
             log.warning("could not read %s from %s: %s", remote.name, warehouse, exc.message)
             counts["unreadable"] += 1
             continue
-        unchanged = lambda: len(data) == remote.size and _same(transport.stat(path), remote)  # noqa: E731
         try:
-            record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None, unchanged)
-        except _FileChanged:
+            record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None,
+                             lambda: _unchanged(transport, path, remote, len(data)))
+        except _FileChanged as changed:
+            if isinstance(changed.__cause__, ConnectorError) and changed.__cause__.retryable:
+                raise changed.__cause__  # rolled back; the next run reads the file again
             log.info("%s in %s changed while it was read; rolled back, left for the next run", remote.name, warehouse)
             counts["unsettled"] += 1
             continue
@@ -169,6 +171,14 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
         counts["acks_sent"] = send_pending_acks(warehouse, transport)
         counts.update(receive_acks(warehouse, transport, fmt))
     return counts
+
+
+def _unchanged(transport, path: str, remote: RemoteFile, got: int) -> bool:
+    """Whether the file read is the file that settled; raises _FileChanged when that cannot be checked."""
+    try:
+        return got == remote.size and _same(transport.stat(path), remote)
+    except ConnectorError as exc:
+        raise _FileChanged(path) from exc
 
 
 def _same(now: RemoteFile | None, before: RemoteFile) -> bool:
