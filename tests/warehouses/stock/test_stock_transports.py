@@ -107,3 +107,24 @@ def test_frozen_server_fails_fast_and_retryable(stock_server, when):
         t.close()
     assert info.value.kind is ErrorKind.RETRYABLE, info.value.message
     assert elapsed < 3 * timeout + 1, f"took {elapsed:.1f} s with a {timeout} s timeout"
+
+
+def test_ftps_data_connections_resume_the_tls_session_vsftpd_requires(stock_vsftpd_tls):
+    folders = stock_vsftpd_tls.folders()
+    data = b"0123456789" * 50_000
+    with _transport(stock_vsftpd_tls) as t:
+        t.write_atomic(folders.outbox, "shp_1.csv", data)
+        assert t._ftp.last_data_session_reused is True
+        assert t.read(f"{folders.outbox}/shp_1.csv") == data
+        assert t._ftp.last_data_session_reused is True
+
+
+def test_big_file_round_trip_through_the_spool(stock_server):
+    from dockline.warehouses.transports.base import SPOOL_IN_MEMORY, spool
+
+    folders = stock_server.folders()
+    data = os.urandom(SPOOL_IN_MEMORY + 12345)  # past the in-memory part: spills to disk
+    (stock_server.root / "out" / "big.bin").write_bytes(data)
+    with _transport(stock_server) as t:
+        with spool(t, f"{folders.outbox}/big.bin") as sink:
+            assert sink._rolled and sink.read() == data
