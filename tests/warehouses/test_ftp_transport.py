@@ -203,7 +203,8 @@ def test_error_classification(ftp_config):
         assert info.value.kind is ErrorKind.FATAL
         with pytest.raises(ConnectorError) as info:
             t.list("/nope")
-        assert info.value.kind is ErrorKind.FATAL
+        assert info.value.kind is ErrorKind.CONFIG  # a missing folder is the setup's fault
+        assert "No such directory" in info.value.message and "warehouse's settings" in info.value.message
         assert t.list("/in") == []  # the connection still works after a 5xx
 
 

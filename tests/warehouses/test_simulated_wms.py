@@ -78,7 +78,8 @@ def fast_wms():
 def test_transport_settings_and_test_connection(fast_wms):
     with fast_wms() as wms:
         s = wms.transport_settings()
-        assert set(s) == {"host", "port", "username", "password", "inbox", "outbox", "archive", "error", "taken"}
+        assert set(s) == {"host", "port", "username", "password", "inbox", "outbox", "archive", "error", "taken",
+                          "settle_seconds"}
         assert s["host"] == "127.0.0.1" and s["port"] == wms.port > 0
         assert (s["inbox"], s["outbox"], s["archive"], s["error"], s["taken"]) == (
             "/in", "/out", "/out/archive", "/out/error", "/in/processed")

@@ -177,7 +177,7 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
             continue
         try:
             if not (resumed and _delivered(transport, folders, exchange.filename)):
-                transport.write_atomic(folders.inbox, exchange.filename, bytes(exchange.content))
+                transport.write_atomic(folders.inbox, exchange.filename, exchange.data)
         except ConnectorError as exc:
             if not exc.retryable:
                 raise _warehouse_refused(exc, connection, due[index:], counts["sent"]) from exc

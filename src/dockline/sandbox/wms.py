@@ -148,6 +148,7 @@ class SimulatedWms:
             "archive": "/out/archive",
             "error": "/out/error",
             "taken": "/in/processed",  # where this WMS moves the order files it has taken
+            "settle_seconds": 0,  # it renames complete files into place: nothing to wait for
         }
         if self.ca_file:
             settings["ca_file"] = str(self.ca_file)

@@ -1,8 +1,14 @@
-"""Every file sent to or received from a warehouse."""
+"""Every file sent to or received from a warehouse.
+
+The content is kept for audit and resending, zlib-compressed (`compressed`);
+read it as `record.data`. Rows from before compression have `compressed`
+false and their content as it was.
+"""
 from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 
 from django.db import models, transaction
 from django.db.models import F
@@ -34,7 +40,8 @@ class ExchangeRecord(models.Model):
     size = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=ExchangeState.choices, default=ExchangeState.PENDING)
     business_keys = models.JSONField(default=list, blank=True)  # order numbers / shipment ids / SKUs
-    content = models.BinaryField()
+    content = models.BinaryField()  # as stored: zlib-compressed when `compressed`; read `data`
+    compressed = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     # X12 only: the GS06 group control number of a file we sent, to match the 997 that answers it
     group_control = models.PositiveIntegerField(null=True, blank=True)
@@ -51,9 +58,22 @@ class ExchangeRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.filename}"
 
+    @property
+    def data(self) -> bytes:
+        """The file's bytes as sent or received."""
+        raw = bytes(self.content or b"")
+        return zlib.decompress(raw) if self.compressed else raw
+
+    @data.setter
+    def data(self, value: bytes) -> None:
+        self.content = zlib.compress(value, 6)
+        self.compressed = True
+
     def save(self, *args, **kwargs):
+        if not self.compressed and self.content:
+            self.data = bytes(self.content)  # given as `content=`: store it compressed
         if self.group_control is None and self.direction == Direction.OUT:
-            self.group_control = group_control_of(bytes(self.content or b""))
+            self.group_control = group_control_of(self.data)
         super().save(*args, **kwargs)
 
     @staticmethod

@@ -1,5 +1,17 @@
 """Read files from a warehouse's outbox: each once, recorded, then archived or set aside.
 
+A file is taken only once it has settled: the outbox is listed twice,
+`settle_seconds` apart (one wait per run, not per file), and only files whose
+size and modification time did not change between the two listings are read.
+Names a WMS uses while writing (``*.tmp``, ``*.part``, ``*.filepart``, a leading
+``.`` or ``~``, and the warehouse's own ``writing_pattern``) are never read. The
+size is checked once more before the file is archived: a file that grew
+meanwhile has its effects rolled back and is left for the next run. The
+contract a WMS follows is in docs/formats/README.md.
+
+A file over `max_file_mb` goes to the error folder unread. Downloads go to a
+spooled temporary file; the content kept for audit is compressed.
+
 For X12 warehouses this is also where functional acknowledgments flow: every
 945/846 taken in is answered with a 997 written to the warehouse's inbox, and
 the 997s the warehouse writes for our 940s mark those files acknowledged or
@@ -9,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,10 +32,74 @@ from dockline.connections.models import Warehouse
 from dockline.core.errors import ConnectorError
 from dockline.warehouses.formats.base import RowError
 from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
+from dockline.warehouses.transports.base import RemoteFile, spool
 
 log = logging.getLogger(__name__)
 
 ACKS = "acks"  # exchange kind of 997 files, both ways
+
+# Two listings this far apart must agree on a file's size and time before it is read. FTP servers
+# give times to the second, so anything under 2 s could miss a rewrite of the same size; 3 s also
+# covers a WMS that flushes its buffer once a second or so. See docs/formats/README.md.
+DEFAULT_SETTLE_SECONDS = 3.0
+DEFAULT_MAX_FILE_MB = 100
+# Names WMSes (and FTP clients such as WinSCP and FileZilla) give files while still writing them.
+WRITING_NAMES = re.compile(r"(^[.~])|(\.(tmp|temp|part|filepart|partial|crdownload)$)|(~$)", re.IGNORECASE)
+
+
+class _FileChanged(Exception):
+    """The file changed while it was being handled: its effects are rolled back."""
+
+
+def settle_seconds(warehouse: Warehouse) -> float:
+    return _number(warehouse.settings.get("settle_seconds"), DEFAULT_SETTLE_SECONDS)
+
+
+def max_file_mb(warehouse: Warehouse) -> float:
+    return _number(warehouse.settings.get("max_file_mb"), DEFAULT_MAX_FILE_MB)
+
+
+def _number(value, default: float) -> float:
+    try:
+        return max(float(value), 0.0) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def being_written(warehouse: Warehouse, name: str) -> bool:
+    """Whether `name` looks like a file the WMS is still writing (never read)."""
+    if WRITING_NAMES.search(name):
+        return True
+    custom = (warehouse.settings.get("writing_pattern") or "").strip()
+    return bool(custom) and re.fullmatch(custom, name) is not None
+
+
+def settled_files(warehouse: Warehouse, transport, pattern: re.Pattern, *, sleep=time.sleep) -> list[RemoteFile]:
+    """Outbox files matching `pattern` whose size and time held still for the settle time.
+
+    Lists once, waits once (only when something matches), lists again; a file
+    still changing is left for the next run.
+    """
+    outbox = warehouse.folders.outbox
+
+    def candidates() -> list[RemoteFile]:
+        return [f for f in transport.list(outbox) if pattern.match(f.name) and not being_written(warehouse, f.name)]
+
+    first = candidates()
+    settle = settle_seconds(warehouse)
+    if not first or settle <= 0:
+        return first
+    sleep(settle)
+    again = {f.name: f for f in candidates()}
+    steady = []
+    for f in first:
+        now = again.get(f.name)
+        if _same(now, f):
+            steady.append(now)
+        elif now is not None:
+            log.info("%s in %s is still being written (%s -> %s bytes); left for the next run",
+                     f.name, warehouse, f.size, now.size)
+    return steady
 
 
 @dataclass
@@ -39,35 +116,49 @@ Handler = Callable[[bytes, ExchangeRecord], Handled]
 
 
 def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Pattern, handler: Handler,
-                  fmt=None, *, dedupe: bool = True) -> dict:
-    """Process every final-named file in the outbox that matches `pattern`.
+                  fmt=None, *, dedupe: bool = True, sleep=time.sleep) -> dict:
+    """Process every settled, final-named file in the outbox that matches `pattern`.
 
     Each file is handled inside one transaction together with its exchange
     record, so a crash leaves either both or neither. A file seen before (same
     checksum, or only shipment ids already recorded from another file) is
     recorded as a duplicate and archived without effect; a file with errors
-    goes to the error folder, its good rows taken. A lost connection stops the
-    run (raised, so the run records it); the file stays for the next run.
-    With `dedupe` off (stock snapshots: state, ordered by their time instead),
-    a file with the same bytes as an earlier one is handled again.
+    goes to the error folder, its good rows taken. A file still being written
+    is left alone; one that changed while handled is rolled back and left for
+    the next run. A lost connection stops the run (raised, so the run records
+    it); the file stays for the next run. With `dedupe` off (stock snapshots:
+    state, ordered by their time instead), a file with the same bytes as an
+    earlier one is handled again.
     """
     fmt = fmt if fmt is not None else warehouse.file_format_handler()
     acks = kind != ACKS and hasattr(fmt, "render_997")
     folders = warehouse.folders
-    counts = {"files": 0, "duplicates": 0, "errors": 0, "unreadable": 0}
-    for remote in transport.list(folders.outbox):
-        if not pattern.match(remote.name):
-            continue
+    counts = {"files": 0, "duplicates": 0, "errors": 0, "unreadable": 0, "unsettled": 0}
+    limit_mb = max_file_mb(warehouse)
+    for remote in settled_files(warehouse, transport, pattern, sleep=sleep):
         path = f"{folders.outbox.rstrip('/')}/{remote.name}"
+        if remote.size > limit_mb * 1024 * 1024:
+            _set_aside_too_big(warehouse, transport, kind, remote, path, limit_mb)
+            counts["errors"] += 1
+            continue
         try:
-            data = transport.read(path)
+            with spool(transport, path) as sink:
+                data = sink.read()
         except ConnectorError as exc:
             if exc.retryable:
                 raise  # the connection is gone: the next run reads this file whole
             log.warning("could not read %s from %s: %s", remote.name, warehouse, exc.message)
             counts["unreadable"] += 1
             continue
-        record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None, dedupe)
+        try:
+            record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None, dedupe,
+                             lambda: _unchanged(transport, path, remote, len(data)))
+        except _FileChanged as changed:
+            if isinstance(changed.__cause__, ConnectorError) and changed.__cause__.retryable:
+                raise changed.__cause__  # rolled back; the next run reads the file again
+            log.info("%s in %s changed while it was read; rolled back, left for the next run", remote.name, warehouse)
+            counts["unsettled"] += 1
+            continue
         counts["files"] += 1
         if record.state == ExchangeState.DUPLICATE:
             counts["duplicates"] += 1
@@ -86,8 +177,38 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
     return counts
 
 
+def _unchanged(transport, path: str, remote: RemoteFile, got: int) -> bool:
+    """Whether the file read is the file that settled; raises _FileChanged when that cannot be checked."""
+    try:
+        return got == remote.size and _same(transport.stat(path), remote)
+    except ConnectorError as exc:
+        raise _FileChanged(path) from exc
+
+
+def _same(now: RemoteFile | None, before: RemoteFile) -> bool:
+    return now is not None and now.size == before.size and now.modified == before.modified
+
+
+def _set_aside_too_big(warehouse: Warehouse, transport, kind: str, remote: RemoteFile, path: str,
+                       limit_mb: float) -> None:
+    """Move a file over the size limit to the error folder unread, with an error record saying why."""
+    reason = (f"{remote.name} is {remote.size:,} bytes ({remote.size / 1024 / 1024:.1f} MB), over this "
+              f"warehouse's limit of {limit_mb:g} MB; it was moved to the error folder unread. "
+              "Ask the warehouse to split it into smaller files, or raise max_file_mb in the warehouse's settings.")
+    ExchangeRecord.objects.create(
+        warehouse=warehouse, direction=Direction.IN, kind=kind, filename=remote.name, checksum="",
+        size=remote.size, content=b"", state=ExchangeState.ERROR, error=reason,
+    )
+    try:
+        transport.move(path, warehouse.folders.error)
+    except ConnectorError as exc:
+        if exc.retryable:
+            raise
+        log.warning("could not move %s to %s: %s", remote.name, warehouse.folders.error, exc.message)
+
+
 def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Handler, fmt,
-            dedupe: bool = True) -> ExchangeRecord:
+            dedupe: bool = True, unchanged: Callable[[], bool] = lambda: True) -> ExchangeRecord:
     checksum = ExchangeRecord.checksum_of(data)
     try:
         with transaction.atomic():
@@ -117,7 +238,11 @@ def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Ha
             record.save(update_fields=["business_keys", "state", "error", "updated_at"])
             if fmt is not None:
                 _queue_ack(warehouse, fmt, name, data)
+            if not unchanged():
+                raise _FileChanged(name)
         return record
+    except _FileChanged:
+        raise
     except Exception as exc:  # noqa: BLE001 - one file that cannot be processed must not stop the others
         log.exception("could not process %s from %s", name, warehouse)
         return ExchangeRecord.objects.create(
@@ -133,13 +258,16 @@ def _already_recorded(warehouse: Warehouse, kind: str, record: ExchangeRecord, k
         return ""
     from dockline.shipments.models import Shipment
 
-    earlier = (Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id__in=set(keys))
-               .exclude(exchange=record).select_related("exchange"))
-    found = {s.warehouse_shipment_id: s for s in earlier}
-    if set(keys) - set(found):
-        return ""
-    files = sorted({s.exchange.filename for s in found.values() if s.exchange})
-    return ", ".join(files) or "an earlier file"
+    wanted = sorted(set(keys))
+    files: set[str] = set()
+    for start in range(0, len(wanted), 500):  # a big file has more ids than a query takes at once
+        chunk = wanted[start:start + 500]
+        rows = list(Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id__in=chunk)
+                    .exclude(exchange=record).values_list("warehouse_shipment_id", "exchange__filename"))
+        if len({sid for sid, _name in rows}) < len(chunk):
+            return ""
+        files.update(name for _sid, name in rows if name)
+    return ", ".join(sorted(files)) or "an earlier file"
 
 
 # -- X12 functional acknowledgments ----------------------------------------------------------------
@@ -173,7 +301,7 @@ def send_pending_acks(warehouse: Warehouse, transport) -> int:
         warehouse=warehouse, direction=Direction.OUT, kind=ACKS, state=ExchangeState.PENDING
     ).order_by("id")
     for record in pending:
-        transport.write_atomic(warehouse.folders.inbox, record.filename, bytes(record.content))
+        transport.write_atomic(warehouse.folders.inbox, record.filename, record.data)
         ExchangeRecord.objects.filter(pk=record.pk).update(state=ExchangeState.SENT, updated_at=timezone.now())
         sent += 1
     return sent

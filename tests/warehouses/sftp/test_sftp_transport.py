@@ -231,7 +231,8 @@ def test_list_read_move(server, make_config):
         assert info.value.kind is ErrorKind.FATAL
         with pytest.raises(ConnectorError) as info:
             t.list("/nope")
-        assert info.value.kind is ErrorKind.FATAL
+        assert info.value.kind is ErrorKind.CONFIG  # a missing folder is the setup's fault
+        assert "No such file" in info.value.message and "warehouse's settings" in info.value.message
     assert (out / "archive" / "a.edi").read_bytes() == b"older"
     assert (out / "archive" / "a-1.edi").read_bytes() == b"a"
     assert (out / "error" / "new" / "b.edi").read_bytes() == b"bb"

@@ -1,9 +1,11 @@
 """FTP transport (ftplib), built so that FTPS only overrides a few hooks.
 
 Every remote failure is raised as a :class:`ConnectorError` classified for the
-sync engine: network trouble and 4xx replies are retryable, 530 means the
-credentials no longer work, other 5xx replies are fatal. The password is
-never logged nor put in an error message.
+sync engine: network trouble, timeouts and 4xx replies are retryable, 530 means
+the credentials no longer work; a folder that is missing or not writable and a
+full quota (550/553/552/452) are CONFIG, quoting the server's own words and
+saying what to fix; other 5xx replies are fatal. Every socket, control and data,
+has the config's timeout. The password is never logged nor put in an error message.
 """
 from __future__ import annotations
 
@@ -16,16 +18,21 @@ import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from datetime import UTC, datetime
+from typing import IO, ClassVar
 
 from dockline.core.errors import ConnectorError, ErrorKind
-from dockline.platforms.base import CheckReport, CredentialField
-from dockline.warehouses.transports.base import RemoteFile, TransportConfig
+from dockline.platforms.base import CredentialField
+from dockline.warehouses.transports.base import (
+    FIX_DENIED, FIX_FULL, FIX_MISSING, CheckedTransport, RemoteFile, Step, TransportConfig,
+)
 
 log = logging.getLogger(__name__)
 
 _MISSING_WORDS = ("no such", "not found", "does not exist", "doesn't exist", "cannot find", "can't find")
-_DENIED_WORDS = ("permission", "denied", "privilege", "not allowed", "forbidden", "access")
+_DENIED_WORDS = ("permission", "denied", "privilege", "not allowed", "forbidden", "access",
+                 "could not create", "operation failed", "can't create", "cannot create")
+_FULL_WORDS = ("quota", "space", "storage", "disk full", "full")
 
 
 def _reply_code(exc: ftplib.Error) -> str:
@@ -33,7 +40,8 @@ def _reply_code(exc: ftplib.Error) -> str:
     return text[:3] if text[:3].isdigit() else ""
 
 
-def describe_error(exc: BaseException, host: str = "", port: int | None = None) -> tuple[str, ErrorKind]:
+def describe_error(exc: BaseException, host: str = "", port: int | None = None, *,
+                   folder: bool = False) -> tuple[str, ErrorKind]:
     """A plain-words reason for a socket/ftplib/TLS failure, and how to treat it."""
     where = f"{host}:{port}" if host else "the server"
     if isinstance(exc, ConnectorError):
@@ -58,13 +66,22 @@ def describe_error(exc: BaseException, host: str = "", port: int | None = None) 
         lower = text.lower()
         if code == "530":
             return f"login incorrect: the server rejected the username or password ({text})", ErrorKind.REAUTH
+        if code == "552" or (code in ("550", "553") and any(w in lower for w in _FULL_WORDS)):
+            return f"the server is out of space for this login ({text}): {FIX_FULL}", ErrorKind.CONFIG
         if any(w in lower for w in _MISSING_WORDS):
+            if folder:
+                return f"folder not found ({text}): {FIX_MISSING}", ErrorKind.CONFIG
             return f"not found ({text})", ErrorKind.FATAL
+        if code in ("550", "553") and any(w in lower for w in _DENIED_WORDS):
+            return f"permission denied ({text}): {FIX_DENIED}", ErrorKind.CONFIG
         if any(w in lower for w in _DENIED_WORDS):
             return f"permission denied ({text})", ErrorKind.FATAL
         return f"the server refused: {text}", ErrorKind.FATAL
     if isinstance(exc, ftplib.error_temp):
-        return f"the server is temporarily unable: {str(exc).strip()}", ErrorKind.RETRYABLE
+        text = str(exc).strip()
+        if _reply_code(exc) == "452":
+            return f"the server is out of space for this login ({text}): {FIX_FULL}", ErrorKind.CONFIG
+        return f"the server is temporarily unable: {text}", ErrorKind.RETRYABLE
     if isinstance(exc, (ftplib.error_reply, ftplib.error_proto)):
         return f"unexpected reply from the server: {str(exc).strip()}", ErrorKind.RETRYABLE
     if isinstance(exc, OSError):
@@ -76,8 +93,10 @@ def describe_error(exc: BaseException, host: str = "", port: int | None = None) 
 _WIRE_ERRORS = (OSError, EOFError, ftplib.Error)
 
 
-class FtpTransport:
+class FtpTransport(CheckedTransport):
     """Plain FTP. Subclasses (FTPS) override `_new_client`, `_secure` and `_after_login`."""
+
+    _wire_errors = _WIRE_ERRORS
 
     name: ClassVar[str] = "ftp"
     label: ClassVar[str] = "FTP"
@@ -182,14 +201,15 @@ class FtpTransport:
         return self._client()
 
     @contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
+    def _errors(self, action: str, *, folder: bool = False) -> Iterator[None]:
+        """Translate wire errors; `folder`: the path acted on is a folder (missing means a setup problem)."""
         try:
             yield
         except ConnectorError:
             raise
         except _WIRE_ERRORS as exc:
-            reason, kind = describe_error(exc, self.config.host, self.port)
-            if kind is not ErrorKind.FATAL or not isinstance(exc, ftplib.error_perm):
+            reason, kind = describe_error(exc, self.config.host, self.port, folder=folder)
+            if kind not in (ErrorKind.FATAL, ErrorKind.CONFIG) or not isinstance(exc, ftplib.error_perm):
                 # The control connection may be in an unknown state: start afresh next time.
                 self._drop()
             raise ConnectorError(f"{self.name.upper()} {action} failed: {reason}", kind) from exc
@@ -220,14 +240,15 @@ class FtpTransport:
     # -- the Transport protocol --------------------------------------------
 
     def list(self, folder: str) -> list[RemoteFile]:
-        with self._errors(f"listing {folder}"):
+        with self._errors(f"listing {folder}", folder=True):
             ftp = self._ensure()
             files: list[RemoteFile] = []
             if self._feature("MLST"):
-                for name, facts in ftp.mlsd(folder, facts=["type", "size"]):
+                for name, facts in ftp.mlsd(folder, facts=["type", "size", "modify"]):
                     if facts.get("type", "").lower() != "file":
                         continue
-                    files.append(RemoteFile(posixpath.basename(name), _int(facts.get("size"))))
+                    files.append(RemoteFile(posixpath.basename(name), _int(facts.get("size")),
+                                            _timeval(facts.get("modify"))))
             else:
                 try:
                     names = ftp.nlst(folder)
@@ -241,32 +262,43 @@ class FtpTransport:
                     name = posixpath.basename(entry.rstrip("/"))
                     if name in ("", ".", ".."):
                         continue
+                    path = posixpath.join(folder, name)
                     try:
-                        size = ftp.size(posixpath.join(folder, name))
+                        size = ftp.size(path)
                     except ftplib.error_perm:
                         continue  # a folder, or not retrievable
-                    files.append(RemoteFile(name, size or 0))
+                    files.append(RemoteFile(name, size or 0, self._mdtm(path)))
             return sorted(files, key=lambda f: f.name)
 
     def read(self, path: str) -> bytes:
         """The whole file; a transfer that ends short of the file's size raises RETRYABLE."""
+        buf = io.BytesIO()
+        self.read_into(path, buf)
+        return buf.getvalue()
+
+    def read_into(self, path: str, sink: IO[bytes]) -> int:
         with self._errors(f"reading {path}"):
             ftp = self._ensure()
-            buf = io.BytesIO()
-            ftp.retrbinary(f"RETR {path}", buf.write)
-            data = buf.getvalue()
+            got = 0
+
+            def write(block: bytes) -> None:
+                nonlocal got
+                sink.write(block)
+                got += len(block)
+
+            ftp.retrbinary(f"RETR {path}", write, blocksize=64 * 1024)
             try:
                 size = ftp.size(path)
             except ftplib.error_perm:  # SIZE not offered: the 226 reply is all we have
                 size = None
-            if size is not None and len(data) < size:
+            if size is not None and got < size:
                 self._drop()
                 raise ConnectorError(
-                    f"{self.name.upper()} reading {path} failed: got {len(data)} of {size} bytes "
+                    f"{self.name.upper()} reading {path} failed: got {got} of {size} bytes "
                     "before the transfer stopped",
                     ErrorKind.RETRYABLE,
                 )
-            return data
+            return got
 
     def write_atomic(self, folder: str, name: str, data: bytes) -> None:
         if not name or "/" in name:
@@ -286,6 +318,30 @@ class FtpTransport:
     def exists(self, path: str) -> bool:
         with self._errors(f"checking {path}"):
             return self._exists(path)
+
+    def stat(self, path: str) -> RemoteFile | None:
+        with self._errors(f"checking {path}"):
+            ftp = self._ensure()
+            name = posixpath.basename(path)
+            if self._feature("MLST"):
+                try:
+                    reply = ftp.sendcmd(f"MLST {path}")
+                except ftplib.error_perm as exc:
+                    if _reply_code(exc) in ("550", "553", "501"):
+                        return None
+                    raise
+                facts = {}
+                for line in reply.splitlines()[1:-1]:
+                    for fact in line.strip().split(" ", 1)[0].split(";"):
+                        key, _, value = fact.partition("=")
+                        facts[key.lower()] = value
+                return RemoteFile(name, _int(facts.get("size")), _timeval(facts.get("modify")))
+            ftp.voidcmd("TYPE I")
+            try:
+                size = ftp.size(path)
+            except ftplib.error_perm:
+                return None
+            return RemoteFile(name, size or 0, self._mdtm(path))
 
     def move(self, src: str, dst_folder: str) -> str:
         with self._errors(f"moving {src} to {dst_folder}"):
@@ -307,6 +363,14 @@ class FtpTransport:
             self._ensure().delete(path)
 
     # -- helpers -------------------------------------------------------------
+
+    def _mdtm(self, path: str) -> datetime | None:
+        """A file's modification time by MDTM (UTC, to the second), None when the server does not say."""
+        try:
+            reply = self._client().sendcmd(f"MDTM {path}")
+        except ftplib.error_perm:
+            return None
+        return _timeval(reply[4:].strip()) if reply.startswith("213") else None
 
     def _exists(self, path: str) -> bool:
         ftp = self._ensure()
@@ -380,67 +444,30 @@ class FtpTransport:
         ftp.cwd(home)
         return True
 
-    # -- Test Connection -------------------------------------------------------
+    # -- Test Connection (the sequence is CheckedTransport.test) -------------------
 
-    def test(self) -> CheckReport:
-        """Reach host, log in, list inbox and outbox, write and remove a probe file.
-
-        Each step says in plain words what went wrong; after a failure the
-        later steps are not attempted.
-        """
-        report = CheckReport()
-        folders = self.config.folders
-        host, port, user = self.config.host, self.port, self.config.username
-        self.close()
-        try:
-            if not self._step(report, f"Reach {host}:{port}", self._open, lambda w: _first_line(w)):
-                return report
-            if self.secure_step and not self._step(report, self.secure_step, self._secure):
-                return report
-            if not self._step(report, f"Log in as {user}", self._login):
-                return report
-            for label, path in (("inbox", folders.inbox), ("outbox", folders.outbox)):
-                ok = self._step(
-                    report,
-                    f"List {label} {path}",
-                    lambda p=path: self._list_checked(p),
-                    lambda files: f"{len(files)} file{'s' if len(files) != 1 else ''}",
-                    folder=path,
-                )
-                if not ok:
-                    return report
-            self._step(report, "Write and remove a probe file in inbox", self._probe, folder=folders.inbox)
-            return report
-        finally:
-            self.close()
+    def _connect_steps(self) -> list[Step]:
+        steps = [Step(f"Reach {self.config.host}:{self.port}", self._open, _first_line)]
+        if self.secure_step:
+            steps.append(Step(self.secure_step, self._secure))
+        steps.append(Step(f"Log in as {self.config.username}", self._login))
+        return steps
 
     def _list_checked(self, path: str) -> list[RemoteFile]:
         if not self._feature("MLST") and not self._is_dir(path):
             raise ftplib.error_perm("550 No such file or directory.")
         return self.list(path)
 
-    def _probe(self) -> str:
-        inbox = self.config.folders.inbox
-        name = f".dockline-probe-{secrets.token_hex(6)}"
-        self.write_atomic(inbox, name, b"dockline probe\n")
-        self.delete(posixpath.join(inbox, name))
-        return f"wrote and removed {posixpath.join(inbox, name)}"
-
-    def _step(self, report: CheckReport, name: str, action, detail=None, *, folder: str | None = None) -> bool:
-        try:
-            result = action()
-        except (*_WIRE_ERRORS, ConnectorError) as exc:
-            cause = exc.__cause__ if isinstance(exc, ConnectorError) and exc.__cause__ else exc
-            reason, _kind = describe_error(cause, self.config.host, self.port)
-            if folder and isinstance(cause, ftplib.error_perm):
-                text = str(cause).lower()
-                if any(w in text for w in _MISSING_WORDS):
-                    reason = f"folder {folder} is missing on the server ({str(cause).strip()})"
-                elif any(w in text for w in _DENIED_WORDS):
-                    reason = f"permission denied on {folder} ({str(cause).strip()})"
-            return report.add(name, False, reason)
-        text = detail(result) if detail else (result if isinstance(result, str) else "")
-        return report.add(name, True, text or "")
+    def _step_reason(self, exc: BaseException, folder: str | None) -> str:
+        cause = exc.__cause__ if isinstance(exc, ConnectorError) and exc.__cause__ else exc
+        reason, _kind = describe_error(cause, self.config.host, self.port)
+        if folder and isinstance(cause, ftplib.error_perm):
+            text = str(cause).lower()
+            if any(w in text for w in _MISSING_WORDS):
+                reason = f"folder {folder} is missing on the server ({str(cause).strip()})"
+            elif any(w in text for w in _DENIED_WORDS):
+                reason = f"permission denied on {folder} ({str(cause).strip()})"
+        return reason
 
 
 def _first_line(text: str) -> str:
@@ -452,3 +479,15 @@ def _int(value: str | None) -> int:
         return int(value or 0)
     except ValueError:
         return 0
+
+
+def _timeval(value: str | None) -> datetime | None:
+    """An FTP time value (MLSD ``modify``, MDTM), ``YYYYMMDDHHMMSS[.sss]`` in UTC."""
+    value = (value or "").strip()
+    try:
+        stamp = datetime.strptime(value[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    if value[14:15] == "." and value[15:].isdigit():
+        stamp = stamp.replace(microsecond=int(value[15:21].ljust(6, "0")))
+    return stamp

@@ -35,6 +35,10 @@ from typing import ClassVar
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.warehouses.transports.ftp import FtpTransport
 
+# Replies to AUTH TLS from a server without TLS: unknown command, not implemented, not for
+# this parameter, "log in first" (vsftpd), security mechanism unavailable or refused.
+_NO_TLS_CODES = ("500", "502", "504", "530", "431", "534")
+
 
 class ReusingFTP_TLS(ftplib.FTP_TLS):
     """ftplib.FTP_TLS whose data connections resume the control connection's TLS session.
@@ -99,6 +103,14 @@ class FtpsTransport(FtpTransport):
         except ssl.SSLCertVerificationError as exc:
             self.seen_certificate = _peek_certificate(self.config.host, self.port, self.config.timeout)
             raise ConnectorError(self._untrusted_message(exc), ErrorKind.FATAL) from None
+        except (ftplib.error_perm, ftplib.error_temp) as exc:
+            answer = str(exc).strip()
+            if answer[:3] not in _NO_TLS_CODES:
+                raise
+            raise ConnectorError(
+                "the server does not offer TLS (FTPS): choose plain FTP or ask the warehouse to enable TLS "
+                f"(it answered AUTH TLS with: {answer})", ErrorKind.CONFIG,
+            ) from None
         return describe_certificate(self.seen_certificate or b"")
 
     def _after_login(self, ftp: ftplib.FTP) -> None:

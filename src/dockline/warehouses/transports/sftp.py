@@ -22,8 +22,10 @@ only when the plain rename fails because of it.
 
 Every remote failure is raised as a :class:`ConnectorError` classified for the
 sync engine: network trouble and timeouts are RETRYABLE, rejected credentials
-REAUTH, a changed host key or a missing folder FATAL. Neither the password nor
-the private key is ever logged or put in a message.
+REAUTH, a changed host key FATAL; permission denied, a missing folder and a full
+quota are CONFIG, quoting the server's words and saying what to fix. Connecting,
+each request and each reply are bounded by the config's timeout. Neither the
+password nor the private key is ever logged or put in a message.
 """
 from __future__ import annotations
 
@@ -41,13 +43,16 @@ import struct
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from datetime import UTC, datetime
+from typing import IO, ClassVar
 
 import paramiko
 
 from dockline.core.errors import ConnectorError, ErrorKind
-from dockline.platforms.base import CheckReport, CredentialField
-from dockline.warehouses.transports.base import RemoteFile, TransportConfig
+from dockline.platforms.base import CredentialField
+from dockline.warehouses.transports.base import (
+    FIX_DENIED, FIX_FULL, FIX_MISSING, CheckedTransport, RemoteFile, Step, TransportConfig,
+)
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +186,8 @@ def load_private_key(text: str) -> paramiko.PKey:
 # -- error classification ------------------------------------------------------------
 
 
-def describe_error(exc: BaseException, host: str = "", port: int | None = None) -> tuple[str, ErrorKind]:
+def describe_error(exc: BaseException, host: str = "", port: int | None = None, *,
+                   folder: bool = False) -> tuple[str, ErrorKind]:
     """A plain-words reason for a socket/SSH/SFTP failure, and how the engine should treat it."""
     where = f"{host}:{port}" if host else "the server"
     if isinstance(exc, ConnectorError):
@@ -217,9 +223,13 @@ def describe_error(exc: BaseException, host: str = "", port: int | None = None) 
         code = exc.errno
         text = exc.strerror or (exc.args[0] if exc.args and isinstance(exc.args[0], str) else "") or str(exc)
         if code == errno.ENOENT:
+            if folder:
+                return f"folder not found ({text}): {FIX_MISSING}", ErrorKind.CONFIG
             return f"not found ({text})", ErrorKind.FATAL
         if code == errno.EACCES or code == errno.EPERM:
-            return f"permission denied ({text})", ErrorKind.FATAL
+            return f"permission denied ({text}): {FIX_DENIED}", ErrorKind.CONFIG
+        if code in (errno.EDQUOT, errno.ENOSPC) or any(w in text.lower() for w in ("quota", "no space")):
+            return f"the server is out of space for this login ({text}): {FIX_FULL}", ErrorKind.CONFIG
         if code is None and "socket is closed" in text.lower():
             return f"the connection to {where} was dropped", ErrorKind.RETRYABLE
         return f"the server reported a failure: {text}", ErrorKind.RETRYABLE
@@ -228,10 +238,6 @@ def describe_error(exc: BaseException, host: str = "", port: int | None = None) 
 
 # What `_errors` translates; anything else is a bug and propagates as is.
 _WIRE_ERRORS = (OSError, EOFError, paramiko.SSHException)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class _SftpClient(paramiko.SFTPClient):
@@ -260,8 +266,10 @@ class _SftpClient(paramiko.SFTPClient):
         return version
 
 
-class SftpTransport:
+class SftpTransport(CheckedTransport):
     """SFTP with paramiko; see the module docstring for settings and behaviour."""
+
+    _wire_errors = _WIRE_ERRORS
 
     name: ClassVar[str] = "sftp"
     label: ClassVar[str] = "SFTP"
@@ -466,10 +474,22 @@ class SftpTransport:
 
     def _open_sftp(self) -> None:
         transport = self._client_transport()
-        sftp = _SftpClient.from_transport(transport)
-        if sftp is None:
-            raise paramiko.SSHException("the server refused to start SFTP")
-        sftp.get_channel().settimeout(self.config.timeout)
+        timeout = self.config.timeout
+        # paramiko waits without limit for the subsystem to start: a frozen server would hang us.
+        watchdog = threading.Timer(timeout, transport.close)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            channel = transport.open_session(timeout=timeout)
+            channel.settimeout(timeout)
+            channel.invoke_subsystem("sftp")
+            sftp = _SftpClient(channel)
+        except (EOFError, paramiko.SSHException) as exc:
+            if not watchdog.is_alive():
+                raise TimeoutError(f"the SFTP session did not start within {timeout:g} s") from exc
+            raise
+        finally:
+            watchdog.cancel()
         self._sftp = sftp
         self.extensions = dict(getattr(sftp, "extensions", {}) or {})
         log.debug("SFTP open to %s:%s as %s", self.config.host, self.port, self.config.username)
@@ -486,13 +506,14 @@ class SftpTransport:
         return self._sftp
 
     @contextmanager
-    def _errors(self, action: str) -> Iterator[None]:
+    def _errors(self, action: str, *, folder: bool = False) -> Iterator[None]:
+        """Translate wire errors; `folder`: the path acted on is a folder (missing means a setup problem)."""
         try:
             yield
         except ConnectorError:
             raise
         except _WIRE_ERRORS as exc:
-            reason, kind = describe_error(exc, self.config.host, self.port)
+            reason, kind = describe_error(exc, self.config.host, self.port, folder=folder)
             if kind is not ErrorKind.FATAL or not self._alive():
                 self._drop()  # the session may be in an unknown state: start afresh next time
             raise ConnectorError(f"SFTP {action} failed: {reason}", kind) from exc
@@ -504,7 +525,7 @@ class SftpTransport:
     # -- the Transport protocol ------------------------------------------------
 
     def list(self, folder: str) -> list[RemoteFile]:
-        with self._errors(f"listing {folder}"):
+        with self._errors(f"listing {folder}", folder=True):
             sftp = self._client()
             files = []
             for attrs in sftp.listdir_attr(folder):
@@ -516,25 +537,34 @@ class SftpTransport:
                     attrs = sftp.stat(posixpath.join(folder, name))
                     mode = attrs.st_mode or 0
                 if stat.S_ISREG(mode):
-                    files.append(RemoteFile(name, int(attrs.st_size or 0)))
+                    modified = datetime.fromtimestamp(attrs.st_mtime, UTC) if attrs.st_mtime is not None else None
+                    files.append(RemoteFile(name, int(attrs.st_size or 0), modified))
             return sorted(files, key=lambda f: f.name)
 
     def read(self, path: str) -> bytes:
         """The whole file; a dropped connection raises RETRYABLE and nothing partial is returned."""
+        buf = io.BytesIO()
+        self.read_into(path, buf)
+        return buf.getvalue()
+
+    def read_into(self, path: str, sink: IO[bytes]) -> int:
         with self._errors(f"reading {path}"):
             sftp = self._client()
+            got = 0
             with sftp.open(path, "rb") as fh:
                 size = fh.stat().st_size
                 if size:
-                    fh.prefetch(size)
-                data = fh.read()
-            if size is not None and len(data) < size:
+                    fh.prefetch(size, max_concurrent_requests=64)  # bounded read-ahead, not the whole file
+                while block := fh.read(256 * 1024):
+                    sink.write(block)
+                    got += len(block)
+            if size is not None and got < size:
                 self._drop()
                 raise ConnectorError(
-                    f"SFTP reading {path} failed: got {len(data)} of {size} bytes before the transfer stopped",
+                    f"SFTP reading {path} failed: got {got} of {size} bytes before the transfer stopped",
                     ErrorKind.RETRYABLE,
                 )
-            return data
+            return got
 
     def write_atomic(self, folder: str, name: str, data: bytes) -> None:
         if not name or "/" in name or name in (".", ".."):
@@ -562,6 +592,15 @@ class SftpTransport:
     def exists(self, path: str) -> bool:
         with self._errors(f"checking {path}"):
             return self._exists(path)
+
+    def stat(self, path: str) -> RemoteFile | None:
+        with self._errors(f"checking {path}"):
+            try:
+                attrs = self._client().stat(path)
+            except FileNotFoundError:
+                return None
+            modified = datetime.fromtimestamp(attrs.st_mtime, UTC) if attrs.st_mtime is not None else None
+            return RemoteFile(posixpath.basename(path), int(attrs.st_size or 0), modified)
 
     def move(self, src: str, dst_folder: str) -> str:
         """Move into `dst_folder` (created if missing), adding -1, -2... rather than overwriting."""
@@ -655,41 +694,15 @@ class SftpTransport:
                         raise
             self._known_dirs.add(current)
 
-    # -- Test Connection -----------------------------------------------------------
+    # -- Test Connection (the sequence is CheckedTransport.test) ---------------------
 
-    def test(self) -> CheckReport:
-        """Reach host, check host key, log in, list inbox and outbox, write and remove a probe file.
-
-        Each step says in plain words what went wrong; after a failure the
-        later steps are not attempted.
-        """
-        report = CheckReport()
-        folders = self.config.folders
-        host, port, user = self.config.host, self.port, self.config.username
-        self.close()
-        try:
-            if not self._step(report, f"Reach {host}:{port}", self._reach):
-                return report
-            if not self._step(report, "Check host key", self._check_host_key):
-                return report
-            if not self._step(report, f"Log in as {user}", self._login):
-                return report
-            if not self._step(report, "Open SFTP session", self._open_sftp, quiet=True):
-                return report
-            for label, path in (("inbox", folders.inbox), ("outbox", folders.outbox)):
-                ok = self._step(
-                    report,
-                    f"List {label} {path}",
-                    lambda p=path: self._list_checked(p),
-                    lambda files: _plural(len(files), "file"),
-                    folder=path,
-                )
-                if not ok:
-                    return report
-            self._step(report, "Write and remove a probe file in inbox", self._probe, folder=folders.inbox)
-            return report
-        finally:
-            self.close()
+    def _connect_steps(self) -> list[Step]:
+        return [
+            Step(f"Reach {self.config.host}:{self.port}", self._reach),
+            Step("Check host key", self._check_host_key),
+            Step(f"Log in as {self.config.username}", self._login),
+            Step("Open SFTP session", self._open_sftp, quiet=True),
+        ]
 
     def _list_checked(self, path: str) -> list[RemoteFile]:
         sftp = self._client()
@@ -698,39 +711,14 @@ class SftpTransport:
             raise ConnectorError(f"{path} is a file on the server, not a folder", ErrorKind.FATAL)
         return self.list(path)
 
-    def _probe(self) -> str:
-        inbox = self.config.folders.inbox
-        name = f".dockline-probe-{secrets.token_hex(6)}"
-        path = posixpath.join(inbox, name)
-        self.write_atomic(inbox, name, b"dockline probe\n")
-        self.delete(path)
-        return f"wrote and removed {path}"
-
-    def _step(
-        self,
-        report: CheckReport,
-        name: str,
-        action: Callable,
-        detail: Callable | None = None,
-        *,
-        folder: str | None = None,
-        quiet: bool = False,
-    ) -> bool:
-        try:
-            result = action()
-        except (*_WIRE_ERRORS, ConnectorError) as exc:
-            cause = exc.__cause__ if isinstance(exc, ConnectorError) and exc.__cause__ else exc
-            reason, _kind = describe_error(cause, self.config.host, self.port)
-            if isinstance(cause, (TimeoutError, socket.timeout)):
-                reason = f"timed out after {self.config.timeout:g} s waiting for {self.config.host}:{self.port}"
-            if folder and isinstance(cause, OSError) and not isinstance(cause, (TimeoutError, socket.timeout)):
-                if cause.errno == errno.ENOENT:
-                    reason = f"folder {folder} is missing on the server"
-                elif cause.errno in (errno.EACCES, errno.EPERM):
-                    reason = f"permission denied on {folder}"
-            report.add(name, False, reason)
-            return False
-        if quiet:
-            return True
-        text = detail(result) if detail else (result if isinstance(result, str) else "")
-        return report.add(name, True, text or "")
+    def _step_reason(self, exc: BaseException, folder: str | None) -> str:
+        cause = exc.__cause__ if isinstance(exc, ConnectorError) and exc.__cause__ else exc
+        reason, _kind = describe_error(cause, self.config.host, self.port)
+        if isinstance(cause, (TimeoutError, socket.timeout)):
+            reason = f"timed out after {self.config.timeout:g} s waiting for {self.config.host}:{self.port}"
+        if folder and isinstance(cause, OSError) and not isinstance(cause, (TimeoutError, socket.timeout)):
+            if cause.errno == errno.ENOENT:
+                reason = f"folder {folder} is missing on the server"
+            elif cause.errno in (errno.EACCES, errno.EPERM):
+                reason = f"permission denied on {folder}"
+        return reason
