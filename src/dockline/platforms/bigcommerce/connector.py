@@ -232,7 +232,7 @@ class BigCommerceConnector:
     )
 
     def __init__(self, credentials: dict, settings: dict, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        """`sleep`: what waits between retries (tests pass one that does not sleep)."""
+        """`sleep`: what waits between retries, out rate limits and for the quota (tests pass their own)."""
         settings = settings or {}
         self.store_hash = _store_hash(credentials.get("store_hash", ""))
         self._has_token = bool((credentials.get("access_token") or "").strip())
