@@ -161,11 +161,13 @@ def test_login_limit_waits_and_never_opens_more_sessions(sandbox, connect):
                                     "client_secret": sandbox.credentials["client_secret"],
                                     "username": sandbox.username, "password": sandbox.password, "scope": "api"})
     sandbox.instance.authenticate(other["access_token"])  # someone else holds the only API user slot
+    slept = []
     for _ in range(3):
         with pytest.raises(ConnectorError) as caught:
-            list(connect().fetch_orders(None))
+            list(connect(sleep=slept.append).fetch_orders(None))
         assert caught.value.kind == ErrorKind.RATE_LIMITED and caught.value.retry_after == 60
         assert "login limit" in caught.value.message
+    assert slept == []  # a minute is the engine's to wait, not the worker's
     assert sandbox.instance.stats.password_grants == 2  # the other session's and ours, once
     assert sandbox.instance.stats.login_limit_errors == 3
 

@@ -513,7 +513,7 @@ def test_server_errors_are_retried_then_retryable(sandbox, connector):
     with pytest.raises(ConnectorError) as err:
         list(connector.fetch_orders(None))
     assert err.value.kind is ErrorKind.RETRYABLE and err.value.retryable
-    assert sandbox.stats.by_status[503] == connector.client.max_retries + 1
+    assert sandbox.stats.by_status[503] == connector.client.policy.retries + 1
     sandbox.faults.reset()
 
 
@@ -522,8 +522,8 @@ def test_timeouts_are_retried_then_retryable(sandbox):
     sandbox.store.place_order(items=[("SKU", 1)])
     conn = BigCommerceConnector(sandbox.credentials, {"api_base": sandbox.base_url})
     conn.client.http.timeout = httpx.Timeout(0.3)
-    conn.client.retry_backoff = 0.01
-    conn.client.max_retries = 1
+    conn.client.policy.backoff = 0.01
+    conn.client.policy.retries = 1
 
     sandbox.faults.timeout_next(1, seconds=0.8)
     assert len(list(conn.fetch_orders(None))) == 1
@@ -565,7 +565,7 @@ def test_429_is_waited_out_and_retried(connector_for):
 def test_persistent_429_surfaces_as_rate_limited_after_bounded_waits(connector_for):
     with BigCommerceSandbox(quota=1000, window_seconds=0.2) as sb:
         conn = connector_for(sb)
-        conn.client.max_rate_limit_waits = 2
+        conn.client.policy.max_waits = 2
         sb.faults.throttle_next(10)
         with pytest.raises(ConnectorError) as err:
             list(conn.fetch_orders(None))
@@ -574,8 +574,35 @@ def test_persistent_429_surfaces_as_rate_limited_after_bounded_waits(connector_f
         assert sb.stats.rate_limited == 3  # first answer + 2 waits, then it gives up
 
 
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps."""
+
+    def __init__(self):
+        self.now, self.slept = 1000.0, []
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_a_429_is_waited_out_as_long_as_the_reset_header_says_and_only_once(sandbox):
+    clock = FakeClock()
+    conn = BigCommerceConnector(sandbox.credentials, {"api_base": sandbox.base_url}, sleep=clock.sleep)
+    conn.client.policy.monotonic = clock.monotonic
+    sandbox.store.add_product(sku="SKU", price="1.00")
+    sandbox.store.place_order(items=[("SKU", 1)])
+    sandbox.faults.throttle_next(1)  # a 429 with X-Rate-Limit-Requests-Left 0 and the window's Reset-Ms
+    assert len(list(conn.fetch_orders(None))) == 1
+    conn.close()
+    [waited] = clock.slept  # the policy's wait covers the spent quota too: no second sleep before the retry
+    assert 29 < waited <= 30.05  # the rest of the sandbox's 30 s window, not the 1 s default
+
+
 def test_long_rate_limit_reset_is_handed_to_the_scheduler(sandbox, connector):
-    connector.client.max_wait = 5.0  # the sandbox window is 30 s: not worth blocking a worker for
+    connector.client.policy.max_wait = 5.0  # the sandbox window is 30 s: not worth blocking a worker for
     sandbox.faults.throttle_next(1)
     started = time.monotonic()
     with pytest.raises(ConnectorError) as err:
@@ -586,13 +613,12 @@ def test_long_rate_limit_reset_is_handed_to_the_scheduler(sandbox, connector):
 
 def test_unreachable_store_names_the_host_and_the_cause_in_plain_words(closed_port):
     conn = BigCommerceConnector({"store_hash": "demo", "access_token": "t"},
-                                {"api_base": f"http://127.0.0.1:{closed_port}"})
-    conn.client.retry_backoff = 0.01
+                                {"api_base": f"http://127.0.0.1:{closed_port}"}, sleep=lambda seconds: None)
     with pytest.raises(ConnectorError) as err:
         list(conn.fetch_orders(None))
     assert err.value.kind is ErrorKind.RETRYABLE
     assert err.value.message == (f"Cannot reach BigCommerce at 127.0.0.1:{closed_port}: the connection was refused "
-                                 "(nothing is listening at that address and port).")
+                                 "(nothing is listening at that address and port). Tried 4 times.")
     report = conn.test_connection()
     step = report.steps[0]
     assert not report.ok and step.name == "Reach the store API"
