@@ -34,9 +34,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from dockline.accounts.models import Organization  # noqa: E402
-from dockline.connections.models import Warehouse  # noqa: E402
 from dockline.core.types import Package, ShipmentLine, WarehouseShipment  # noqa: E402
 from dockline.warehouses.formats.dsfx import DsfxFormat  # noqa: E402
+from dockline.warehouses.models import Warehouse  # noqa: E402
 from dockline.warehouses.services import Handled, receive_files  # noqa: E402
 from dockline.warehouses.transports import transport_class  # noqa: E402
 from dockline.warehouses.transports.base import Folders, TransportConfig  # noqa: E402

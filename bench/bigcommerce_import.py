@@ -52,7 +52,8 @@ def setup_django() -> None:
 
 def make_connection(sandbox):
     from dockline.accounts.models import Merchant, Organization
-    from dockline.connections.models import Connection, Store, Warehouse
+    from dockline.connections.models import Connection, Store
+    from dockline.warehouses.models import Warehouse
 
     org = Organization.objects.create(name="Bench")
     merchant = Merchant.objects.create(organization=org, name="Bench merchant")

@@ -34,10 +34,11 @@ from django.db import connection as db  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from dockline.accounts.models import Merchant, Organization  # noqa: E402
-from dockline.connections.models import Channel, ChannelKind, Connection, Store, Warehouse  # noqa: E402
+from dockline.connections.models import Channel, ChannelKind, Connection, Store  # noqa: E402
 from dockline.sandbox.bigcommerce import BigCommerceSandbox  # noqa: E402
 from dockline.sync.jobs import run_channel  # noqa: E402
 from dockline.sync.scheduler import claim_due  # noqa: E402
+from dockline.warehouses.models import Warehouse  # noqa: E402
 
 INTERVAL = timedelta(minutes=15)
 

@@ -115,9 +115,10 @@ def test_pages_list_a_connection_whose_store_cannot_be_decrypted_and_its_page_sa
     from django.contrib.auth import get_user_model
 
     from dockline.accounts.models import Membership, Role
-    from dockline.connections.models import Connection, Warehouse
+    from dockline.connections.models import Connection
     from dockline.sync.jobs import run_channel
     from dockline.sync.scheduler import claim_due, new_owner
+    from dockline.warehouses.models import Warehouse
 
     lost, _ = stores
     warehouse = Warehouse.objects.create(organization=lost.organization, name="3PL", credentials={"password": "p"})

@@ -26,7 +26,8 @@ def test_a_webhook_whose_secret_cannot_be_decrypted_answers_503_and_is_logged(cl
     from cryptography.fernet import Fernet
 
     from dockline.accounts.models import Merchant
-    from dockline.connections.models import Connection, Store, Warehouse
+    from dockline.connections.models import Connection, Store
+    from dockline.warehouses.models import Warehouse
     from dockline.webhooks.models import WebhookEndpoint
 
     org = Organization.objects.create(name="ACME")

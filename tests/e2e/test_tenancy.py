@@ -4,8 +4,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
+from dockline.warehouses.models import Warehouse
 
 
 def _merchant_with_order(org, name: str, number: str) -> tuple[Merchant, Order]:

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 import pytest
 
 from dockline.accounts.models import Organization
-from dockline.connections.models import Channel, ChannelKind, Warehouse
+from dockline.connections.models import Channel, ChannelKind
 from dockline.core.types import Package, ShipmentLine, StockLevel, WarehouseShipment
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus as S
 from dockline.sandbox.wms import SimulatedWms
 from dockline.shipments.models import Shipment
 from dockline.sync.jobs import run_channel, sync_orders, sync_shipments
-from dockline.warehouses.models import DatabaseControlNumbers, Direction, ExchangeRecord, ExchangeState
+from dockline.warehouses.models import DatabaseControlNumbers, Direction, ExchangeRecord, ExchangeState, Warehouse
 from dockline.warehouses.transports import transport_class
 from dockline.warehouses.transports.base import Folders, TransportConfig
 

@@ -5,9 +5,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from dockline.accounts.models import Merchant, Organization
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus as S
+from dockline.warehouses.models import Warehouse
 
 
 @pytest.mark.django_db(transaction=True)

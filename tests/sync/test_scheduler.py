@@ -5,10 +5,11 @@ import pytest
 from django.utils import timezone
 
 from dockline.accounts.models import Merchant, Organization
-from dockline.connections.models import Channel, Connection, Store, Warehouse
+from dockline.connections.models import Channel, Connection, Store
 from dockline.sync.jobs import run_channel
 from dockline.sync.models import SyncRun
 from dockline.sync.scheduler import claim_due, lease_length, release
+from dockline.warehouses.models import Warehouse
 
 pytestmark = pytest.mark.django_db
 

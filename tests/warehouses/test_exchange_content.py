@@ -1,7 +1,6 @@
 """Exchange records keep file contents compressed, and give back the bytes as sent or received."""
 from dockline.accounts.models import Organization
-from dockline.connections.models import Warehouse
-from dockline.warehouses.models import Direction, ExchangeRecord
+from dockline.warehouses.models import Direction, ExchangeRecord, Warehouse
 
 
 def _warehouse():

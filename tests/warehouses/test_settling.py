@@ -14,13 +14,12 @@ from datetime import UTC, datetime
 import pytest
 
 from dockline.accounts.models import Organization
-from dockline.connections.models import Warehouse
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Package, ShipmentLine, WarehouseShipment
 from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
 from dockline.sandbox.sftpserver import SftpServer
 from dockline.warehouses.formats.dsfx import DsfxFormat
-from dockline.warehouses.models import ExchangeRecord, ExchangeState
+from dockline.warehouses.models import ExchangeRecord, ExchangeState, Warehouse
 from dockline.warehouses.services import Handled, receive_files
 from dockline.warehouses.transports import transport_class
 from dockline.warehouses.transports.base import Folders, TransportConfig

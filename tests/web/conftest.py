@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dockline.accounts.models import Membership, Merchant, Organization
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order, OrderLine
+from dockline.warehouses.models import Warehouse
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
+from dockline.warehouses.models import Warehouse
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 
 from dockline.accounts.models import Role
-from dockline.connections.models import Connection, WarehouseActivity
+from dockline.connections.models import Connection
 from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
 from dockline.sandbox.sftpserver import SftpServer
+from dockline.warehouses.models import WarehouseActivity
 from dockline.warehouses.transports.ftps import cert_fingerprint
 from dockline.warehouses.transports.sftp import (
     HostKeyChanged,

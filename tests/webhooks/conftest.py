@@ -7,7 +7,8 @@ import pytest
 @pytest.fixture
 def connection(db):
     from dockline.accounts.models import Merchant, Organization
-    from dockline.connections.models import Connection, Store, Warehouse
+    from dockline.connections.models import Connection, Store
+    from dockline.warehouses.models import Warehouse
 
     org = Organization.objects.create(name="Org")
     merchant = Merchant.objects.create(organization=org, name="Merchant")

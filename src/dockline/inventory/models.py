@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from dockline.connections.models import Connection, Warehouse
-from dockline.warehouses.models import ExchangeRecord
+from dockline.connections.models import Connection
+from dockline.warehouses.models import ExchangeRecord, Warehouse
 
 
 class StockLevel(models.Model):

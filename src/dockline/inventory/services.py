@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from dockline.connections.models import Connection, Warehouse
+from dockline.connections.models import Connection
 from dockline.core.types import StockLevel as Level
 from dockline.core.types import StockUpdate
 from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.mapping.models import Listing
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import Parsed
-from dockline.warehouses.models import ExchangeRecord
+from dockline.warehouses.models import ExchangeRecord, Warehouse
 from dockline.warehouses.services import Handled, receive_files
 
 ABSENT_MEANS_ZERO = "absent_means_zero"  # warehouse setting: a SKU missing from a snapshot is out of stock

@@ -4,8 +4,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
 from dockline.orders.status import EXPLANATIONS, OrderStatus, check_transition
+from dockline.warehouses.models import Warehouse
 
 
 class Order(models.Model):

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from dockline.connections.models import Warehouse
 from dockline.orders.models import Order, OrderLine
+from dockline.warehouses.models import Warehouse
 
 
 class Shipment(models.Model):

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from dockline.connections.models import Connection, Warehouse
+from dockline.connections.models import Connection
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Package as PackageInfo
 from dockline.core.types import StoreShipment, StoreShipmentLine, WarehouseShipment
@@ -17,7 +17,7 @@ from dockline.orders.status import OrderStatus as S
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import RowError
-from dockline.warehouses.models import ExchangeRecord
+from dockline.warehouses.models import ExchangeRecord, Warehouse
 from dockline.warehouses.services import Handled, receive_files
 
 log = logging.getLogger(__name__)

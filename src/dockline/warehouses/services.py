@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from dockline.connections.models import Warehouse
 from dockline.core.errors import ConnectorError
 from dockline.warehouses.formats.base import RowError
-from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
+from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState, Warehouse
 from dockline.warehouses.transports.base import RemoteFile, spool
 
 log = logging.getLogger(__name__)

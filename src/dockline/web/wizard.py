@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from dockline.accounts.models import Merchant
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
 from dockline.core import crypto
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import CheckReport, CredentialField, platforms
 from dockline.warehouses.formats import format_class
+from dockline.warehouses.models import Warehouse
 from dockline.warehouses.transports import transport_class
 from dockline.warehouses.transports.base import Folders, TransportConfig
 from dockline.warehouses.transports.ftps import FtpsTransport

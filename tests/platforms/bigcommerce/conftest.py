@@ -252,7 +252,8 @@ def recorder():
 def connection_stub(db, sandbox):
     """A (disabled) Dockline connection to the sandbox store, for the webhook registration calls."""
     from dockline.accounts.models import Merchant, Organization
-    from dockline.connections.models import Connection, Store, Warehouse
+    from dockline.connections.models import Connection, Store
+    from dockline.warehouses.models import Warehouse
 
     org = Organization.objects.create(name="Org")
     merchant = Merchant.objects.create(organization=org, name="Merchant")

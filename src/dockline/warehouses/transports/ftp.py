@@ -24,7 +24,13 @@ from typing import IO, ClassVar
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.base import (
-    FIX_DENIED, FIX_FULL, FIX_MISSING, CheckedTransport, RemoteFile, Step, TransportConfig,
+    FIX_DENIED,
+    FIX_FULL,
+    FIX_MISSING,
+    CheckedTransport,
+    RemoteFile,
+    Step,
+    TransportConfig,
 )
 
 log = logging.getLogger(__name__)

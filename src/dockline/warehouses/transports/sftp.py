@@ -51,7 +51,13 @@ import paramiko
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.base import (
-    FIX_DENIED, FIX_FULL, FIX_MISSING, CheckedTransport, RemoteFile, Step, TransportConfig,
+    FIX_DENIED,
+    FIX_FULL,
+    FIX_MISSING,
+    CheckedTransport,
+    RemoteFile,
+    Step,
+    TransportConfig,
 )
 
 log = logging.getLogger(__name__)
@@ -245,7 +251,7 @@ class _SftpClient(paramiko.SFTPClient):
 
     def _send_version(self):  # noqa: D401 - paramiko hook
         from paramiko.message import Message
-        from paramiko.sftp import CMD_INIT, CMD_VERSION, SFTPError, _VERSION
+        from paramiko.sftp import _VERSION, CMD_INIT, CMD_VERSION, SFTPError
 
         m = Message()
         m.add_int(_VERSION)

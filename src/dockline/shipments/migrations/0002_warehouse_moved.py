@@ -1,0 +1,25 @@
+"""The Warehouse model moved from connections to warehouses; its tables stay as they are (state only)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('shipments', '0001_initial'),
+        ('warehouses', '0004_warehouse_moved_here'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='shipment',
+                    name='warehouse',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='warehouses.warehouse'),
+                ),
+            ],
+        ),
+    ]
