@@ -136,6 +136,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "dockline": {"handlers": ["console"], "level": os.environ.get("DOCKLINE_LOG_LEVEL", "WARNING")},
+        # An unexpected error in a view (a 500) is written with its traceback, DEBUG or not.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }
 
