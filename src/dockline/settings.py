@@ -141,6 +141,11 @@ LOGGING = {
     },
 }
 
+# Whether warehouses and stores may be on loopback or a private network (10/8, 192.168/16, ...).
+# Off by default, so Test Connection cannot probe the internal network; link-local and cloud
+# metadata addresses are refused whatever it says (dockline.core.addresses).
+ALLOW_PRIVATE_ADDRESSES = os.environ.get("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "") == "1"
+
 # Where stores reach this Dockline (webhooks, app install callbacks).
 PUBLIC_URL = os.environ.get("DOCKLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")

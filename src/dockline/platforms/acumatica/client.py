@@ -102,7 +102,7 @@ class AcumaticaClient:
         self._stored_token = stored_token  # the token as saved now (another process may have rotated it)
         self.oauth = OAuth2Client(client_id=client_id, client_secret=client_secret, scope=SCOPE,
                                   token_endpoint_auth_method="client_secret_post", timeout=timeout,
-                                  verify=http.tls_context())
+                                  verify=http.tls_context(), transport=http.GuardedTransport(verify=http.tls_context()))
         with _LOCK:
             current = _newer(_TOKENS.get(self._key), token)
         if current:

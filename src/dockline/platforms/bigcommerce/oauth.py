@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import httpx
 
+from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.net import unreachable
 
@@ -37,8 +38,9 @@ def exchange_code(
         "grant_type": "authorization_code", "redirect_uri": redirect_uri, "context": context,
     }
     try:
-        response = httpx.post(f"{login_base.rstrip('/')}/oauth2/token", json=body, timeout=timeout,
-                              headers={"Accept": "application/json"})
+        with http.client(timeout=timeout) as session:
+            response = session.post(f"{login_base.rstrip('/')}/oauth2/token", json=body,
+                                    headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
         raise ConnectorError(f"{unreachable('BigCommerce', login_base, exc)} The install is not finished: "
                              "start it again from the BigCommerce control panel in a few minutes.",

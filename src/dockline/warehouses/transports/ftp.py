@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
+from dockline.core.addresses import check_destination
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.base import CheckReport, CredentialField
 from dockline.warehouses.transports.base import RemoteFile, TransportConfig
@@ -154,6 +155,7 @@ class FtpTransport:
     # Phases of connect, also the first steps of test() ---------------------
 
     def _open(self) -> str:
+        check_destination(self.config.host, self.port)
         ftp = self._new_client()
         try:
             welcome = ftp.connect(self.config.host, self.port, timeout=self.config.timeout)
