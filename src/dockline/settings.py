@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dockline.warehouses",
     "dockline.sync",
     "dockline.webhooks",
+    "dockline.platforms.bigcommerce",
     "dockline.web",
 ]
 
