@@ -6,7 +6,12 @@ from django.db.models import Sum
 from django.db.models.functions import Length
 
 from dockline.webhooks.models import WebhookDelivery
-from dockline.webhooks.services import EXCERPT_BYTES, REFUSALS_PER_MINUTE, SECRET_HEADER, endpoint
+from dockline.webhooks.services import (
+    EXCERPT_BYTES,
+    REFUSALS_PER_MINUTE,
+    SECRET_HEADER,
+    endpoint,
+)
 
 PAYLOAD = {"producer": "stores/abc", "hash": "a" * 40, "scope": "store/order/created",
            "data": {"type": "order", "id": 250}}

@@ -19,7 +19,6 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
-
 from functools import cache
 
 from django.conf import settings

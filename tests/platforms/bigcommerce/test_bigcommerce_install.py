@@ -98,7 +98,7 @@ def test_a_callback_nobody_started_in_dockline_keeps_nothing_and_says_what_to_do
     assert "/bigcommerce/install/" in page and "enter store hash demo" in page
     store.refresh_from_db()
     assert store.credentials["access_token"] == "old"
-    assert any("Refused a BigCommerce app install for store demo" in r.getMessage() for r in caplog.records)
+    assert any("Refused a BigCommerce app callback for store demo" in r.getMessage() for r in caplog.records)
 
 
 def test_a_merchant_user_cannot_start_an_install(app, org, person):

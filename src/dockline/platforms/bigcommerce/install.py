@@ -91,7 +91,7 @@ def start_install(user, store_hash: str, *, merchant: Merchant | None = None, st
 
 def refused(store_hash: str, reason: str) -> InstallRefused:
     """Log a refused install callback on the alerts channel and return the refusal to raise."""
-    alerts.warning("Refused a BigCommerce app install for store %s: %s", store_hash or "(unknown)", reason)
+    alerts.warning("Refused a BigCommerce app callback for store %s: %s", store_hash or "(unknown)", reason)
     return InstallRefused(reason)
 
 

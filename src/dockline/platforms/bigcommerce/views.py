@@ -30,7 +30,11 @@ from dockline.platforms.bigcommerce.install import (
     uninstall,
 )
 from dockline.platforms.bigcommerce.models import INTENT_LIFETIME
-from dockline.platforms.bigcommerce.oauth import DEFAULT_LOGIN_BASE, exchange_code, verify_signed_payload
+from dockline.platforms.bigcommerce.oauth import (
+    DEFAULT_LOGIN_BASE,
+    exchange_code,
+    verify_signed_payload,
+)
 from dockline.web import scope
 from dockline.web.ids import is_id
 
@@ -122,14 +126,14 @@ def load_callback(request: HttpRequest) -> HttpResponse:
         payload = _signed(request)
     except ConnectorError as exc:
         refused("", f"load callback: {exc.message}")
-        return _answer(request, "Dockline cannot open here", [exc.message, "Open the app again from the "
-                                                              "BigCommerce control panel."], status=401)
+        again = "Open the app again from the BigCommerce control panel."
+        return _answer(request, "Dockline cannot open here", [exc.message, again], status=401)
     store_hash = payload["store_hash"]
     stores = [s for s in stores_with_hash(store_hash) if s.credentials.get("access_token")]
     if not stores:
-        return _answer(request, "Dockline", [f"Store {store_hash} is not connected to Dockline yet. Ask your "
-                                             "fulfillment provider to start the install in Dockline, then install "
-                                             "the app again."], status=404)
+        missing = (f"Store {store_hash} is not connected to Dockline yet. Ask your fulfillment provider to start "
+                   "the install in Dockline, then install the app again.")
+        return _answer(request, "Dockline", [missing], status=404)
     rows = []
     for connection in Connection.objects.filter(store__in=stores).select_related("warehouse"):
         waiting = Order.objects.filter(connection=connection, status=OrderStatus.ERROR).count()

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import dockline.platforms.bigcommerce.models
 from django.conf import settings
 from django.db import migrations, models
+
+import dockline.platforms.bigcommerce.models
 
 
 class Migration(migrations.Migration):
