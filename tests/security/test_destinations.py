@@ -142,3 +142,36 @@ def test_a_public_address_passes_the_check(fake_dns, private_off, no_packets):
     fake_dns({"ftp.3pl.example": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]})
     check_destination("ftp.3pl.example", 21)
     check_destination("8.8.4.4", 22)
+
+
+def _staff_browser(client):
+    from django.contrib.auth import get_user_model
+
+    from dockline.accounts.models import Membership, Merchant, Organization, Role
+
+    org = Organization.objects.create(name="Riverside Fulfillment")
+    acme = Merchant.objects.create(organization=org, name="Acme")
+    user = get_user_model().objects.create_user("staff", password="pw-long-enough-1")
+    Membership.objects.create(user=user, organization=org, role=Role.STAFF).merchants.set([acme])
+    client.force_login(user)
+    return client
+
+
+def test_staff_test_connection_in_the_wizard_says_no_to_metadata_and_closed_ports_alike(db, client, fake_dns,
+                                                                                       no_packets, private_off):
+    browser = _staff_browser(client)
+    fake_dns({"ftp.attacker.example": ["169.254.169.254"]})
+    form = {"name": "3PL", "transport": "ftp", "format": "dsfx", "t_ftp__host": "ftp.attacker.example",
+            "t_ftp__port": "80", "t_ftp__username": "u", "t_ftp__password": "p", "folder_inbox": "/in",
+            "folder_outbox": "/out", "folder_archive": "", "folder_error": ""}
+    page = browser.post("/connections/new/test-warehouse/", form).content.decode()
+    assert "does not connect to ftp.attacker.example (169.254.169.254)" in page and "metadata service" in page
+    pages = {browser.post("/connections/new/test-warehouse/", {**form, "t_ftp__host": "10.0.0.5",
+                                                                "t_ftp__port": port}).content.decode()
+             .replace(f"10.0.0.5:{port}", "10.0.0.5:<port>") for port in ("22", "1")}
+    assert len(pages) == 1 and "private network address" in pages.pop()  # open or closed: the same answer
+    store = {"name": "Shop", "platform": "bigcommerce", "p_bigcommerce__store_hash": "acme",
+             "p_bigcommerce__access_token": "t", "s_bigcommerce__api_base": "http://169.254.169.254",
+             "s_bigcommerce__monitored_status_id": "11"}
+    page = browser.post("/connections/new/test-store/", store).content.decode()
+    assert "metadata service" in page
