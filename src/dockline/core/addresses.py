@@ -77,3 +77,15 @@ def resolve_destination(host: str, port: int) -> list[str]:
 def check_destination(host: str, port: int) -> None:
     """Refuse (ConnectorError, CONFIG) a destination Dockline must not connect to; see resolve_destination."""
     resolve_destination(host, port)
+
+
+def connect_checked(host: str, port: int, timeout: float | None = None) -> socket.socket:
+    """A TCP connection to the first checked address of host:port that answers (as
+    socket.create_connection, but only to addresses resolve_destination allowed)."""
+    error: OSError | None = None
+    for address in resolve_destination(host, port):
+        try:
+            return socket.create_connection((address, port), timeout=timeout)
+        except OSError as exc:
+            error = exc
+    raise error or OSError(f"{host} has no address")

@@ -41,7 +41,7 @@ from typing import ClassVar
 
 import paramiko
 
-from dockline.core.addresses import check_destination
+from dockline.core.addresses import connect_checked
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.base import CheckReport, CredentialField
 from dockline.warehouses.transports.base import RemoteFile, TransportConfig
@@ -327,8 +327,7 @@ class SftpTransport:
 
     def _reach(self) -> str:
         timeout = self.config.timeout
-        check_destination(self.config.host, self.port)
-        sock = socket.create_connection((self.config.host, self.port), timeout=timeout)
+        sock = connect_checked(self.config.host, self.port, timeout)
         self._sock = sock
         transport = paramiko.Transport(sock)
         self._transport = transport
