@@ -59,3 +59,30 @@ def test_refusals_from_one_address_do_not_lock_out_another(connection, client):
     other = client.post(url, data=b"{}", content_type="application/json", REMOTE_ADDR="198.51.100.8")
     assert other.status_code == 401
     assert WebhookDelivery.objects.filter(remote_addr="198.51.100.8", rejected_reason="no secret header").exists()
+
+
+def test_upgrading_trims_rejected_deliveries_stored_whole_before(transactional_db):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("webhooks", "0001_initial")])
+    old = executor.loader.project_state([("webhooks", "0001_initial")]).apps
+    org = old.get_model("accounts", "Organization").objects.create(name="Org")
+    merchant = old.get_model("accounts", "Merchant").objects.create(organization=org, name="M")
+    store = old.get_model("connections", "Store").objects.create(organization=org, merchant=merchant, name="S",
+                                                                 platform="bigcommerce")
+    warehouse = old.get_model("connections", "Warehouse").objects.create(organization=org, name="W")
+    conn = old.get_model("connections", "Connection").objects.create(organization=org, name="C", merchant=merchant,
+                                                                     store=store, warehouse=warehouse)
+    delivery = old.get_model("webhooks", "WebhookDelivery")
+    delivery.objects.create(connection=conn, payload_hash="f", verified=False, rejected_reason="wrong secret",
+                            payload={"padding": "x" * 100_000})
+    delivery.objects.create(connection=conn, payload_hash="g", verified=True, payload=PAYLOAD)
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    forged = WebhookDelivery.objects.get(payload_hash="f")
+    assert forged.payload == {} and len(forged.excerpt) == EXCERPT_BYTES and forged.size > 100_000
+    assert WebhookDelivery.objects.get(payload_hash="g").payload == PAYLOAD
