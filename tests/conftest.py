@@ -5,6 +5,14 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The sandboxes and stock servers listen on loopback: let Dockline connect there, in this process
+# (fixture below) and in the workers and commands tests start (environment).
+os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(settings):
+    settings.ALLOW_PRIVATE_ADDRESSES = True
 
 
 def shared_specs_dir(platform: str = "") -> Path:

@@ -225,6 +225,7 @@ def _redact(url: str) -> str:
 def demo(check: bool, order_count: int, timeout: float, port: int, platform: str, transport: str,
          file_format: str, dsfx_version: str) -> None:
     """Run Dockline against a sandbox store and a simulated warehouse (FTP, FTPS or SFTP)."""
+    os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")  # the sandboxes listen on loopback
     _setup(tempfile.mkdtemp(prefix="dockline-check-") if check and "DOCKLINE_HOME" not in os.environ else None)
     _migrate()
     from dockline.sandbox import demo as world_mod

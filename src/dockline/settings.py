@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "dockline.warehouses",
     "dockline.sync",
     "dockline.webhooks",
+    "dockline.platforms.bigcommerce",
     "dockline.web",
 ]
 
@@ -202,8 +203,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "dockline": {"handlers": ["console"], "level": os.environ.get("DOCKLINE_LOG_LEVEL", "WARNING")},
+        # An unexpected error in a view (a 500) is written with its traceback, DEBUG or not.
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
     },
 }
+
+# Whether warehouses and stores may be on loopback or a private network (10/8, 192.168/16, ...).
+# Off by default, so Test Connection cannot probe the internal network; link-local and cloud
+# metadata addresses are refused whatever it says (dockline.core.addresses).
+ALLOW_PRIVATE_ADDRESSES = os.environ.get("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "") == "1"
 
 RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")
 # Failed logins are counted where every process sees them: the database, or Redis when the

@@ -2,6 +2,10 @@
 
 Columns: store_sku, warehouse_sku, quantity. An import is all or nothing: any bad row
 and nothing changes, with every problem listed by line number.
+
+A cell that a spreadsheet would run as a formula (it begins with = + - @, a tab or a carriage
+return) is written with a leading apostrophe (OWASP "CSV injection"); the import takes that
+apostrophe off again, so a SKU such as "-BLUE" survives a round trip.
 """
 from __future__ import annotations
 
@@ -16,6 +20,24 @@ from dockline.mapping.models import Listing
 from dockline.mapping.services import save_listing
 
 HEADER = ["store_sku", "warehouse_sku", "quantity"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value) -> str:
+    """The cell as text a spreadsheet shows rather than runs; an apostrophe already standing
+    before such a character is escaped too, so that unescape_cell gives the value back exactly."""
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) or (text.startswith("'") and text[1:].startswith(FORMULA_STARTS)):
+        return "'" + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo escape_cell: drop one apostrophe standing before a formula character."""
+    rest = text[1:]
+    if text.startswith("'") and escape_cell(rest) == text:
+        return rest
+    return text
 
 
 def export_listings(connection: Connection) -> str:
@@ -24,7 +46,7 @@ def export_listings(connection: Connection) -> str:
     writer.writerow(HEADER)
     for listing in Listing.objects.filter(connection=connection).prefetch_related("components"):
         for c in sorted(listing.components.all(), key=lambda c: c.warehouse_sku):
-            writer.writerow([listing.store_sku, c.warehouse_sku, c.quantity])
+            writer.writerow([escape_cell(v) for v in (listing.store_sku, c.warehouse_sku, c.quantity)])
     return out.getvalue()
 
 
@@ -51,7 +73,7 @@ def import_listings(connection: Connection, data: bytes) -> ImportResult:
     for number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
-        cells = [c.strip() for c in row] + ["", "", ""]
+        cells = [unescape_cell(c.strip()) for c in row] + ["", "", ""]
         store_sku, warehouse_sku, qty = cells[:3]
         if not store_sku or not warehouse_sku:
             result.errors.append(f"Line {number}: store_sku and warehouse_sku are both needed.")

@@ -23,7 +23,10 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """One delivery: accepted (verified, first of its payload hash) or rejected (and why)."""
+    """One delivery: accepted (verified, first of its payload hash) or rejected (and why).
+
+    A rejected delivery keeps only its metadata, its size and the first EXCERPT_BYTES of its body,
+    so forged deliveries cannot fill the database."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="webhook_deliveries")
     topic = models.CharField(max_length=100, blank=True)
@@ -31,7 +34,9 @@ class WebhookDelivery(models.Model):
     verified = models.BooleanField()
     rejected_reason = models.CharField(max_length=200, blank=True)
     duplicates = models.PositiveIntegerField(default=0)  # the same payload delivered again
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(default=dict, blank=True)  # verified deliveries only
+    size = models.PositiveIntegerField(default=0)  # bytes of the body as received
+    excerpt = models.TextField(blank=True)  # rejected deliveries: the start of the body, for diagnosis
     remote_addr = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -5,6 +5,11 @@ and a random secret the store sends back in `SECRET_HEADER` with every delivery
 (set when the hooks are registered). A delivery only ever makes the connection's
 orders channel due now: the scheduler runs the import, so answering stays fast
 and a burst of deliveries costs one import.
+
+A delivery that fails verification is recorded by its metadata and a short excerpt
+only, and each source address may have REFUSALS_PER_MINUTE of them: past that it is
+answered 429 and nothing is stored (the count lives in the `limits` storage named by
+RATE_LIMIT_STORAGE, shared by every web process when that is Redis).
 """
 from __future__ import annotations
 
@@ -14,9 +19,14 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from limits import RateLimitItemPerMinute
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from dockline.connections.models import ChannelKind, Connection
 from dockline.connections.services import sync_now
@@ -26,6 +36,9 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Dockline-Webhook-Secret"
 MAX_BODY = 256 * 1024
+EXCERPT_BYTES = 512
+REFUSALS_PER_MINUTE = 20
+REFUSALS = RateLimitItemPerMinute(REFUSALS_PER_MINUTE, namespace="WEBHOOK_REFUSED")
 
 
 @dataclass(frozen=True)
@@ -51,9 +64,25 @@ def payload_hash(payload: dict, body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+@cache
+def _refusal_limiter(uri: str) -> FixedWindowRateLimiter:
+    return FixedWindowRateLimiter(storage_from_string(uri))
+
+
+def refusal_allowed(remote_addr: str) -> bool:
+    """Count one refused delivery from this address; False once it is past REFUSALS_PER_MINUTE."""
+    return _refusal_limiter(settings.RATE_LIMIT_STORAGE).hit(REFUSALS, remote_addr or "unknown")
+
+
+def excerpt(body: bytes) -> str:
+    """The first EXCERPT_BYTES of a body as text (undecodable bytes replaced)."""
+    return body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+
+
 def receive(platform: str, connection_id: int, headers, body: bytes, remote_addr: str = "") -> Outcome:
-    """Handle one delivery. 404 for no such endpoint, 401 for a missing or wrong secret (recorded),
-    400 for a body that is not JSON, 200 otherwise (a duplicate is counted, not acted on twice)."""
+    """Handle one delivery. 404 for no such endpoint, 401 for a missing or wrong secret (recorded
+    briefly), 429 past REFUSALS_PER_MINUTE refusals from the address (not recorded), 400 for a body
+    that is not JSON, 200 otherwise (a duplicate is counted, not acted on twice)."""
     connection = Connection.objects.select_related("store").filter(id=connection_id).first()
     if connection is None or connection.store.platform != platform:
         return Outcome(404, "no such webhook endpoint")
@@ -66,9 +95,13 @@ def receive(platform: str, connection_id: int, headers, body: bytes, remote_addr
     given = headers.get(SECRET_HEADER, "")
     if ep is None or not ep.secret or not hmac.compare_digest(given.encode(), ep.secret.encode()):
         reason = "no secret header" if not given else "wrong secret"
+        if not refusal_allowed(remote_addr):
+            log.debug("refused %s webhook for connection %s from %s: over %s refusals a minute",
+                        platform, connection_id, remote_addr, REFUSALS_PER_MINUTE)
+            return Outcome(429, "too many refused deliveries from this address; try again in a minute")
         WebhookDelivery.objects.create(
             connection=connection, topic=topic, payload_hash=hashlib.sha256(body).hexdigest(), verified=False,
-            rejected_reason=reason, payload=payload if isinstance(payload, dict) else {}, remote_addr=remote_addr,
+            rejected_reason=reason, size=len(body), excerpt=excerpt(body), remote_addr=remote_addr[:64],
         )
         log.warning("rejected a %s webhook for connection %s from %s: %s", platform, connection_id, remote_addr, reason)
         return Outcome(401, "webhook secret missing or wrong")
@@ -79,7 +112,7 @@ def receive(platform: str, connection_id: int, headers, body: bytes, remote_addr
         with transaction.atomic():
             WebhookDelivery.objects.create(
                 connection=connection, topic=topic, payload_hash=digest, verified=True, payload=payload,
-                remote_addr=remote_addr,
+                size=len(body), remote_addr=remote_addr[:64],
             )
     except IntegrityError:
         WebhookDelivery.objects.filter(connection=connection, payload_hash=digest, verified=True).update(

@@ -5,11 +5,15 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dockline.accounts.throttle import client_address
 from dockline.webhooks.services import receive
 
 
 @csrf_exempt
 @require_POST
 def deliver(request: HttpRequest, platform: str, connection_id: int) -> JsonResponse:
-    outcome = receive(platform, connection_id, request.headers, request.body, request.META.get("REMOTE_ADDR", ""))
-    return JsonResponse({"detail": outcome.detail}, status=outcome.status)
+    outcome = receive(platform, connection_id, request.headers, request.body, client_address(request))
+    response = JsonResponse({"detail": outcome.detail}, status=outcome.status)
+    if outcome.status == 429:
+        response["Retry-After"] = "60"
+    return response

@@ -111,7 +111,7 @@ class AcumaticaClient:
                                  default_retry_after=LOGIN_LIMIT_WAIT, error=AcumaticaError, sleep=sleep)
         self.oauth = OAuth2Client(client_id=client_id, client_secret=client_secret, scope=SCOPE,
                                   token_endpoint_auth_method="client_secret_post", timeout=timeout,
-                                  verify=http.tls_context())
+                                  verify=http.tls_context(), transport=http.GuardedTransport(verify=http.tls_context()))
         with _LOCK:
             current = _newer(_TOKENS.get(self._key), token)
         if current:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, ClassVar
 
+from dockline.core.addresses import check_destination
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.base import (
@@ -179,6 +180,7 @@ class FtpTransport(CheckedTransport):
     # Phases of connect, also the first steps of test() ---------------------
 
     def _open(self) -> str:
+        check_destination(self.config.host, self.port)
         ftp = self._new_client()
         try:
             welcome = ftp.connect(self.config.host, self.port, timeout=self.config.timeout)

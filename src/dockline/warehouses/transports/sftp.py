@@ -48,6 +48,7 @@ from typing import IO, ClassVar
 
 import paramiko
 
+from dockline.core.addresses import connect_checked
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.base import (
@@ -365,7 +366,7 @@ class SftpTransport(CheckedTransport):
 
     def _reach(self) -> str:
         timeout = self.config.timeout
-        sock = socket.create_connection((self.config.host, self.port), timeout=timeout)
+        sock = connect_checked(self.config.host, self.port, timeout)
         self._sock = sock
         transport = paramiko.Transport(sock)
         self._transport = transport

@@ -12,6 +12,7 @@ from dockline.mapping import csv as listings_csv
 from dockline.mapping import services
 from dockline.orders import held
 from dockline.web import scope
+from dockline.web.ids import parse_id
 
 
 def _managed(request, pk):
@@ -110,7 +111,7 @@ def shipping_delete(request, pk: int, rule_id: int):
 def needs_mapping(request):
     conns = scope.connections(request.user).select_related("store", "merchant", "warehouse")
     if request.method == "POST":
-        conn = _managed(request, int(request.POST.get("connection", 0) or 0))
+        conn = _managed(request, parse_id(request.POST.get("connection"), "connection"))
         kind, value = request.POST.get("kind"), request.POST.get("value", "")
         try:
             if kind == "sku":

@@ -13,6 +13,7 @@ from dockline.accounts import permissions
 from dockline.orders import actions
 from dockline.orders.status import EXPLANATIONS, OrderStatus
 from dockline.web import scope
+from dockline.web.ids import parse_id
 
 PAGE = 200
 
@@ -30,8 +31,8 @@ def order_list(request):
     f = {k: request.GET.get(k, "").strip() for k in ("status", "store", "since", "until", "q")}
     if f["status"] in OrderStatus.values:
         orders = orders.filter(status=f["status"])
-    if f["store"].isdigit():
-        orders = orders.filter(store_id=int(f["store"]))
+    if f["store"]:
+        orders = orders.filter(store_id=parse_id(f["store"], "store"))
     if since := _date(f["since"]):
         orders = orders.filter(placed_at__date__gte=since)
     if until := _date(f["until"]):
@@ -81,7 +82,7 @@ def order_action(request, pk: int):
 def bulk_action(request):
     permissions.require(permissions.can_manage_connections(request.user))
     name = request.POST.get("action", "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = [parse_id(i, "order") for i in request.POST.getlist("ids")]
     if name not in actions.ACTIONS or not ids:
         messages.error(request, "Tick one or more orders and choose an action.")
     else:
