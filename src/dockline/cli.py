@@ -256,7 +256,10 @@ def _check(world, world_mod, dispatcher, order_count: int, timeout: float) -> in
         world.place_order()
     started = time.monotonic()
     dispatcher.start()
-    closed = lambda: Order.objects.filter(connection=world.connection, status=OrderStatus.CLOSED).count()
+
+    def closed() -> int:
+        return Order.objects.filter(connection=world.connection, status=OrderStatus.CLOSED).count()
+
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("orders closed", total=order_count)
 

@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,10 +152,10 @@ def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Patter
             continue
         try:
             record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None, dedupe,
-                             lambda: _unchanged(transport, path, remote, len(data)))
+                             partial(_unchanged, transport, path, remote, len(data)))
         except _FileChanged as changed:
             if isinstance(changed.__cause__, ConnectorError) and changed.__cause__.retryable:
-                raise changed.__cause__  # rolled back; the next run reads the file again
+                raise changed.__cause__ from changed  # rolled back; the next run reads the file again
             log.info("%s in %s changed while it was read; rolled back, left for the next run", remote.name, warehouse)
             counts["unsettled"] += 1
             continue

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -327,7 +328,7 @@ class DsfxFormat(StampedNames):
     @staticmethod
     def _header_row(row: list[str], columns: tuple[str, ...], version: str) -> WarehouseOrder:
         _check_width(row, len(columns), f"header (H) row for DSFX v{version}")
-        cell = dict(zip(columns, row))
+        cell = dict(zip(columns, row, strict=False))
         return WarehouseOrder(
             order_number=required(cell["order_number"], "order_number"),
             placed_at=moment(cell["order_date"], "order_date"),  # type: ignore[arg-type]
@@ -353,7 +354,7 @@ class DsfxFormat(StampedNames):
     @staticmethod
     def _detail_row(row: list[str], draft: _OrderDraft) -> WarehouseLine:
         _check_width(row, len(DETAIL_COLUMNS), "detail (D) row")
-        cell = dict(zip(DETAIL_COLUMNS, row))
+        cell = dict(zip(DETAIL_COLUMNS, row, strict=False))
         number = cell["order_number"].strip()
         if number != draft.number:
             raise _BadRow(f"order_number {show(cell['order_number'])} does not match its header row's {draft.number!r}")
@@ -406,8 +407,8 @@ class DsfxFormat(StampedNames):
 
         drafts: dict[str, _ShipmentDraft] = {}
         for line, row in rows[1:]:
-            cell = {name: _text(row, i) for name, i in cols.items()}
-            get = lambda name, cell=cell: cell.get(name, "")
+            cell = defaultdict(str, {name: _text(row, i) for name, i in cols.items()})
+            get = cell.__getitem__  # a column the file does not have reads as ""
             sid = get("shipment_id").strip()
             draft = drafts.get(sid) if sid else None
             try:

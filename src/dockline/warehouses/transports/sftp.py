@@ -176,7 +176,7 @@ def load_private_key(text: str) -> paramiko.PKey:
             break
         except TypeError:
             raise ValueError("the private key is protected by a passphrase; paste an unencrypted key") from None
-        except (ValueError, TypeError, Exception):  # noqa: BLE001 - cryptography raises several kinds
+        except Exception:  # noqa: BLE001 - cryptography raises several kinds
             continue
     if isinstance(key, ed25519.Ed25519PrivateKey):
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
