@@ -18,19 +18,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import (
-    Channel,
-    ChannelKind,
-    Connection,
-    Store,
-    Warehouse,
-)
+from dockline.connections.models import Channel, ChannelKind, Connection, Store
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
 from dockline.sandbox.wms import SimulatedWms
 from dockline.shipments.models import Package
 from dockline.sync.jobs import sync_inventory
+from dockline.warehouses.models import Warehouse
 
 # store SKU, product name, price, warehouse components
 CATALOG = [
