@@ -69,13 +69,15 @@ class AmazonSeller:
         with self.lock:
             listing = self.listings.get(sku)
             if listing is None:
-                return [{"code": "4000003", "severity": "ERROR", "attributeNames": [],
+                return [{"code": "4000003", "severity": "ERROR", "attributeNames": [], "categories": ["INVALID_ATTRIBUTE"],
                          "message": f"The SKU '{sku}' does not match any listing in this marketplace."}]
             if listing["channel"] != "DEFAULT":
                 return [{"code": "90220", "severity": "ERROR", "attributeNames": ["fulfillment_availability"],
+                         "categories": ["INVALID_ATTRIBUTE"],
                          "message": "Quantity cannot be set for an offer fulfilled by Amazon (FBA)."}]
             if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
                 return [{"code": "90244", "severity": "ERROR", "attributeNames": ["fulfillment_availability"],
+                         "categories": ["INVALID_ATTRIBUTE"],
                          "message": "'quantity' must be a whole number of at least 0."}]
             listing["quantity"] = quantity
             return []
