@@ -143,3 +143,26 @@ def amazon_world(transactional_db):
     world = demo.build(intervals=demo.demo_intervals(3600), platform="amazon", ship_delay=0.0, partial_rate=0.0)
     yield world
     world.stop()
+
+
+@pytest.fixture
+def org(db):
+    from dockline.accounts.models import Organization
+
+    return Organization.objects.create(name="Riverside Fulfillment")
+
+
+@pytest.fixture
+def login_as(client, org):
+    """login_as(role): a signed-in member of `org` (as tests/web does)."""
+    from django.contrib.auth import get_user_model
+
+    from dockline.accounts.models import Membership
+
+    def login(role: str):
+        user = get_user_model().objects.create_user(f"user-{role}", password="pw-long-enough-1")
+        Membership.objects.create(user=user, organization=org, role=role)
+        client.force_login(user)
+        return user
+
+    return login

@@ -1,7 +1,7 @@
 """The Amazon sandbox as a demo store (see dockline.sandbox.demo.DemoStore).
 
 The demo's shipping methods become Amazon's shipping speeds (Amazon knows no others), and
-its usage plans run 200 times faster than Amazon's so a demo takes minutes, not days."""
+its usage plans run 1000 times faster than Amazon's so a demo takes minutes, not days."""
 from __future__ import annotations
 
 import secrets
@@ -10,7 +10,7 @@ from dockline.sandbox.amazon.server import AmazonSandbox
 from dockline.sandbox.demo import SandboxDemoStore
 
 SERVICE_LEVELS = {"Flat Rate": "STANDARD", "Free Shipping": "FREE_ECONOMY", "Express": "EXPEDITED"}
-RATE_SCALE = 200.0
+RATE_SCALE = 1000.0
 
 
 class AmazonDemoStore(SandboxDemoStore):
