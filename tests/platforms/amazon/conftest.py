@@ -99,11 +99,11 @@ def check_against_models(sandbox: AmazonSandbox, models: dict) -> int:
                                          content_type=ex.content_type or None,
                                          base_url="http://sandbox").get_environ())
         response = Response(ex.answer, status=ex.status, mimetype=ex.answer_type or None)
-        for what, run in (("request", lambda: api.validate_request(WerkzeugOpenAPIRequest(request))),
-                          ("answer", lambda: api.validate_response(WerkzeugOpenAPIRequest(request),
-                                                                   WerkzeugOpenAPIResponse(response)))):
+        sent = WerkzeugOpenAPIRequest(request)
+        for what, check, args in (("request", api.validate_request, (sent,)),
+                                  ("answer", api.validate_response, (sent, WerkzeugOpenAPIResponse(response)))):
             try:
-                run()
+                check(*args)
             except Exception as exc:  # noqa: BLE001 - collected for the assertion message
                 detail = re.sub(r"\s+", " ", "; ".join(str(e) for e in getattr(exc, "schema_errors", None)
                                                         or [exc.__cause__ or exc]))

@@ -233,3 +233,18 @@ def test_workers_sharing_a_seller_keep_within_the_usage_plan_and_are_never_answe
     assert len(served) == 44 and sandbox.app.throttled == []
     assert elapsed >= 1.9  # 44 calls: the burst, then the rest when the window allows
     assert timedelta(seconds=elapsed) < timedelta(seconds=10)
+
+
+def test_a_shipment_in_two_boxes_confirms_two_packages_holding_all_its_units_once(sandbox, connector):
+    order_id = sandbox.seller.place_order([("WIDGET-1", 2), ("GADGET-2", 1)])
+    order = next(connector.fetch_orders(None))
+    shipment = _shipment(order, [(line.line_id, line.quantity) for line in order.lines], "WS-5")
+    shipment.tracking_numbers = ["1ZA", "1ZB"]
+    connector.post_shipment(shipment)
+    connector.post_shipment(shipment)
+    packages = sandbox.seller.orders[order_id]["packages"]
+    assert [p["trackingNumber"] for p in packages] == ["1ZA", "1ZB"]
+    widget, gadget = (line.line_id for line in order.lines)
+    assert [p["packageItems"] for p in packages] == [[{"orderItemId": widget, "quantity": 2}],
+                                                     [{"orderItemId": gadget, "quantity": 1}]]
+    assert sandbox.seller.orders[order_id]["fulfillment"]["fulfillmentStatus"] == "SHIPPED"

@@ -146,9 +146,10 @@ def to_store_order(order: dict) -> StoreOrder:
     )
 
 
-def package_reference(shipment: StoreShipment) -> str:
-    """A positive number, the same for every attempt of one warehouse shipment (Amazon takes only digits)."""
+def package_reference(shipment: StoreShipment, box: int = 0) -> str:
+    """A positive number, the same for every attempt of one warehouse shipment's box (Amazon takes only digits)."""
     key = shipment.reference or "|".join(shipment.tracking_numbers)
+    key = f"{key}#{box}" if box else key
     return str(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16) % 999_999_999 + 1)
 
 
@@ -158,18 +159,38 @@ def carrier_fields(carrier: str) -> dict:
     return {"carrierCode": code} if code else {"carrierCode": "Other", "carrierName": carrier or "Unknown"}
 
 
-def confirmation_body(shipment: StoreShipment, marketplace: str) -> dict:
-    """A ConfirmShipmentRequest: one package with the shipment's items and quantities."""
-    detail = {
-        "packageReferenceId": package_reference(shipment),
-        **carrier_fields(shipment.carrier),
-        "trackingNumber": shipment.tracking_numbers[0] if shipment.tracking_numbers else "",
-        "shipDate": iso(shipment.shipped_at),
-        "orderItems": [{"orderItemId": line.line_id, "quantity": line.quantity} for line in shipment.lines],
-    }
-    if shipment.service:
-        detail["shippingMethod"] = shipment.service
-    return {"marketplaceId": marketplace, "packageDetail": detail}
+def boxes(shipment: StoreShipment) -> list[list[tuple[str, int]]]:
+    """The shipment's items spread over its tracking numbers, one package each.
+
+    Amazon wants each package's items; warehouses report the boxes' tracking numbers but not
+    what each holds, so the units go over the boxes in order, as evenly as they divide. A box
+    beyond the number of units has nothing to confirm (and is left out)."""
+    units = [line.line_id for line in shipment.lines for _ in range(line.quantity)]
+    count = max(1, min(len(shipment.tracking_numbers), len(units)))
+    size, extra = divmod(len(units), count)
+    result, start = [], 0
+    for n in range(count):
+        chunk = units[start:start + size + (n < extra)]
+        start += len(chunk)
+        result.append([(line_id, chunk.count(line_id)) for line_id in dict.fromkeys(chunk)])
+    return result
+
+
+def confirmation_bodies(shipment: StoreShipment, marketplace: str) -> list[tuple[str, dict]]:
+    """(package reference, ConfirmShipmentRequest) for each box: its tracking number, items and quantities."""
+    bodies = []
+    for n, items in enumerate(boxes(shipment)):
+        detail = {
+            "packageReferenceId": package_reference(shipment, n),
+            **carrier_fields(shipment.carrier),
+            "trackingNumber": shipment.tracking_numbers[n] if n < len(shipment.tracking_numbers) else "",
+            "shipDate": iso(shipment.shipped_at),
+            "orderItems": [{"orderItemId": line_id, "quantity": qty} for line_id, qty in items],
+        }
+        if shipment.service:
+            detail["shippingMethod"] = shipment.service
+        bodies.append((detail["packageReferenceId"], {"marketplaceId": marketplace, "packageDetail": detail}))
+    return bodies
 
 
 @register
@@ -317,31 +338,32 @@ class AmazonConnector:
         answer = self.client.request("getOrder", "GET", f"{ORDERS}/{order_id}", params={"includedData": "PACKAGES"})
         return ((answer or {}).get("order") or {}).get("packages") or []
 
-    def _confirmed(self, order_id: str, reference: str) -> bool:
-        return any(str(p.get("packageReferenceId")) == reference for p in self.packages(order_id))
-
     def post_shipment(self, shipment: StoreShipment) -> str:
-        """Confirm one package with the shipment's items; returns its package reference.
+        """Confirm the shipment's packages (one per tracking number); returns their references.
 
-        Idempotent: the reference is derived from the warehouse shipment, and a package with
+        Idempotent: each reference is derived from the warehouse shipment, and a package with
         it already on the order is never confirmed again. When the answer to a confirmation is
         lost, Dockline reads the order's packages: there, it was applied; not there, the error
         goes to the engine, which tries again later (and reads first again)."""
-        reference = package_reference(shipment)
         order_id = shipment.order_external_id
-        if self._confirmed(order_id, reference):
-            return reference
         if not shipment.tracking_numbers:
             raise ConnectorError(f"Amazon needs a tracking number to confirm the shipment of order {order_id}; "
                                  f"the warehouse reported none.", ErrorKind.FATAL)
-        body = confirmation_body(shipment, self.marketplace)
-        try:
-            self.client.request("confirmShipment", "POST", f"/orders/v0/orders/{order_id}/shipmentConfirmation",
-                                json=body)
-        except ConnectorError as exc:
-            if exc.kind is not ErrorKind.RETRYABLE or not self._confirmed(order_id, reference):
-                raise
-        return reference
+        bodies = confirmation_bodies(shipment, self.marketplace)
+        there = {str(p.get("packageReferenceId")) for p in self.packages(order_id)}
+        for reference, body in bodies:
+            if reference in there:
+                continue
+            try:
+                self.client.request("confirmShipment", "POST",
+                                    f"/orders/v0/orders/{order_id}/shipmentConfirmation", json=body)
+            except ConnectorError as exc:
+                if exc.kind is not ErrorKind.RETRYABLE:
+                    raise
+                there = {str(p.get("packageReferenceId")) for p in self.packages(order_id)}
+                if reference not in there:
+                    raise
+        return ",".join(reference for reference, _ in bodies)
 
     # ------------------------------------------------------------ stock
     def push_stock(self, updates: list[StockUpdate]) -> PushResult:
