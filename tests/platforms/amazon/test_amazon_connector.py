@@ -248,3 +248,11 @@ def test_a_shipment_in_two_boxes_confirms_two_packages_holding_all_its_units_onc
     assert [p["packageItems"] for p in packages] == [[{"orderItemId": widget, "quantity": 2}],
                                                      [{"orderItemId": gadget, "quantity": 1}]]
     assert sandbox.seller.orders[order_id]["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
+
+
+def test_a_dropped_connection_or_a_5xx_on_a_read_is_retried_within_the_call(sandbox, connector):
+    order_id = sandbox.seller.place_order([("WIDGET-1", 1)])
+    sandbox.faults.add("drop", operation="searchOrders")
+    sandbox.faults.add("fail", status=500, operation="searchOrders")
+    assert [o.external_id for o in connector.fetch_orders(None)] == [order_id]
+    assert [fault[2] for fault in sandbox.faults.pending] == [0, 0]  # both happened
