@@ -294,10 +294,8 @@ class AmazonConnector:
         try:
             self.client.request("getListingsItem", "GET", f"/listings/2021-08-01/items/{self.seller_id}/"
                                 "DOCKLINE-SETUP-CHECK", params={"marketplaceIds": self.marketplace})
-        except RoleDenied:
-            raise
         except ConnectorError as exc:
-            if exc.kind is not ErrorKind.FATAL:
+            if exc.kind is not ErrorKind.FATAL:  # 404 is FATAL; a denied role (RoleDenied) is CONFIG
                 raise
         return "Dockline may set the quantities of the seller's listings."
 
