@@ -181,13 +181,15 @@ def test_a_marketplace_the_seller_does_not_sell_in_is_refused_at_setup(sandbox):
     assert "ATVPDKIKX0DER (Amazon.com)" in report.steps[-1].detail
 
 
-def test_a_refused_refresh_token_asks_for_re_authorization_without_showing_secrets(sandbox, connector):
+def test_a_refused_refresh_token_asks_for_re_authorization_without_showing_secrets(sandbox, connector, caplog):
+    caplog.set_level("DEBUG")
     sandbox.app.refresh_tokens.clear()
     with pytest.raises(ConnectorError) as caught:
         list(connector.fetch_orders(None))
     assert caught.value.kind is ErrorKind.REAUTH and "needs re-authorization" in caught.value.message
     assert sandbox.refresh_token not in caught.value.message and sandbox.client_secret not in caught.value.message
     assert not connector.test_connection().ok
+    assert sandbox.refresh_token not in caplog.text and sandbox.client_secret not in caplog.text
 
 
 def test_the_access_token_is_reused_until_it_expires_and_renewed_when_amazon_drops_it(sandbox, connector):

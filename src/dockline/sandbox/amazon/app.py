@@ -48,6 +48,7 @@ ROLES = {
 }
 PII_ROLE = "Direct-to-Consumer Delivery (Restricted)"
 PII_ADDRESS = ("name", "addressLine1", "addressLine2", "addressLine3", "postalCode", "phone", "extendedFields")
+PII_STATUSES = ("UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED")
 SECTIONS = {"BUYER": "buyer", "RECIPIENT": "recipient", "FULFILLMENT": "fulfillment", "PACKAGES": "packages"}
 ORDERS = "/orders/2026-01-01/orders"
 
@@ -277,7 +278,9 @@ class AmazonApp:
         """The order as Amazon answers it: base fields, the sections asked for, personal data only with the role."""
         view = {k: v for k, v in order.items() if k not in ("buyer", "recipient", "fulfillment", "packages",
                                                              "orderItems")}
-        pii = PII_ROLE not in self.denied_roles
+        fulfillment = order["fulfillment"]
+        pii = (PII_ROLE not in self.denied_roles and fulfillment["fulfilledBy"] == "MERCHANT"
+               and fulfillment["fulfillmentStatus"] in PII_STATUSES)  # Amazon: "Access Orders PII"
         items = []
         for item in order["orderItems"]:
             shown = {k: v for k, v in item.items() if k != "fulfillment"}
@@ -303,6 +306,8 @@ class AmazonApp:
         given = [k for k in ("createdAfter", "lastUpdatedAfter") if args.get(k)]
         if len(given) != 1:
             return errors(400, "InvalidInput", "Exactly one of createdAfter and lastUpdatedAfter must be given.")
+        if given == ["lastUpdatedAfter"] and args.get("createdBefore"):
+            return errors(400, "InvalidInput", "createdBefore may not be given with lastUpdatedAfter.")
         try:
             size = int(args.get("maxResultsPerPage") or 100)
         except ValueError:
