@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from dockline.platforms.amazon.quota import PLANS
-from dockline.sandbox.amazon.app import PLANS as SANDBOX_PLANS
+from dockline.sandbox.amazon.wire import PLANS as SANDBOX_PLANS
 
 
 def test_every_request_and_answer_of_a_whole_session_matches_amazons_models(sandbox, connector, model_check):

@@ -1,8 +1,9 @@
 """AmazonSandbox: the sandbox SP-API and its LWA token endpoint, served on loopback in a background thread."""
 from __future__ import annotations
 
-from dockline.sandbox.amazon.app import AmazonApp, Faults
+from dockline.sandbox.amazon.app import AmazonApp
 from dockline.sandbox.amazon.store import US, AmazonSeller
+from dockline.sandbox.amazon.wire import Faults
 from dockline.sandbox.http import LoopbackServer
 
 
