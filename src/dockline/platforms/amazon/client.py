@@ -34,6 +34,7 @@ DEFAULT_API_BASE = "https://sellingpartnerapi-na.amazon.com"  # North America
 DEFAULT_TOKEN_URL = "https://api.amazon.com/auth/o2/token"
 TOKEN_MARGIN = 60.0  # seconds before expiry an access token is exchanged anew
 LABEL = "Amazon"
+USER_AGENT = "Dockline (Language=Python)"  # SP-API asks apps to name themselves and their language
 
 # The role an operation needs (SP-API "roles" of the app's registration), for messages.
 ROLES = {
@@ -91,7 +92,7 @@ class AmazonClient:
         self._lwa = (client_id, client_secret, refresh_token)
         self.plans = UsagePlans(f"{client_id}/{seller}", storage, sleep=quota_sleep)
         self.policy = HttpPolicy(LABEL, sleep=sleep)
-        self.http = http.client(timeout=timeout, headers={"Accept": "application/json"})
+        self.http = http.client(timeout=timeout, headers={"Accept": "application/json", "User-Agent": USER_AGENT})
         self._token: tuple[str, float] | None = None  # (access token, monotonic expiry)
         self._lock = threading.Lock()
 

@@ -23,6 +23,7 @@ import secrets
 import socket
 import threading
 import time
+from datetime import datetime
 from urllib.parse import parse_qs
 
 from werkzeug.exceptions import HTTPException
@@ -254,8 +255,11 @@ class AmazonApp:
             if token.get("sig") != signature:
                 return errors(400, "InvalidInput", "The other parameters must be those of the request that returned "
                                                    "the paginationToken.")
-        field, since = given[0], args[given[0]]
-        key = "createdTime" if field == "createdAfter" else "lastUpdatedTime"
+        try:
+            since = iso(datetime.fromisoformat(args[given[0]].replace("Z", "+00:00")))
+        except ValueError:
+            return errors(400, "InvalidInput", f"{given[0]} must be an ISO 8601 date-time.")
+        key = "createdTime" if given[0] == "createdAfter" else "lastUpdatedTime"
         statuses = set(filter(None, (args.get("fulfillmentStatuses") or "").split(",")))
         marketplaces = set(filter(None, (args.get("marketplaceIds") or "").split(",")))
         by = set(filter(None, (args.get("fulfilledBy") or "").split(",")))
