@@ -39,7 +39,9 @@ CATALOG = [
 ]
 WAREHOUSE_STOCK = {"TT-100-S": 4000, "TT-100-M": 4000, "TT-100-L": 4000, "MUG-ENML-01": 6000,
                    "SOCK-WL-02": 9000, "LANTERN-300": 3000}
-SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORITY"), ("Express", "FDXE", "2DAY")]
+SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORITY"), ("Express", "FDXE", "2DAY"),
+                  # Amazon names shipping speeds, not methods (sandbox/amazon/demo.py)
+                  ("Standard", "UPS", "GND"), ("Free Economy", "USPS", "PRIORITY"), ("Expedited", "FDXE", "2DAY")]
 UNMAPPED_SKU = ("ACME-HAT", "Sun Hat (new product, not yet mapped)", "22.00")
 
 

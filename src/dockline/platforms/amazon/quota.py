@@ -1,0 +1,111 @@
+"""SP-API usage plans, kept within by every worker that talks to the same seller.
+
+Amazon limits each operation separately, per selling partner and application, with a
+token bucket: `rate` requests per second refill a bucket of `burst` (the tables in each
+operation's model). Dockline keeps within it with a `limits` moving window of `burst - 1`
+requests per `burst / rate` seconds: any span of T seconds then holds at most
+`burst + rate * T` requests, what the bucket allows, and one request of margin absorbs
+the time between taking a slot and Amazon counting it.
+
+The window lives in the storage all workers share: `memory://` within one process (the
+default), `redis://...` across processes and machines (setting RATE_LIMIT_STORAGE, env
+DOCKLINE_RATE_LIMIT_STORAGE). Amazon may grant a seller more: the `x-amzn-RateLimit-Limit`
+header of each answer states the rate applied, and the plan follows it (`learn`).
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+
+@dataclass(frozen=True)
+class Plan:
+    rate: float  # requests per second
+    burst: int
+
+
+# The default usage plans, as each operation's model documents them (a test compares).
+PLANS: dict[str, Plan] = {
+    "getMarketplaceParticipations": Plan(0.016, 15),  # Sellers API v1 (documentation)
+    "searchOrders": Plan(0.0056, 20),
+    "getOrder": Plan(0.5, 30),
+    "confirmShipment": Plan(2, 10),
+    "createRestrictedDataToken": Plan(1, 10),
+    "getListingsItem": Plan(5, 10),
+    "patchListingsItem": Plan(5, 5),
+    "createFeedDocument": Plan(0.5, 15),
+    "createFeed": Plan(0.0083, 15),
+    "getFeed": Plan(2, 15),
+    "getFeedDocument": Plan(0.0222, 10),
+}
+
+_lock = threading.Lock()
+_limiters: dict[str, MovingWindowRateLimiter] = {}
+_learned: dict[str, float] = {}  # key -> rate Amazon announced
+
+
+def storage_uri() -> str:
+    """RATE_LIMIT_STORAGE from the Django settings when configured, else in-process memory."""
+    from django.conf import settings
+
+    return getattr(settings, "RATE_LIMIT_STORAGE", "memory://") if settings.configured else "memory://"
+
+
+def _limiter(uri: str) -> MovingWindowRateLimiter:
+    with _lock:
+        if uri not in _limiters:
+            _limiters[uri] = MovingWindowRateLimiter(storage_from_string(uri))
+        return _limiters[uri]
+
+
+def window(plan: Plan, rate: float | None = None) -> RateLimitItemPerSecond:
+    """The moving window that keeps within `plan` (at `rate` when Amazon announced another)."""
+    rate = rate or plan.rate
+    usable = max(1, plan.burst - 1)
+    return RateLimitItemPerSecond(usable, max(1, math.ceil(plan.burst / rate)), namespace="AMAZON")
+
+
+class UsagePlans:
+    """Slots for one seller's requests, per operation: `take(operation)` blocks until there is room."""
+
+    def __init__(self, seller: str, storage: str | None = None, *, sleep: Callable[[float], None] = time.sleep):
+        self.seller = seller
+        self.limiter = _limiter(storage or storage_uri())
+        self._sleep = sleep
+
+    def _key(self, operation: str) -> str:
+        return f"{self.seller}/{operation}"
+
+    def item(self, operation: str) -> RateLimitItemPerSecond:
+        return window(PLANS[operation], _learned.get(self._key(operation)))
+
+    def learn(self, operation: str, header: str | None) -> None:
+        """Adopt the rate of an answer's `x-amzn-RateLimit-Limit` header (requests per second)."""
+        try:
+            rate = float(header or "")
+        except ValueError:
+            return
+        if rate > 0 and math.isfinite(rate):
+            _learned[self._key(operation)] = rate
+
+    def rate(self, operation: str) -> float:
+        return _learned.get(self._key(operation)) or PLANS[operation].rate
+
+    def take(self, operation: str) -> float:
+        """Wait for a slot of `operation` and take it; returns the seconds waited."""
+        key, waited = self._key(operation), 0.0
+        while True:
+            item = self.item(operation)
+            if self.limiter.hit(item, key):
+                return waited
+            reset = self.limiter.get_window_stats(item, key).reset_time
+            delay = min(max(0.01, reset - time.time()), float(item.get_expiry()))
+            self._sleep(delay)
+            waited += delay
