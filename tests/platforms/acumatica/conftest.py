@@ -35,13 +35,14 @@ def sandbox(clock):
 
 @pytest.fixture
 def connect(sandbox):
-    """connect(credentials=None, **settings) -> connector whose saved credentials land in connector.saved."""
+    """connect(credentials=None, sleep=time.sleep, **settings) -> connector whose saved credentials land in
+    connector.saved."""
     from dockline.platforms.acumatica.connector import AcumaticaConnector
 
     made = []
 
-    def make(credentials=None, **settings):
-        connector = AcumaticaConnector(dict(credentials or sandbox.credentials), settings)
+    def make(credentials=None, sleep=time.sleep, **settings):
+        connector = AcumaticaConnector(dict(credentials or sandbox.credentials), settings, sleep=sleep)
         connector.saved = []
         connector.save_credentials = connector.saved.append
         made.append(connector)

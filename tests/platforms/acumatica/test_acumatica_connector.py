@@ -171,15 +171,20 @@ def test_a_refused_ship_via_shows_acumaticas_field_error_and_what_to_fix(sandbox
 
 def test_refusals_are_explained_and_classified(sandbox, connect):
     nbr = sandbox.instance.place_order([("A", 1)], "UPSGROUND")
-    connector = connect()
+    slept = []
+    connector = connect(sleep=slept.append)
     with pytest.raises(ConnectorError) as too_many:
         connector.post_shipment(_shipment(f"SO:{nbr}", [("1", 5)]))
     assert too_many.value.kind == ErrorKind.FATAL and "exceeds the quantity" in too_many.value.message
     assert "(field Details[1].ShippedQty)" in too_many.value.message
+    assert slept == []  # a business rule's refusal is not tried again
     sandbox.faults.fail_next(1, 503)
+    list(connector.fetch_orders(None))  # a passing outage is retried within the call
+    sandbox.faults.fail_next(3, 503)
     with pytest.raises(ConnectorError) as down:
         list(connector.fetch_orders(None))
-    assert down.value.kind == ErrorKind.RETRYABLE
+    assert down.value.kind == ErrorKind.RETRYABLE and down.value.message.endswith("Tried 3 times.")
+    assert slept == [0.5, 0.5, 1.0]
     with pytest.raises(ConnectorError) as bad_mode:
         connect(mode="invoices")
     assert "sales_orders" in bad_mode.value.message

@@ -57,7 +57,7 @@ def strict(spec: dict) -> dict:
 
 def make_connector(sb: BigCommerceSandbox, **settings) -> BigCommerceConnector:
     conn = BigCommerceConnector(sb.credentials, {"api_base": sb.base_url, **settings})
-    conn.client.retry_backoff = 0.01  # keep retry tests fast
+    conn.client.policy.backoff = 0.01  # keep retry tests fast; rate-limit waits stay real
     return conn
 
 

@@ -513,7 +513,7 @@ def test_server_errors_are_retried_then_retryable(sandbox, connector):
     with pytest.raises(ConnectorError) as err:
         list(connector.fetch_orders(None))
     assert err.value.kind is ErrorKind.RETRYABLE and err.value.retryable
-    assert sandbox.stats.by_status[503] == connector.client.max_retries + 1
+    assert sandbox.stats.by_status[503] == connector.client.policy.retries + 1
     sandbox.faults.reset()
 
 
@@ -522,8 +522,8 @@ def test_timeouts_are_retried_then_retryable(sandbox):
     sandbox.store.place_order(items=[("SKU", 1)])
     conn = BigCommerceConnector(sandbox.credentials, {"api_base": sandbox.base_url})
     conn.client.http.timeout = httpx.Timeout(0.3)
-    conn.client.retry_backoff = 0.01
-    conn.client.max_retries = 1
+    conn.client.policy.backoff = 0.01
+    conn.client.policy.retries = 1
 
     sandbox.faults.timeout_next(1, seconds=0.8)
     assert len(list(conn.fetch_orders(None))) == 1
@@ -565,7 +565,7 @@ def test_429_is_waited_out_and_retried(connector_for):
 def test_persistent_429_surfaces_as_rate_limited_after_bounded_waits(connector_for):
     with BigCommerceSandbox(quota=1000, window_seconds=0.2) as sb:
         conn = connector_for(sb)
-        conn.client.max_rate_limit_waits = 2
+        conn.client.policy.max_waits = 2
         sb.faults.throttle_next(10)
         with pytest.raises(ConnectorError) as err:
             list(conn.fetch_orders(None))
@@ -575,7 +575,7 @@ def test_persistent_429_surfaces_as_rate_limited_after_bounded_waits(connector_f
 
 
 def test_long_rate_limit_reset_is_handed_to_the_scheduler(sandbox, connector):
-    connector.client.max_wait = 5.0  # the sandbox window is 30 s: not worth blocking a worker for
+    connector.client.policy.max_wait = 5.0  # the sandbox window is 30 s: not worth blocking a worker for
     sandbox.faults.throttle_next(1)
     started = time.monotonic()
     with pytest.raises(ConnectorError) as err:
@@ -586,8 +586,7 @@ def test_long_rate_limit_reset_is_handed_to_the_scheduler(sandbox, connector):
 
 def test_unreachable_store_names_the_host_and_the_cause_in_plain_words(closed_port):
     conn = BigCommerceConnector({"store_hash": "demo", "access_token": "t"},
-                                {"api_base": f"http://127.0.0.1:{closed_port}"})
-    conn.client.retry_backoff = 0.01
+                                {"api_base": f"http://127.0.0.1:{closed_port}"}, sleep=lambda seconds: None)
     with pytest.raises(ConnectorError) as err:
         list(conn.fetch_orders(None))
     assert err.value.kind is ErrorKind.RETRYABLE

@@ -16,8 +16,7 @@ def sandbox():
 
 @pytest.fixture
 def connector(sandbox):
-    conn = OneShoppingCartConnector(sandbox.credentials, sandbox.settings)
-    conn.client.retry_backoff = 0.01
+    conn = OneShoppingCartConnector(sandbox.credentials, sandbox.settings, sleep=lambda seconds: None)
     yield conn
     conn.close()
 

@@ -21,8 +21,7 @@ def sandbox():
 
 @pytest.fixture
 def connector(sandbox):
-    conn = UltraCartConnector(sandbox.credentials, sandbox.settings)
-    conn.client.retry_backoff = 0.01
+    conn = UltraCartConnector(sandbox.credentials, sandbox.settings, sleep=lambda seconds: None)
     yield conn
     conn.close()
 

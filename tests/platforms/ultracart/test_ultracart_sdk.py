@@ -157,8 +157,8 @@ def test_a_shipment_with_a_field_the_sdk_lacks_is_refused(sandbox):
 
 
 def test_connection_to_a_closed_port_names_the_host_and_says_refused(sandbox, closed_port):
-    conn = UltraCartConnector(sandbox.credentials, {"api_base": f"http://127.0.0.1:{closed_port}/rest/v2"})
-    conn.client.retry_backoff = 0.01
+    conn = UltraCartConnector(sandbox.credentials, {"api_base": f"http://127.0.0.1:{closed_port}/rest/v2"},
+                              sleep=lambda seconds: None)
     report = conn.test_connection()
     conn.close()
     assert not report.ok

@@ -11,6 +11,11 @@ expiration only came with 2024 R1). When a refresh is refused with `invalid_gran
 in again with the stored user and password; only when that is refused too does the connection need
 re-authorization, and then the password is not tried again until a person enters credentials
 (a wrong password tried every few minutes would lock the user out).
+
+Requests follow the shared policy (`dockline.core.http.HttpPolicy`) with Acumatica's rules on top:
+PUT is not retried once sent (a PUT without key fields creates a record), a 401 renews the token
+once within the attempt, "API Login Limit" is RATE_LIMITED for a minute, and a 500 that a business
+rule raised (`PX.` exception types) is FATAL.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.http import HttpPolicy
 from dockline.core.net import unreachable
 
 log = logging.getLogger(__name__)
@@ -92,7 +98,8 @@ def forget_token(instance_url: str, client_id: str, username: str) -> None:
 class AcumaticaClient:
     def __init__(self, instance_url: str, client_id: str, client_secret: str, username: str, password: str, *,
                  token: dict | None, on_token: Callable[[dict | None], None], version: str,
-                 stored_token: Callable[[], dict | None] = lambda: None, timeout: float = 30.0):
+                 stored_token: Callable[[], dict | None] = lambda: None, timeout: float = 30.0,
+                 sleep: Callable[[float], None] = time.sleep):
         self.instance_url = instance_url.rstrip("/")
         self.base = f"{self.instance_url}/entity/Default/{version}"
         self.token_url = f"{self.instance_url}/identity/connect/token"
@@ -100,6 +107,8 @@ class AcumaticaClient:
         self._key = (self.instance_url, client_id, username)
         self._on_token = on_token
         self._stored_token = stored_token  # the token as saved now (another process may have rotated it)
+        self.policy = HttpPolicy("Acumatica", idempotent=frozenset({"GET", "HEAD", "OPTIONS", "DELETE"}),
+                                 default_retry_after=LOGIN_LIMIT_WAIT, error=AcumaticaError, sleep=sleep)
         self.oauth = OAuth2Client(client_id=client_id, client_secret=client_secret, scope=SCOPE,
                                   token_endpoint_auth_method="client_secret_post", timeout=timeout,
                                   verify=http.tls_context())
@@ -196,22 +205,24 @@ class AcumaticaClient:
         return "/".join([self.base, *(quote(str(p), safe="") for p in parts)])
 
     def request(self, method: str, url: str, *, params: dict | None = None, json=None) -> httpx.Response:
+        """The response (2xx) or a classified AcumaticaError. Signing in is not retried here: a sign-in
+        whose answer was lost may hold one of the licence's API user slots already."""
         self._renew(force=False)
-        response = self._send(method, url, params, json)
-        if response.status_code == 401:  # the token ended early (session closed on the server): renew once
-            self._renew(force=True)
+
+        def attempt() -> httpx.Response:
             response = self._send(method, url, params, json)
-        if response.status_code >= 400:
-            raise self._api_error(response)
-        return response
+            if response.status_code == 401:  # the token ended early (session closed on the server): renew once
+                self._renew(force=True)
+                response = self._send(method, url, params, json)
+            return response
+
+        return self.policy.call(method, url, attempt, explain=self._api_error)
 
     def _send(self, method: str, url: str, params: dict | None, json) -> httpx.Response:
         try:
             return self.oauth.request(method, url, params=params, json=json, headers={"Accept": "application/json"})
         except OAuthError as exc:
             raise self._oauth_failure(exc, "refresh") from None
-        except httpx.TransportError as exc:
-            raise AcumaticaError(unreachable("Acumatica", url, exc), ErrorKind.RETRYABLE) from None
 
     def get(self, *parts: str, params: dict | None = None):
         return self.request("GET", self.url(*parts), params=params).json()
@@ -264,16 +275,17 @@ class AcumaticaClient:
         if response.status_code != 202 or not location:
             return
         status_url = urljoin(self.instance_url + "/", location)
-        deadline, wait = time.monotonic() + ACTION_TIMEOUT, 0.1
-        while time.monotonic() < deadline:
-            time.sleep(wait)
+        deadline, wait = self.policy.monotonic() + ACTION_TIMEOUT, 0.1
+        while self.policy.monotonic() < deadline:
+            self.policy.sleep(wait)
             if self.request("GET", status_url).status_code == 204:
                 return
             wait = min(wait * 2, 2.0)
         raise AcumaticaError(f"Acumatica's {action} is still running after {ACTION_TIMEOUT:.0f}s", ErrorKind.RETRYABLE)
 
     @staticmethod
-    def _api_error(response: httpx.Response) -> AcumaticaError:
+    def _api_error(response: httpx.Response, kind: ErrorKind, retry_after: float | None) -> AcumaticaError:
+        """Acumatica's words for a refusal the policy classified as `kind`, and its own exceptions to it."""
         status = response.status_code
         try:
             body = response.json()
@@ -285,21 +297,21 @@ class AcumaticaClient:
         if fields:  # a refused record comes back whole, each refusal on its field
             said = "; ".join(f"{message.rstrip('.')} (field {path})" for path, message in fields)
             return AcumaticaError(f"Acumatica refused the record: {said}.", ErrorKind.FATAL, status, fields=fields)
-        if status == 429:
-            wait = float(response.headers.get("Retry-After") or LOGIN_LIMIT_WAIT)
-            return AcumaticaError(f"Acumatica's request limit is reached: {text}", ErrorKind.RATE_LIMITED, status, wait)
-        if "API Login Limit" in str(text):
+        if "API Login Limit" in str(text):  # a 500 (or a 429) when the licence's API user slots are all taken
+            wait = retry_after if kind is ErrorKind.RATE_LIMITED else LOGIN_LIMIT_WAIT
             return AcumaticaError(
                 "Acumatica's API login limit is reached (every API user slot of the licence is in use); Dockline "
-                "keeps its one session and tries again later.", ErrorKind.RATE_LIMITED, status, LOGIN_LIMIT_WAIT)
+                "keeps its one session and tries again later.", ErrorKind.RATE_LIMITED, status, wait)
+        if kind is ErrorKind.RATE_LIMITED:
+            return AcumaticaError(f"Acumatica's request limit is reached: {text}", kind, status, retry_after)
         if status == 401:
             return AcumaticaError("Acumatica rejected Dockline's access token (401): re-authorize the connection.",
-                                  ErrorKind.REAUTH, status)
+                                  kind, status)
         if status == 403:
-            return AcumaticaError(f"The integration user lacks access rights (403): {text}", ErrorKind.FATAL, status)
-        if status >= 500 and not str(body.get("exceptionType", "")).startswith("PX."):
-            return AcumaticaError(f"Acumatica answered {status}: {text}", ErrorKind.RETRYABLE, status)
-        return AcumaticaError(f"Acumatica answered {status}: {text}", ErrorKind.FATAL, status)
+            return AcumaticaError(f"The integration user lacks access rights (403): {text}", kind, status)
+        if str(body.get("exceptionType", "")).startswith("PX."):
+            kind = ErrorKind.FATAL  # a business rule refused it: the same request would be refused again
+        return AcumaticaError(f"Acumatica answered {status}: {text}", kind, status)
 
     def close(self) -> None:
         self.oauth.close()

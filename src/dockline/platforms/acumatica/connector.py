@@ -17,7 +17,8 @@ Acumatica owns its stock, so the connector takes no inventory: push_stock skips 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar, NamedTuple
@@ -117,7 +118,8 @@ class AcumaticaConnector:
                              "unmapped carriers keep the order's Ship Via and are written on the package."),
     )
 
-    def __init__(self, credentials: dict, settings: dict) -> None:
+    def __init__(self, credentials: dict, settings: dict, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """`sleep`: what waits between retries (tests pass one that does not sleep)."""
         self.credentials = dict(credentials or {})
         settings = settings or {}
 
@@ -139,7 +141,7 @@ class AcumaticaConnector:
             (c.get("instance_url") or "").strip(), (c.get("client_id") or "").strip(), c.get("client_secret") or "",
             (c.get("username") or "").strip(), c.get("password") or "",
             token=token, on_token=self._token_changed, version=setting("endpoint_version"),
-            stored_token=self._stored_token,
+            stored_token=self._stored_token, sleep=sleep,
         )
         self.save_credentials = lambda credentials: None  # replaced by Store.connector()
         # Optional, set by the caller: returns the credentials as stored now. Lets a worker whose refresh

@@ -6,17 +6,18 @@
 * Keeps within the store's quota shared by every worker (quota.SharedQuota: a
   slot is taken before each request), and still honours BigCommerce's
   rate-limit headers: when `X-Rate-Limit-Requests-Left` reaches 0 it sleeps
-  `X-Rate-Limit-Time-Reset-Ms` before the next request; a 429 is waited out and
-  retried (a bounded number of times).
-* Retries idempotent requests (GET/PUT/DELETE) on 5xx, timeouts and connection
-  errors with a short backoff. POST is retried only when the connection could
-  not be opened (the store never saw it): a POST whose answer was lost may have
-  been applied, so the caller decides.
-* Classifies failures as `ConnectorError`s: 5xx/network -> RETRYABLE (an
-  unreachable store is named with its host and the cause in plain words),
-  429 -> RATE_LIMITED (retry_after from the reset header), 401 -> REAUTH,
-  403 -> REAUTH naming the missing scope, other 4xx -> FATAL with the store's
-  message.
+  `X-Rate-Limit-Time-Reset-Ms` before the next request.
+* Retries, backoff and waits follow the shared policy
+  (`dockline.core.http.HttpPolicy`): idempotent requests are retried on 5xx,
+  timeouts and connection errors; a POST only when the connection could not be
+  opened (the store never saw it), since a POST whose answer was lost may have
+  been applied. A 429 is waited out for as long as `X-Rate-Limit-Time-Reset-Ms`
+  says (a bounded number of times, up to two minutes), else handed to the engine.
+* Classifies failures as `BigCommerceError`s in BigCommerce's words: 5xx/network
+  -> RETRYABLE (an unreachable store is named with its host and the cause in
+  plain words), 429 -> RATE_LIMITED (retry_after from the reset header),
+  401 -> REAUTH, 403 -> REAUTH naming the missing scope, other 4xx -> FATAL
+  with the store's message.
 
 The access token is never logged nor put in an error message.
 """
@@ -33,7 +34,7 @@ import httpx
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
-from dockline.core.net import unreachable
+from dockline.core.http import HttpPolicy
 from dockline.platforms.bigcommerce.quota import SharedQuota
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 DEFAULT_API_BASE = "https://api.bigcommerce.com"
 V2_MAX_LIMIT = 250
 V3_MAX_LIMIT = 250
-IDEMPOTENT = frozenset({"GET", "PUT", "DELETE", "HEAD"})
 JSON = "application/json"
 # Body-less requests whose operation in the published specs has a required Content-Type header.
 _CONTENT_TYPE_REQUIRED = (
@@ -118,12 +118,9 @@ def _header_float(response: httpx.Response, name: str) -> float | None:
 
 
 def reset_seconds(response: httpx.Response) -> float | None:
-    """Seconds until the rate-limit window resets, from X-Rate-Limit-Time-Reset-Ms (or Retry-After)."""
+    """Seconds until the rate-limit window resets, from X-Rate-Limit-Time-Reset-Ms."""
     ms = _header_float(response, "X-Rate-Limit-Time-Reset-Ms")
-    if ms is not None:
-        return max(0.0, ms / 1000.0)
-    retry_after = _header_float(response, "Retry-After")
-    return retry_after
+    return None if ms is None else max(0.0, ms / 1000.0)
 
 
 class BigCommerceClient:
@@ -137,21 +134,15 @@ class BigCommerceClient:
         api_base: str = DEFAULT_API_BASE,
         client_id: str = "",
         timeout: float = 30.0,
-        max_retries: int = 3,
-        retry_backoff: float = 0.5,
-        max_rate_limit_waits: int = 5,
-        max_wait: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         rate_limit_storage: str | None = None,
     ):
         self.store_hash = store_hash
         self.base_url = f"{(api_base or DEFAULT_API_BASE).rstrip('/')}/stores/{store_hash}"
-        self.max_retries = max_retries
-        self.retry_backoff = retry_backoff
-        self.max_rate_limit_waits = max_rate_limit_waits
-        self.max_wait = max_wait
-        self._sleep = sleep
+        # a 429 without a reset header is retried after a second; a window of up to two minutes is waited out
+        self.policy = HttpPolicy("BigCommerce", retries=3, max_waits=5, max_wait=120.0, default_retry_after=1.0,
+                                 statuses={403: ErrorKind.REAUTH}, error=BigCommerceError, sleep=sleep)
         self._lock = threading.Lock()
         self._resume_at = 0.0  # monotonic time before which no request is sent (quota spent)
         self.quota = SharedQuota(self.base_url, rate_limit_storage, sleep=sleep)
@@ -173,68 +164,40 @@ class BigCommerceClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
     ) -> httpx.Response:
-        """Send a request; returns the response (2xx) or raises a classified ConnectorError."""
+        """Send a request; returns the response (2xx) or raises a classified BigCommerceError."""
         method = method.upper()
         url = self.base_url + path
         headers = {"Content-Type": JSON} if json is not None or content_type_required(method, path) else None
-        attempts = 0
-        waits = 0
-        while True:
+
+        def attempt() -> httpx.Response:
             self._wait_for_quota()
-            try:
-                with self.quota.slot():
-                    response = self.http.request(method, url, params=params, json=json, headers=headers)
-                    self._note_quota(response)
-            except httpx.TimeoutException as exc:
-                if method in IDEMPOTENT and attempts < self.max_retries:
-                    attempts += 1
-                    self._backoff(attempts, f"{method} {path}: timed out")
-                    continue
-                raise BigCommerceError(unreachable("BigCommerce", url, exc), ErrorKind.RETRYABLE) from exc
-            except httpx.TransportError as exc:
-                safe = method in IDEMPOTENT or isinstance(exc, httpx.ConnectError)
-                if safe and attempts < self.max_retries:
-                    attempts += 1
-                    self._backoff(attempts, f"{method} {path}: {type(exc).__name__}")
-                    continue
-                raise BigCommerceError(unreachable("BigCommerce", url, exc), ErrorKind.RETRYABLE) from exc
-            status = response.status_code
-            log.debug("%s %s -> %s", method, path, status)
-            if status == 429:
-                wait = reset_seconds(response)
-                wait = 1.0 if wait is None else wait
-                if waits < self.max_rate_limit_waits and wait <= self.max_wait:
-                    waits += 1
-                    log.info("BigCommerce rate limit hit on %s %s; waiting %.2fs", method, path, wait)
-                    self._sleep(wait + 0.05)
-                    continue
-                raise BigCommerceError(
-                    f"BigCommerce rate limit reached ({method} {path}); retry in {wait:.1f}s",
-                    ErrorKind.RATE_LIMITED,
-                    retry_after=wait,
-                    status=429,
-                )
-            if status >= 500 and method in IDEMPOTENT and attempts < self.max_retries:
-                attempts += 1
-                self._backoff(attempts, f"{method} {path}: HTTP {status}")
-                continue
-            if status >= 400:
-                raise self.classify(response, method, path)
+            with self.quota.slot():
+                response = self.http.request(method, url, params=params, json=json, headers=headers)
+                self._note_quota(response)
+            log.debug("%s %s -> %s", method, path, response.status_code)
             return response
 
-    def classify(self, response: httpx.Response, method: str, path: str) -> BigCommerceError:
+        return self.policy.call(method, url, attempt,
+                                explain=lambda response, kind, wait: self.classify(response, method, path, kind, wait))
+
+    def classify(self, response: httpx.Response, method: str, path: str, kind: ErrorKind,
+                 retry_after: float | None) -> BigCommerceError:
+        """BigCommerce's words for a refusal the policy classified as `kind`."""
         status = response.status_code
         detail = error_message(response)
         where = f"{method} {path}"
-        if status >= 500:
-            return BigCommerceError(
-                f"BigCommerce server error {status} on {where}: {detail}", ErrorKind.RETRYABLE, status=status
-            )
+        if kind is ErrorKind.RATE_LIMITED:
+            wait = reset_seconds(response)
+            wait = retry_after if wait is None else wait
+            return BigCommerceError(f"BigCommerce rate limit reached ({where}); retry in {wait:.1f}s",
+                                    kind, retry_after=wait, status=status)
+        if kind is ErrorKind.RETRYABLE:
+            return BigCommerceError(f"BigCommerce server error {status} on {where}: {detail}", kind, status=status)
         if status == 401:
             return BigCommerceError(
                 f"BigCommerce rejected the access token (401 on {where}): {detail}. "
                 "Check the Access Token and that it belongs to this store.",
-                ErrorKind.REAUTH,
+                kind,
                 status=status,
             )
         if status == 403:
@@ -243,20 +206,10 @@ class BigCommerceClient:
             return BigCommerceError(
                 f"The BigCommerce API account lacks{scope} needed for {where} (403: {detail}). "
                 "Edit the API account's OAuth scopes, then update the Access Token.",
-                ErrorKind.REAUTH,
+                kind,
                 status=status,
             )
-        if status == 429:
-            return BigCommerceError(
-                f"BigCommerce rate limit reached ({where})", ErrorKind.RATE_LIMITED,
-                retry_after=reset_seconds(response), status=status,
-            )
-        return BigCommerceError(f"BigCommerce refused {where} ({status}): {detail}", ErrorKind.FATAL, status=status)
-
-    def _backoff(self, attempt: int, why: str) -> None:
-        delay = self.retry_backoff * (2 ** (attempt - 1))
-        log.info("BigCommerce %s; retry %d/%d in %.2fs", why, attempt, self.max_retries, delay)
-        self._sleep(delay)
+        return BigCommerceError(f"BigCommerce refused {where} ({status}): {detail}", kind, status=status)
 
     def _note_quota(self, response: httpx.Response) -> None:
         quota = _header_float(response, "X-Rate-Limit-Requests-Quota")
@@ -270,14 +223,14 @@ class BigCommerceClient:
         if wait is None:
             return
         with self._lock:
-            self._resume_at = max(self._resume_at, time.monotonic() + wait + 0.05)
+            self._resume_at = max(self._resume_at, self.policy.monotonic() + wait + self.policy.wait_margin)
 
     def _wait_for_quota(self) -> None:
         with self._lock:
-            delay = self._resume_at - time.monotonic()
+            delay = self._resume_at - self.policy.monotonic()
         if delay > 0:
             log.debug("BigCommerce quota spent; sleeping %.2fs", delay)
-            self._sleep(delay)
+            self.policy.sleep(delay)
 
     # ------------------------------------------------------------ helpers
     def get(self, path: str, params: dict | None = None) -> Any:

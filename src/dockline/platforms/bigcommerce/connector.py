@@ -6,7 +6,8 @@ Credentials come from a store-level API account or from the app install flow
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -235,7 +236,8 @@ class BigCommerceConnector:
         CredentialField("location_id", "Inventory location id", required=False, default="1"),
     )
 
-    def __init__(self, credentials: dict, settings: dict) -> None:
+    def __init__(self, credentials: dict, settings: dict, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """`sleep`: what waits between retries (tests pass one that does not sleep)."""
         settings = settings or {}
         self.store_hash = _store_hash(credentials.get("store_hash", ""))
         self._has_token = bool((credentials.get("access_token") or "").strip())
@@ -259,6 +261,7 @@ class BigCommerceConnector:
             (credentials.get("access_token") or "").strip(),
             api_base=self.api_base,
             client_id=(credentials.get("client_id") or "").strip(),
+            sleep=sleep,
         )
 
     def __repr__(self) -> str:  # never shows the token

@@ -8,9 +8,9 @@ XML is parsed with defusedxml: DTDs and entities are refused, never expanded.
 
 Errors: `success="false"` answers carry `<Error code="...">message</Error>`;
 code 1001 ("No data found") is an empty result, a message about the key is
-REAUTH, anything else FATAL. HTTP 5xx and network trouble are RETRYABLE
-(a host that cannot be reached is named, with the cause in plain words),
-429 RATE_LIMITED, 401/403 REAUTH.
+REAUTH, anything else FATAL; an answer that is not well-formed XML (cut
+short) is RETRYABLE. HTTP statuses, network trouble, retries and waits follow
+the shared policy (`dockline.core.http.HttpPolicy`), with 403 REAUTH like 401.
 
 The key rides in the URL, so it never goes into a message, and httpx's request
 log line has it masked (`key=***`).
@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from xml.etree.ElementTree import Element, ParseError
 
 import httpx
@@ -28,7 +29,7 @@ from defusedxml.ElementTree import fromstring
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
-from dockline.core.net import unreachable
+from dockline.core.http import HttpPolicy
 
 DEFAULT_API_BASE = "https://www.mcssl.com"
 NO_DATA = "1001"  # the documented "No data found" error code
@@ -80,50 +81,19 @@ def parse_response(content: bytes) -> Element:
 
 class OneShoppingCartClient:
     def __init__(self, merchant_id: str, api_key: str, *, api_base: str = DEFAULT_API_BASE,
-                 timeout: float = 30.0, retries: int = 2, retry_backoff: float = 0.5):
+                 timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep):
         self.merchant_id = merchant_id
         self._key = api_key
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
-        self.retries = retries
-        self.retry_backoff = retry_backoff
+        self.policy = HttpPolicy("1ShoppingCart", statuses={403: ErrorKind.REAUTH}, sleep=sleep)
         self.http = http.client(timeout=timeout, headers={"Accept": "text/xml"})
 
     def call(self, path: str, fields: dict[str, str] | None = None) -> Element:
-        """GET `{api_base}/API/{MerchantId}/{path}?key=...&<fields>`; reads only, so retried on transient trouble."""
+        """GET `{api_base}/API/{MerchantId}/{path}?key=...&<fields>`; reads only, so retried on transient trouble
+        (a truncated answer too)."""
         url = f"{self.api_base}/API/{self.merchant_id}/{path}"
         params = {KEY_PARAM: self._key, **(fields or {})}
-        for attempt in range(self.retries + 1):
-            try:
-                response = self.http.get(url, params=params)
-            except httpx.TransportError as exc:
-                error = ConnectorError(unreachable("1ShoppingCart", self.api_base, exc), ErrorKind.RETRYABLE)
-            else:
-                if response.status_code >= 400:
-                    error = _http_error(response)
-                else:
-                    try:
-                        return parse_response(response.content)
-                    except ConnectorError as exc:  # a truncated answer is worth another try
-                        error = exc
-            if error.kind != ErrorKind.RETRYABLE or attempt == self.retries:
-                raise error
-            time.sleep(self.retry_backoff * (2 ** attempt))
-        raise AssertionError("unreachable")
+        return self.policy.send(self.http, "GET", url, params=params, read=lambda r: parse_response(r.content))
 
     def close(self) -> None:
         self.http.close()
-
-
-def _http_error(response: httpx.Response) -> ConnectorError:
-    status = response.status_code
-    if status in (401, 403):
-        return ConnectorError(f"1ShoppingCart refused the key ({status}).", ErrorKind.REAUTH)
-    if status == 429:
-        try:
-            wait = float(response.headers.get("Retry-After") or 60)
-        except ValueError:
-            wait = 60.0
-        return ConnectorError("1ShoppingCart rate limit reached.", ErrorKind.RATE_LIMITED, retry_after=wait)
-    if status >= 500:
-        return ConnectorError(f"1ShoppingCart server error {status}.", ErrorKind.RETRYABLE)
-    return ConnectorError(f"1ShoppingCart rejected the request ({status}).", ErrorKind.FATAL)

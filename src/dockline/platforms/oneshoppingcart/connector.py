@@ -10,7 +10,8 @@ voided, cancelled, refunded, archived) or is older than WATCH_FOR.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
@@ -127,10 +128,11 @@ class OneShoppingCartConnector:
         CredentialField("api_base", "API base URL", required=False, default=DEFAULT_API_BASE),
     )
 
-    def __init__(self, credentials: dict, settings: dict) -> None:
+    def __init__(self, credentials: dict, settings: dict, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """`sleep`: what waits between retries (tests pass one that does not sleep)."""
         self.client = OneShoppingCartClient(
             (credentials.get("merchant_id") or "").strip(), (credentials.get("api_key") or "").strip(),
-            api_base=(settings or {}).get("api_base") or DEFAULT_API_BASE,
+            api_base=(settings or {}).get("api_base") or DEFAULT_API_BASE, sleep=sleep,
         )
         # The platform's part of the orders channel cursor; Dockline sets it before fetch_orders and saves it
         # after: {"waiting": {order id: OrderDate ISO}, "listed_until": newest OrderDate listed (ISO)}.

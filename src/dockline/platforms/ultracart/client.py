@@ -2,27 +2,27 @@
 
 * Sends `x-ultracart-simple-key` (the merchant's API key) and
   `X-UltraCart-Api-Version: 2017-03-01` with every request, JSON both ways.
-* Errors: UltraCart answers an ErrorResponse (`{"success": false, "error":
-  {"user_message", "developer_message", ...}}`) and the `UC-REST-ERROR`
-  header. 401/410 -> REAUTH, 429 -> RATE_LIMITED, 5xx and network trouble ->
-  RETRYABLE, other 4xx -> FATAL with UltraCart's message.
-* GET is retried on 5xx/timeouts with a short backoff; writes are not (the
-  caller decides, since a write whose answer was lost may have been applied).
-* A request that gets no answer says which host and why, in plain words
-  (`dockline.core.net.unreachable`).
+* Retries, waits and the kinds of failures follow the shared policy
+  (`dockline.core.http.HttpPolicy`); UltraCart's part: 410 Gone is REAUTH
+  like 401, and a 429 without `Retry-After` (UltraCart documents none)
+  means 60 s, so it goes back to the engine.
+* Errors carry UltraCart's own words: its ErrorResponse (`{"success": false,
+  "error": {"user_message", "developer_message", ...}}`), else the
+  `UC-REST-ERROR` header.
 
 The API key is never logged nor put in an error message.
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from dockline.core import http
 from dockline.core.errors import ConnectorError, ErrorKind
-from dockline.core.net import unreachable
+from dockline.core.http import HttpPolicy
 
 DEFAULT_API_BASE = "https://secure.ultracart.com/rest/v2"
 API_VERSION = "2017-03-01"
@@ -43,28 +43,24 @@ def error_message(response: httpx.Response) -> str:
     return response.headers.get("UC-REST-ERROR") or response.reason_phrase or f"HTTP {response.status_code}"
 
 
-def classify(response: httpx.Response) -> ConnectorError:
+def classify(response: httpx.Response, kind: ErrorKind, retry_after: float | None) -> ConnectorError:
+    """UltraCart's words for a refusal the policy classified as `kind`."""
     status, message = response.status_code, error_message(response)
-    if status in (401, 410):
-        return ConnectorError(f"UltraCart refused the API key ({status}): {message}", ErrorKind.REAUTH)
-    if status == 429:
-        retry = response.headers.get("Retry-After")
-        try:
-            wait = float(retry) if retry else DEFAULT_RETRY_AFTER
-        except ValueError:
-            wait = DEFAULT_RETRY_AFTER
-        return ConnectorError(f"UltraCart rate limit reached: {message}", ErrorKind.RATE_LIMITED, retry_after=wait)
-    if status >= 500:
-        return ConnectorError(f"UltraCart server error {status}: {message}", ErrorKind.RETRYABLE)
-    return ConnectorError(f"UltraCart rejected the request ({status}): {message}", ErrorKind.FATAL)
+    if kind is ErrorKind.REAUTH:
+        return ConnectorError(f"UltraCart refused the API key ({status}): {message}", kind)
+    if kind is ErrorKind.RATE_LIMITED:
+        return ConnectorError(f"UltraCart rate limit reached: {message}", kind, retry_after=retry_after)
+    if kind is ErrorKind.RETRYABLE:
+        return ConnectorError(f"UltraCart server error {status}: {message}", kind)
+    return ConnectorError(f"UltraCart rejected the request ({status}): {message}", kind)
 
 
 class UltraCartClient:
     def __init__(self, api_key: str, *, api_base: str = DEFAULT_API_BASE, timeout: float = 30.0,
-                 retries: int = 2, retry_backoff: float = 0.5):
+                 sleep: Callable[[float], None] = time.sleep):
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
-        self.retries = retries
-        self.retry_backoff = retry_backoff
+        self.policy = HttpPolicy("UltraCart", default_retry_after=DEFAULT_RETRY_AFTER,
+                                 statuses={410: ErrorKind.REAUTH}, sleep=sleep)
         self.http = http.client(
             timeout=timeout,
             headers={"x-ultracart-simple-key": api_key, "X-UltraCart-Api-Version": API_VERSION,
@@ -73,20 +69,8 @@ class UltraCartClient:
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """JSON answer of one call (None for 204); raises a classified ConnectorError."""
-        attempts = 1 + (self.retries if method == "GET" else 0)
-        for attempt in range(attempts):
-            try:
-                response = self.http.request(method, self.api_base + path, json=body)
-            except httpx.TransportError as exc:
-                error = ConnectorError(unreachable("UltraCart", self.api_base, exc), ErrorKind.RETRYABLE)
-            else:
-                if response.status_code < 400:
-                    return response.json() if response.content else None
-                error = classify(response)
-            if error.kind != ErrorKind.RETRYABLE or attempt == attempts - 1:
-                raise error
-            time.sleep(self.retry_backoff * (2 ** attempt))
-        raise AssertionError("unreachable")
+        response = self.policy.send(self.http, method, self.api_base + path, json=body, explain=classify)
+        return response.json() if response.content else None
 
     def close(self) -> None:
         self.http.close()

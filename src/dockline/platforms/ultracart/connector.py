@@ -11,7 +11,8 @@ Request bodies are what the official SDK's models serialize (`ultracart-rest-sdk
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
@@ -140,11 +141,12 @@ class UltraCartConnector:
 
         return [checklist_item(connection)]
 
-    def __init__(self, credentials: dict, settings: dict) -> None:
+    def __init__(self, credentials: dict, settings: dict, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """`sleep`: what waits between retries (tests pass one that does not sleep)."""
         self.merchant_id = (credentials.get("merchant_id") or "").strip().upper()
         self.dc_code = (credentials.get("distribution_center_code") or "").strip()
         api_base = (settings or {}).get("api_base") or DEFAULT_API_BASE
-        self.client = UltraCartClient((credentials.get("api_key") or "").strip(), api_base=api_base)
+        self.client = UltraCartClient((credentials.get("api_key") or "").strip(), api_base=api_base, sleep=sleep)
 
     @property
     def _dc_path(self) -> str:
