@@ -106,8 +106,8 @@ def to_store_order(order: dict) -> StoreOrder:
         quantity = int(item.get("quantity") or 0)
         sku = (item.get("sku") or "").strip()
         title = item.get("title") or ""
-        name = title if sku else (f"{title} (eBay item {item.get('legacyItemId') or '?'}: set its Custom label "
-                                  "(SKU) in Seller Hub > Listings > Edit, then import the order again)")
+        name = title if sku else (f"{title} (eBay item {item.get('legacyItemId') or '?'}; on eBay a SKU is the "
+                                  "listing's Custom label, in Seller Hub > Listings > Edit)")
         instructions = item.get("lineItemFulfillmentInstructions") or {}
         if parse_time(instructions.get("shipByDate")):
             ship_by.append(parse_time(instructions["shipByDate"]))

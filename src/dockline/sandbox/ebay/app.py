@@ -109,7 +109,8 @@ class EbayApp:
             if fault and fault.kind == "lose":
                 response = None
         with self.store.lock:
-            self.store.log.append((request.method, request.path, response.status_code if response else 0))
+            self.store.log.append((request.method, request.path, request.query_string.decode(),
+                                   response.status_code if response else 0))
         if response is None:  # the connection goes before any answer
             sock = environ.get("werkzeug.socket")
             if sock is not None:

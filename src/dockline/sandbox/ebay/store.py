@@ -40,7 +40,7 @@ class EbayStore:
     legacy: dict[str, int] = field(default_factory=dict)  # sku -> quantity of listings made outside the Inventory API
     refresh_tokens: dict[str, dict] = field(default_factory=dict)  # token -> {"scopes", "expires_at"}
     access_tokens: dict[str, dict] = field(default_factory=dict)
-    log: list[tuple[str, str, int]] = field(default_factory=list)  # (method, path, status) of every request
+    log: list[tuple[str, str, str, int]] = field(default_factory=list)  # (method, path, query, status) of each request
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
