@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import dockline.platforms.ebay.connector as ebay_connector
-from dockline.platforms.ebay.connector import ebay_time
 from dockline.orders.models import Order
 from dockline.orders.services import CURSOR_OVERLAP, import_orders, prepare_orders
 from dockline.orders.status import OrderStatus
+from dockline.platforms.ebay.connector import ebay_time
 
 
 def _queries(rec):
