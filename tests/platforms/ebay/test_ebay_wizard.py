@@ -35,9 +35,9 @@ def _fields(page: str, prefix: str) -> set[str]:
 def test_the_store_step_offers_ebay_with_exactly_its_credentials_and_settings(client, admin):
     page = client.get("/connections/new/store/").content.decode()
     assert 'value="ebay"' in page and "eBay" in page
-    assert _fields(page, "p_ebay__") == {"p_ebay__client_id", "p_ebay__client_secret", "p_ebay__refresh_token",
-                                         "p_ebay__refresh_token_expires"}
-    assert _fields(page, "s_ebay__") == {"s_ebay__marketplace_id", "s_ebay__api_base"}
+    assert _fields(page, "p_ebay__") == {"p_ebay__client_id", "p_ebay__client_secret", "p_ebay__ru_name",
+                                         "p_ebay__refresh_token", "p_ebay__refresh_token_expires"}
+    assert _fields(page, "s_ebay__") == {"s_ebay__marketplace_id", "s_ebay__api_base", "s_ebay__auth_base"}
     for secret in ("client_secret", "refresh_token"):
         assert re.search(rf'type="password"[^>]*name="p_ebay__{secret}"|name="p_ebay__{secret}"[^>]*type="password"',
                          page), secret
@@ -47,7 +47,16 @@ def test_test_connection_in_the_wizard_checks_token_scopes_and_marketplace(clien
     with EbaySandbox() as sb:
         form = {"name": "Acme on eBay", "platform": "ebay",
                 **{f"p_ebay__{k}": v for k, v in sb.credentials.items()},
-                "s_ebay__api_base": sb.base_url, "s_ebay__marketplace_id": "EBAY_US"}
+                **{f"s_ebay__{k}": v for k, v in sb.settings.items()}}
         page = client.post("/connections/new/test-store/", form).content.decode()
         assert "Connection works" in page and "Scopes" in page and "Marketplace" in page
         assert sb.refresh_token not in page and sb.store.client_secret not in page
+
+
+def test_a_store_saved_without_a_refresh_token_says_how_to_get_one(client, admin):
+    with EbaySandbox() as sb:
+        form = {"name": "Acme on eBay", "platform": "ebay", "p_ebay__client_id": sb.store.client_id,
+                "p_ebay__client_secret": sb.store.client_secret, "p_ebay__ru_name": "Dockline-RuName",
+                **{f"s_ebay__{k}": v for k, v in sb.settings.items()}}
+        page = client.post("/connections/new/test-store/", form).content.decode()
+    assert "Connection failed" in page and "No eBay refresh token yet" in page and "/ebay/consent/" in page

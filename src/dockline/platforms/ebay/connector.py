@@ -36,6 +36,7 @@ from dockline.platforms.ebay.client import (
     EbayError,
     error_text,
 )
+from dockline.platforms.ebay.oauth import DEFAULT_AUTH_BASE
 
 log = logging.getLogger(__name__)
 
@@ -186,17 +187,22 @@ class EbayConnector:
                         "(developer.ebay.com > Application Keys)."),
         CredentialField("client_secret", "Cert ID (Client Secret)", secret=True,
                         help="The production Cert ID of the same application."),
-        CredentialField("refresh_token", "Refresh Token", secret=True,
-                        help="The user refresh token from the merchant's consent (authorization-code grant with "
-                             "Dockline's RuName and the sell.fulfillment and sell.inventory scopes)."),
+        CredentialField("ru_name", "RuName", required=False,
+                        help="The application's eBay Redirect URL name, whose accepted and declined URLs are "
+                             "Dockline's /ebay/auth/; needed for the merchant's consent on eBay's page."),
+        CredentialField("refresh_token", "Refresh Token", secret=True, required=False,
+                        help="Leave empty and let the merchant consent on eBay's page (/ebay/consent/<store>/), "
+                             "which fills it in; or paste a user refresh token with the sell.fulfillment and "
+                             "sell.inventory scopes."),
         CredentialField("refresh_token_expires", "Refresh token expires", required=False,
                         help="When eBay said the refresh token ends (refresh_token_expires_in), e.g. 2028-06-01; "
-                             "18 months from today when empty."),
+                             "18 months from today when empty. The consent fills it in."),
     )
     settings_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("marketplace_id", "Marketplace", required=False, default="EBAY_US",
                         help="The eBay site the listings are on: " + ", ".join(MARKETPLACES) + "."),
         CredentialField("api_base", "API base URL", required=False, default=DEFAULT_API_BASE),
+        CredentialField("auth_base", "Consent page base URL", required=False, default=DEFAULT_AUTH_BASE),
     )
 
     def __init__(self, credentials: dict, settings: dict, *, sleep: Callable[[float], None] = time.sleep,
@@ -246,15 +252,16 @@ class EbayConnector:
         return (f"eBay's authorization for Dockline ends on {ends:%Y-%m-%d} (in {left.days} days): the merchant "
                 "should consent again on eBay's page and the new refresh token be entered before then.")
 
+    def _require_token(self) -> None:
+        if not str(self.credentials.get("refresh_token") or "").strip():
+            raise ConnectorError("No eBay refresh token yet: let the merchant consent on eBay's page (Dockline's "
+                                 "/ebay/consent/<store id>/ address) or paste a refresh token.", ErrorKind.REAUTH)
+
     # ---------------------------------------------------------------- test connection
     def test_connection(self) -> CheckReport:
         report = CheckReport()
-        missing = [f.label for f in self.credential_fields if f.required and not
-                   str(self.credentials.get(f.name) or "").strip()]
-        if missing:
-            report.add("Refresh token", False, f"Empty: {', '.join(missing)}")
-            return report
         try:
+            self._require_token()
             self.client.renew(force=True)
         except ConnectorError as exc:
             if "invalid_scope" not in exc.message:
@@ -294,6 +301,7 @@ class EbayConnector:
     # ---------------------------------------------------------------- orders
     def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
         """Paid orders not yet fully shipped, modified since `since`, oldest first; cancelled ones left out."""
+        self._require_token()
         warning = self.reauthorization_warning()
         if warning:
             log.warning("eBay %s: %s", self.credentials.get("client_id", ""), warning)

@@ -21,10 +21,11 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from dockline.sandbox.ebay.store import SCOPE_FULFILLMENT, SCOPE_INVENTORY, EbayStore
+from dockline.sandbox.ebay.store import REFRESH_TOKEN_LIFE, SCOPE_FULFILLMENT, SCOPE_INVENTORY, EbayStore
 
 FULFILLMENT = "/sell/fulfillment/v1"
 INVENTORY = "/sell/inventory/v1"
@@ -133,6 +134,8 @@ class EbayApp:
         path, method = request.path, request.method
         if path == "/identity/v1/oauth2/token" and method == "POST":
             return self.token(request)
+        if path == "/oauth2/authorize" and method == "GET":
+            return self.authorize(request)
         api = "inventory" if path.startswith(INVENTORY) else "fulfillment" if path.startswith(FULFILLMENT) else None
         if api is None:
             return errors(404, 2002, "Resource not found", domain="API_FULFILLMENT")
@@ -180,6 +183,14 @@ class EbayApp:
         if (client_id, secret) != (self.store.client_id, self.store.client_secret):
             return answer({"error": "invalid_client", "error_description": "client authentication failed"}, 401)
         form = request.form
+        if form.get("grant_type") == "authorization_code":
+            refresh = self.store.redeem(form.get("code", ""), form.get("redirect_uri", ""))
+            if refresh is None:
+                return answer({"error": "invalid_grant", "error_description": "the provided authorization grant "
+                               "code is invalid or was issued to another client"}, 400)
+            access, _ = self.store.issue(refresh, self.store.refresh_tokens[refresh]["scopes"])
+            return answer({"access_token": access, "expires_in": 7200, "refresh_token": refresh,
+                           "refresh_token_expires_in": REFRESH_TOKEN_LIFE, "token_type": "User Access Token"})
         if form.get("grant_type") != "refresh_token":
             return answer({"error": "unsupported_grant_type", "error_description": "grant type not supported"}, 400)
         scopes = set((form.get("scope") or "").split())
@@ -191,6 +202,16 @@ class EbayApp:
                                       "granted to the client"}
             return answer({"error": problem, "error_description": words[problem]}, 400)
         return answer({"access_token": token, "expires_in": 7200, "token_type": "User Access Token"})
+
+    def authorize(self, request: Request) -> Response:
+        """eBay's consent page, where the merchant always agrees: back to the RuName's URL with a code."""
+        args = request.args
+        accepted = self.store.ru_names.get(args.get("redirect_uri", ""))
+        if args.get("client_id") != self.store.client_id or accepted is None or args.get("response_type") != "code":
+            return Response("The application or its RuName is not known to eBay.", status=400)
+        code = self.store.consent(args["redirect_uri"], set((args.get("scope") or "").split()))
+        query = urlencode({"state": args.get("state", ""), "code": code, "expires_in": 299})
+        return Response(status=302, headers={"Location": f"{accepted}?{query}"})
 
     # ---------------------------------------------------------------- Fulfillment API
     def get_orders(self, request: Request) -> Response:

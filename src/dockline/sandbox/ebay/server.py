@@ -33,7 +33,7 @@ class EbaySandbox:
 
     @property
     def settings(self) -> dict:
-        return {"api_base": self.base_url, "marketplace_id": "EBAY_US"}
+        return {"api_base": self.base_url, "auth_base": self.base_url, "marketplace_id": "EBAY_US"}
 
     def start(self) -> EbaySandbox:
         self._http.start()

@@ -40,6 +40,8 @@ class EbayStore:
     legacy: dict[str, int] = field(default_factory=dict)  # sku -> quantity of listings made outside the Inventory API
     refresh_tokens: dict[str, dict] = field(default_factory=dict)  # token -> {"scopes", "expires_at"}
     access_tokens: dict[str, dict] = field(default_factory=dict)
+    ru_names: dict[str, str] = field(default_factory=dict)  # RuName -> its "auth accepted" URL
+    codes: dict[str, dict] = field(default_factory=dict)  # consent code -> {"ru_name", "scopes", "expires_at"}
     log: list[tuple[str, str, str, int]] = field(default_factory=list)  # (method, path, query, status) of each request
 
     def __post_init__(self) -> None:
@@ -57,6 +59,21 @@ class EbayStore:
         with self.lock:
             self.refresh_tokens[token] = {"scopes": set(scopes), "expires_at": self.clock() + life}
         return token
+
+    def consent(self, ru_name: str, scopes: set[str]) -> str:
+        """The merchant agreed on eBay's page: a code, good for five minutes and once."""
+        code = "v^1.1#i^1#f^0#" + secrets.token_urlsafe(18)
+        with self.lock:
+            self.codes[code] = {"ru_name": ru_name, "scopes": set(scopes), "expires_at": self.clock() + 299}
+        return code
+
+    def redeem(self, code: str, ru_name: str) -> str | None:
+        """The refresh token for a consent code (once), or None."""
+        with self.lock:
+            got = self.codes.pop(code, None)
+        if not got or got["ru_name"] != ru_name or got["expires_at"] <= self.clock():
+            return None
+        return self.grant(got["scopes"])
 
     def issue(self, refresh_token: str, scopes: set[str]) -> tuple[str | None, str]:
         """(access token, "") or (None, the OAuth error code)."""
