@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import dockline.platforms.ebay.connector as ebay_connector
@@ -93,3 +94,15 @@ def test_the_warehouse_gets_ebays_shipping_service_and_the_ship_by_date(sandbox,
     assert f"Ship by {ship_by[:10]} {ship_by[11:16]} UTC" in order.notes and "deliver by" in order.notes
     assert order.raw["shipByDate"] == ship_by
     assert order.destinations[0].address.country == "US" and order.lines[0].quantity == 2
+
+
+def test_an_order_with_only_the_fields_ebay_always_sends_maps_without_guessing():
+    from dockline.platforms.ebay.connector import to_store_order
+
+    order = to_store_order({"orderId": "27-00001-00001", "creationDate": "2026-01-05T09:00:00.000Z",
+                            "lastModifiedDate": "2026-01-05T10:00:00.000Z",
+                            "lineItems": [{"lineItemId": "1", "quantity": 3, "title": "Lamp", "sku": "LAMP",
+                                           "lineItemCost": {"value": "30.00", "currency": "USD"}}]})
+    assert order.number == "27-00001-00001" and order.notes == "" and order.destinations[0].shipping_method == ""
+    assert order.modified_at == datetime(2026, 1, 5, 10, tzinfo=UTC)
+    assert order.lines[0].sku == "LAMP" and order.lines[0].unit_price == Decimal("10")

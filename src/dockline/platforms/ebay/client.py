@@ -50,10 +50,11 @@ class EbayError(ConnectorError):
     """A ConnectorError with eBay's HTTP status and first errorId (None for network trouble)."""
 
     def __init__(self, message: str, kind: ErrorKind = ErrorKind.FATAL, retry_after: float | None = None,
-                 status: int | None = None, error_id: int | None = None):
+                 status: int | None = None, error_id: int | None = None, oauth_error: str = ""):
         super().__init__(message, kind, retry_after)
         self.status = status
         self.error_id = error_id
+        self.oauth_error = oauth_error  # the token endpoint's `error` (invalid_grant, invalid_scope, ...)
 
 
 def error_text(errors: list | None) -> str:
@@ -115,19 +116,18 @@ class EbayClient:
                 self._on_token(dict(token))
             return token
 
-    def _oauth_failure(self, exc: OAuthError) -> EbayError:
-        if exc.error == "invalid_scope":
-            return EbayError("eBay refused the scopes Dockline asks for (invalid_scope): the merchant did not grant "
-                             "them; consent again on eBay's page with every scope.", ErrorKind.REAUTH)
-        if exc.error == "invalid_client":
-            return EbayError("eBay refused the App ID or Cert ID (invalid_client): check the application's "
-                             "production keys in eBay's developer portal.", ErrorKind.REAUTH)
-        if exc.error == "invalid_grant":
-            return EbayError("eBay no longer accepts the refresh token (invalid_grant): it expired or the merchant "
+    @staticmethod
+    def _oauth_failure(exc: OAuthError) -> EbayError:
+        words = {
+            "invalid_scope": "eBay refused the scopes Dockline asks for (invalid_scope): the merchant did not grant "
+                             "them; consent again on eBay's page with every scope.",
+            "invalid_client": "eBay refused the App ID or Cert ID (invalid_client): check the application's "
+                              "production keys in eBay's developer portal.",
+            "invalid_grant": "eBay no longer accepts the refresh token (invalid_grant): it expired or the merchant "
                              "revoked Dockline's access. The merchant must consent again on eBay's page.",
-                             ErrorKind.REAUTH)
-        return EbayError(f"eBay's token request failed: {exc.error} {exc.description or ''}".strip(),
-                         ErrorKind.REAUTH)
+        }
+        text = words.get(exc.error) or f"eBay's token request failed: {exc.error} {exc.description or ''}".strip()
+        return EbayError(text, ErrorKind.REAUTH, oauth_error=exc.error or "")
 
     # ---------------------------------------------------------------- requests
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> httpx.Response:

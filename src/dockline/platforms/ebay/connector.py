@@ -264,7 +264,7 @@ class EbayConnector:
             self._require_token()
             self.client.renew(force=True)
         except ConnectorError as exc:
-            if "invalid_scope" not in exc.message:
+            if getattr(exc, "oauth_error", "") != "invalid_scope":
                 report.add("Refresh token", False, exc.message)
                 return report
             report.add("Refresh token", True, "eBay accepted the refresh token.")
