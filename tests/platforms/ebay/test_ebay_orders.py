@@ -106,3 +106,16 @@ def test_an_order_with_only_the_fields_ebay_always_sends_maps_without_guessing()
     assert order.number == "27-00001-00001" and order.notes == "" and order.destinations[0].shipping_method == ""
     assert order.modified_at == datetime(2026, 1, 5, 10, tzinfo=UTC)
     assert order.lines[0].sku == "LAMP" and order.lines[0].unit_price == Decimal("10")
+
+
+def test_the_warehouse_file_carries_the_ebay_service_mapped_and_the_ship_by_date(ebay_world):
+    from dockline.sync.jobs import sync_orders
+    from dockline.warehouses.models import ExchangeRecord
+
+    sb = ebay_world.store.sandbox
+    order_id = sb.store.place_order([("ACME-MUG", 1)], "Express")  # eBay's service code, mapped by a shipping rule
+    ship_by = sb.store.orders[order_id]["lineItems"][0]["lineItemFulfillmentInstructions"]["shipByDate"]
+    sync_orders(ebay_world.connection)
+    assert Order.objects.get(external_id=order_id).status == OrderStatus.OPEN  # at the warehouse
+    [sent] = [bytes(r.content).decode() for r in ExchangeRecord.objects.all() if order_id in bytes(r.content).decode()]
+    assert f"Ship by {ship_by[:10]} {ship_by[11:16]} UTC" in sent and "FDXE" in sent
