@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dockline.core.types import StockUpdate
-from dockline.platforms.ebay.connector import NOT_INVENTORY_API
+from dockline.platforms.ebay.mapping import NOT_INVENTORY_API
 
 
 def test_sixty_skus_go_in_calls_of_at_most_25_and_all_are_set(sandbox, connector, recorder, contracts):

@@ -11,7 +11,7 @@ import dockline.platforms.ebay.connector as ebay_connector
 from dockline.orders.models import Order
 from dockline.orders.services import CURSOR_OVERLAP, import_orders, prepare_orders
 from dockline.orders.status import OrderStatus
-from dockline.platforms.ebay.connector import ebay_time
+from dockline.platforms.ebay.mapping import ebay_time
 
 
 def _queries(rec):
@@ -97,7 +97,7 @@ def test_the_warehouse_gets_ebays_shipping_service_and_the_ship_by_date(sandbox,
 
 
 def test_an_order_with_only_the_fields_ebay_always_sends_maps_without_guessing():
-    from dockline.platforms.ebay.connector import to_store_order
+    from dockline.platforms.ebay.mapping import to_store_order
 
     order = to_store_order({"orderId": "27-00001-00001", "creationDate": "2026-01-05T09:00:00.000Z",
                             "lastModifiedDate": "2026-01-05T10:00:00.000Z",
