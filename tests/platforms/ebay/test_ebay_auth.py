@@ -119,3 +119,16 @@ def test_wrong_app_keys_and_an_unknown_marketplace_are_named_at_setup(sandbox, c
     report = connector_for(sandbox).test_connection()
     assert report.ok and [s.name for s in report.steps] == ["Refresh token", "Scopes", "Marketplace",
                                                             "Authorization lifetime"]
+
+
+def test_a_worker_renewing_its_token_never_overwrites_a_newer_consent(sandbox, connector_for):
+    saved = []
+    conn = connector_for(sandbox)
+    conn.save_credentials = saved.append
+    newer = {**sandbox.credentials, "refresh_token": sandbox.store.grant(), "refresh_token_expires": "2028-06-01"}
+    conn.load_credentials = lambda: newer  # the merchant consented again while this worker ran
+    conn.client.get(FULFILLMENT + "/order", {"limit": "1"})
+    assert saved == []
+    conn.load_credentials = lambda: {**sandbox.credentials, "ru_name": "Added-Meanwhile"}
+    conn.client.renew(force=True)
+    assert saved[-1]["ru_name"] == "Added-Meanwhile" and saved[-1]["access_token"]["access_token"]

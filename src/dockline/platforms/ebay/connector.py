@@ -111,10 +111,15 @@ class EbayConnector:
 
     # ---------------------------------------------------------------- credentials
     def _token_changed(self, token: dict) -> None:
-        """Keep the new access token with the credentials, so other workers reuse it until it ends."""
-        self.credentials = {**self.credentials, "access_token": token}
+        """Keep the new access token with the credentials as stored now, so other workers reuse it until it
+        ends; unless the merchant consented again meanwhile (another refresh token is stored): theirs stays."""
+        stored = self.load_credentials() or {}
+        if stored.get("refresh_token", "") != self.credentials.get("refresh_token", ""):
+            return
         if not self.credentials.get("refresh_token_expires"):
             self.credentials["refresh_token_expires"] = self.refresh_token_expires().date().isoformat()
+        self.credentials = {**stored, "access_token": token,
+                            "refresh_token_expires": self.credentials["refresh_token_expires"]}
         self.save_credentials(dict(self.credentials))
 
     def refresh_token_expires(self) -> datetime:
