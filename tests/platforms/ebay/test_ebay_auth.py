@@ -132,3 +132,21 @@ def test_a_worker_renewing_its_token_never_overwrites_a_newer_consent(sandbox, c
     conn.load_credentials = lambda: {**sandbox.credentials, "ru_name": "Added-Meanwhile"}
     conn.client.renew(force=True)
     assert saved[-1]["ru_name"] == "Added-Meanwhile" and saved[-1]["access_token"]["access_token"]
+
+
+def test_an_access_token_kept_for_another_refresh_token_is_not_used(sandbox, connector_for):
+    saved = []
+    conn = connector_for(sandbox)
+    conn.save_credentials = saved.append
+    conn.client.get(FULFILLMENT + "/order", {"limit": "1"})
+    pasted = {**saved[-1], "refresh_token": sandbox.store.grant()}  # a person pasted a new refresh token
+    connector_for(sandbox, credentials=pasted).client.get(FULFILLMENT + "/order", {"limit": "1"})
+    assert _token_requests(sandbox) == 2
+    connector_for(sandbox, credentials=saved[-1]).client.get(FULFILLMENT + "/order", {"limit": "1"})
+    assert _token_requests(sandbox) == 2  # its own is still good
+
+
+def test_an_expiry_date_that_cannot_be_read_is_named_at_setup(sandbox, connector_for):
+    report = connector_for(sandbox, credentials={"refresh_token_expires": "06/01/2028"}).test_connection()
+    step = report.steps[-1]
+    assert not report.ok and step.name == "Authorization lifetime" and "'06/01/2028' is not a date" in step.detail

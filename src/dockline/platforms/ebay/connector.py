@@ -18,6 +18,7 @@ The JSON of each call is made and read by the pure functions of `mapping.py`.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -55,6 +56,10 @@ REFRESH_TOKEN_LIFE = timedelta(days=548)  # about 18 months, as eBay issues them
 REAUTH_WARNING = timedelta(days=30)
 MARKETPLACES = ("EBAY_US", "EBAY_CA", "EBAY_GB", "EBAY_AU", "EBAY_DE", "EBAY_FR", "EBAY_IT", "EBAY_ES",
                 "EBAY_MOTORS_US")
+
+
+def _fingerprint(refresh_token: str | None) -> str:
+    return hashlib.sha256((refresh_token or "").strip().encode()).hexdigest()[:16]
 
 
 @register
@@ -99,7 +104,7 @@ class EbayConnector:
         c = self.credentials
         self.client = EbayClient(
             (c.get("client_id") or "").strip(), c.get("client_secret") or "", (c.get("refresh_token") or "").strip(),
-            token=c.get("access_token"), on_token=self._token_changed,
+            token=self._own_token(c), on_token=self._token_changed,
             api_base=settings.get("api_base") or DEFAULT_API_BASE, marketplace=self.marketplace,
             call_limits=call_limits, sleep=sleep, clock=clock)
         self.save_credentials = lambda credentials: None  # replaced by Store.connector()
@@ -110,6 +115,13 @@ class EbayConnector:
         return f"<EbayConnector {self.credentials.get('client_id', '')!r} {self.marketplace}>"
 
     # ---------------------------------------------------------------- credentials
+    @staticmethod
+    def _own_token(credentials: dict) -> dict | None:
+        """The stored access token, if it was issued for the refresh token stored with it (a new consent or
+        a pasted token makes the old access token someone else's)."""
+        token = credentials.get("access_token") or {}
+        return token if token.get("for") == _fingerprint(credentials.get("refresh_token")) else None
+
     def _token_changed(self, token: dict) -> None:
         """Keep the new access token with the credentials as stored now, so other workers reuse it until it
         ends; unless the merchant consented again meanwhile (another refresh token is stored): theirs stays."""
@@ -118,6 +130,7 @@ class EbayConnector:
             return
         if not self.credentials.get("refresh_token_expires"):
             self.credentials["refresh_token_expires"] = self.refresh_token_expires().date().isoformat()
+        token = {**token, "for": _fingerprint(self.credentials.get("refresh_token"))}
         self.credentials = {**stored, "access_token": token,
                             "refresh_token_expires": self.credentials["refresh_token_expires"]}
         self.save_credentials(dict(self.credentials))
@@ -170,6 +183,11 @@ class EbayConnector:
         known = self.marketplace in MARKETPLACES
         report.add("Marketplace", known, f"{self.marketplace}." if known else
                    f"{self.marketplace!r} is not an eBay marketplace: use one of {', '.join(MARKETPLACES)}.")
+        typed = str(self.credentials.get("refresh_token_expires") or "").strip()
+        if typed and parse_time(typed) is None:
+            report.add("Authorization lifetime", False, f"Refresh token expires: {typed!r} is not a date like "
+                       "2028-06-01 (eBay's refresh_token_expires_in counted from the consent).")
+            return report
         warning = self.reauthorization_warning()
         ends = self.refresh_token_expires()
         report.add("Authorization lifetime", True, f"Warning: {warning}" if warning else

@@ -32,7 +32,8 @@ def consent_url(client_id: str, ru_name: str, state: str, auth_base: str = DEFAU
 
 def exchange_code(code: str, *, client_id: str, client_secret: str, ru_name: str,
                   api_base: str = DEFAULT_API_BASE, now: datetime | None = None) -> dict:
-    """The credentials to store from a consent: refresh token, its end (ISO date) and the first access token."""
+    """The credentials to store from a consent: the refresh token and its end (ISO date). The access token that
+    came with it is left to expire: the first call asks for one with exactly the scopes Dockline uses."""
     url = (api_base or DEFAULT_API_BASE).rstrip("/") + TOKEN_PATH
     with OAuth2Client(client_id=client_id, client_secret=client_secret, token_endpoint_auth_method="client_secret_basic",
                       verify=http.tls_context()) as oauth:
@@ -48,6 +49,4 @@ def exchange_code(code: str, *, client_id: str, client_secret: str, ru_name: str
         raise ConnectorError("eBay's answer to the consent held no refresh token; start the consent again.",
                              ErrorKind.REAUTH)
     ends = now + timedelta(seconds=float(got.get("refresh_token_expires_in") or 47_304_000))
-    return {"refresh_token": got["refresh_token"], "refresh_token_expires": ends.date().isoformat(),
-            "access_token": {"access_token": got["access_token"],
-                             "expires_at": now.timestamp() + float(got.get("expires_in") or 7200)}}
+    return {"refresh_token": got["refresh_token"], "refresh_token_expires": ends.date().isoformat()}

@@ -59,7 +59,7 @@ def auth_callback(request: HttpRequest) -> HttpResponse:
                             api_base=store.settings.get("api_base") or "")
     except ConnectorError as exc:
         return HttpResponse(format_html("<h1>eBay consent failed</h1><p>{}</p>", exc.message), status=400)
-    store.save_credentials({**creds, **got})
+    store.save_credentials({**{k: v for k, v in creds.items() if k != "access_token"}, **got})
     connector = store.connector()
     try:
         report = connector.test_connection()
