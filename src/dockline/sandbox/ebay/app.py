@@ -6,7 +6,9 @@ Follows eBay's OpenAPI contracts (sell_fulfillment_v1_oas3.json, sell_inventory_
 (201 with a Location header), `GET /sell/inventory/v1/inventory_item`, and
 `POST /sell/inventory/v1/bulk_update_price_quantity` (up to 25 requests; each SKU's own statusCode
 and errors, 207 when some failed). Bearer user tokens with the scopes the refresh token was granted
-(`POST /identity/v1/oauth2/token`, HTTP Basic with App ID and Cert ID); errors are eBay's
+(`POST /identity/v1/oauth2/token`, HTTP Basic with App ID and Cert ID, refresh-token and
+authorization-code grants) and a consent page that always agrees (`GET /oauth2/authorize`, back to the
+RuName's URL in `store.ru_names` with a code); errors are eBay's
 `{"errors": [{"errorId", "domain", "category", "message", "longMessage"}]}`.
 
 `faults` switches on failure modes for the next requests: latency, 429, 5xx, dropped connections
