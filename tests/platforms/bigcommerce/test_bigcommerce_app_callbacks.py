@@ -11,7 +11,8 @@ from authlib.jose import jwt
 from django.test import Client
 
 from dockline.accounts.models import Merchant, Organization
-from dockline.connections.models import Connection, Store, Warehouse
+from dockline.connections.models import Connection, Store
+from dockline.warehouses.models import Warehouse
 
 CLIENT_ID, SECRET = "dockline-app-id", "dockline-app-secret"
 
