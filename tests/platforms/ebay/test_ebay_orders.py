@@ -117,5 +117,5 @@ def test_the_warehouse_file_carries_the_ebay_service_mapped_and_the_ship_by_date
     ship_by = sb.store.orders[order_id]["lineItems"][0]["lineItemFulfillmentInstructions"]["shipByDate"]
     sync_orders(ebay_world.connection)
     assert Order.objects.get(external_id=order_id).status == OrderStatus.OPEN  # at the warehouse
-    [sent] = [bytes(r.content).decode() for r in ExchangeRecord.objects.all() if order_id in bytes(r.content).decode()]
+    [sent] = [r.data.decode() for r in ExchangeRecord.objects.all() if order_id in r.data.decode()]
     assert f"Ship by {ship_by[:10]} {ship_by[11:16]} UTC" in sent and "FDXE" in sent
