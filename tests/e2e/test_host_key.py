@@ -5,16 +5,10 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import (
-    Channel,
-    ChannelKind,
-    Connection,
-    Store,
-    Warehouse,
-    WarehouseActivity,
-)
+from dockline.connections.models import Channel, ChannelKind, Connection, Store
 from dockline.sandbox.sftpserver import SftpServer
 from dockline.sync.jobs import run_channel
+from dockline.warehouses.models import Warehouse, WarehouseActivity
 from dockline.warehouses.transports.sftp import fingerprint
 
 pytestmark = pytest.mark.integration
