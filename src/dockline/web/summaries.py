@@ -1,4 +1,4 @@
-"""What the connection pages show, read in a fixed number of queries: channel rows and the setup checklist.
+"""What the connection pages show, read in a fixed number of queries: channel rows, setup warnings, checklist.
 
 Every function takes what `web/scope.py` gave (a user, or a connection already scoped to the user), so
 another organization's connection is never read. Channel rows cost the same whatever the number of
@@ -12,6 +12,7 @@ from dockline.connections.models import Channel, Connection, Side
 from dockline.core.errors import ConnectorError
 from dockline.orders.held import needs_mapping
 from dockline.platforms.base import Capability, platforms
+from dockline.sync.health import SetupWarning, warning_for
 from dockline.sync.models import SyncRun
 from dockline.warehouses.transports.ftps import TlsMode, tls_mode
 from dockline.web import scope
@@ -50,6 +51,11 @@ def connection_rows(user) -> list[dict]:
     rows = _rows([ch for c in conns for ch in c.annotated_channels])
     by_channel = {row["channel"].pk: row for row in rows}
     return [{"connection": c, "channels": [by_channel[ch.pk] for ch in c.annotated_channels]} for c in conns]
+
+
+def setup_warnings(rows: list[dict]) -> list[SetupWarning]:
+    """The setup warnings (`sync.health`) of a connection's channel rows, read from the runs already loaded."""
+    return [w for w in (warning_for(row["channel"], row["last"]) for row in rows) if w]
 
 
 def checklist(conn: Connection) -> list[dict]:

@@ -12,7 +12,6 @@ from dockline.connections.models import ChannelKind, InventoryMode
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO, absent_means_zero
 from dockline.platforms.base import platforms
-from dockline.sync.health import setup_warnings
 from dockline.warehouses.formats import format_class
 from dockline.web import scope, summaries
 from dockline.web.forms import ConnectionSettingsForm
@@ -43,9 +42,10 @@ def connection_list(request):
 @login_required
 def connection_detail(request, pk: int):
     conn = scope.connection(request.user, pk)
+    channels = summaries.channel_rows(conn)
     return render(request, "web/connection.html", {
-        "connection": conn, "channels": summaries.channel_rows(conn), "checklist": summaries.checklist(conn),
-        "setup_warnings": setup_warnings(conn),
+        "connection": conn, "channels": channels, "checklist": summaries.checklist(conn),
+        "setup_warnings": summaries.setup_warnings(channels),
         "platform_label": _platform_label(conn.store.platform),
         "format_label": _format_label(conn.warehouse.file_format),
         "inventory_modes": InventoryMode.choices, "absent_means_zero": absent_means_zero(conn.warehouse),
