@@ -1,9 +1,11 @@
-"""Switching connections on and off, and running their channels now."""
+"""Switching connections on and off, running their channels now, changing their schedules, deleting them."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from dockline.connections.models import AUTH_ERROR_FIELDS, Channel, ChannelKind, Connection, Side
@@ -11,6 +13,10 @@ from dockline.core.errors import ConnectorError
 
 log = logging.getLogger(__name__)
 alerts = logging.getLogger("dockline.alerts")
+
+
+class ActionRefused(Exception):
+    """What a person asked cannot be done now; the message says why and what to do, in plain words."""
 
 
 def enable(connection: Connection) -> str:
@@ -55,6 +61,40 @@ def sync_now(connection: Connection, kind: str | None = None) -> int:
     if kind:
         channels = channels.filter(kind=kind)
     return channels.update(next_run_at=timezone.now())
+
+
+@transaction.atomic
+def update_settings(connection: Connection, *, name: str = "", inventory_mode: str = "",
+                    schedules: dict[str, tuple[bool, timedelta | None]], warehouse_settings: dict) -> None:
+    """Rename (an empty name keeps it), set the inventory mode (empty keeps it), switch and time each channel
+    ({kind: (on, interval)}, an interval of None keeps the channel's), and merge `warehouse_settings` in."""
+    connection.name = name or connection.name
+    connection.inventory_mode = inventory_mode or connection.inventory_mode
+    connection.save(update_fields=["name", "inventory_mode"])
+    warehouse = connection.warehouse
+    warehouse.settings = {**warehouse.settings, **warehouse_settings}
+    warehouse.save(update_fields=["settings"])
+    for channel in Channel.objects.filter(connection=connection, kind__in=schedules):
+        channel.enabled, interval = schedules[channel.kind]
+        channel.interval = interval or channel.interval
+        channel.save(update_fields=["enabled", "interval"])
+
+
+def delete_connection(connection: Connection, *, now=None) -> str:
+    """Delete a connection with its channels, orders and mappings (its store's webhooks are removed first).
+
+    Refused while one of its channels is running: the run would write into what is gone. Returns the name."""
+    now = now or timezone.now()
+    running = Channel.objects.filter(connection=connection, lease_expires_at__gt=now).exclude(lease_owner="")
+    busy = running.first()
+    if busy is not None:
+        raise ActionRefused(f"{connection.name} is running its {busy.get_kind_display().lower()} channel right now; "
+                            "disable it, wait a minute for the run to finish, then delete it.")
+    if connection.enabled:
+        disable(connection)
+    name = connection.name
+    connection.delete()
+    return name
 
 
 def needs_reauthorization(connection: Connection, reason: str, *, side: Side) -> bool:

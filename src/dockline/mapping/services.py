@@ -1,4 +1,4 @@
-"""Resolve store SKUs and shipping methods to what the warehouse understands."""
+"""Resolve store SKUs and shipping methods to what the warehouse understands, and edit those mappings."""
 from __future__ import annotations
 
 import re
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from dockline.connections.models import Connection
+from dockline.connections.services import ActionRefused
 from dockline.inventory.models import StockLevel
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 
@@ -94,3 +95,23 @@ def save_shipping_rule(connection: Connection, store_method: str, carrier: str, 
             return rule
     return ShippingRule.objects.create(connection=connection, store_method=store_method.strip(),
                                        carrier=carrier.strip(), service=service.strip())
+
+
+def delete_listing(connection: Connection, listing: Listing) -> str:
+    """Delete one of the connection's listings; returns its store SKU. Orders already queued keep their mapping."""
+    if listing.connection_id != connection.pk:
+        raise ActionRefused(f"Listing {listing.store_sku} belongs to another connection; open that connection's "
+                            "listings to delete it.")
+    sku = listing.store_sku
+    listing.delete()
+    return sku
+
+
+def delete_shipping_rule(connection: Connection, rule: ShippingRule) -> str:
+    """Delete one of the connection's shipping rules; returns the store method it mapped."""
+    if rule.connection_id != connection.pk:
+        raise ActionRefused(f"The shipping rule for '{rule.store_method}' belongs to another connection; open that "
+                            "connection's shipping rules to delete it.")
+    method = rule.store_method
+    rule.delete()
+    return method

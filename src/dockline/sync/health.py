@@ -27,8 +27,14 @@ def setup_warnings(connection: Connection) -> list[SetupWarning]:
     """
     warnings = []
     for channel in connection.channels.order_by("id"):
-        last = SyncRun.objects.filter(channel=channel).exclude(ok=None).first()
-        if last and not last.ok and last.kind == ErrorKind.CONFIG:
-            warnings.append(SetupWarning(Side(last.side) if last.side else None, channel.get_kind_display(),
-                                         last.error))
+        warning = warning_for(channel, SyncRun.objects.filter(channel=channel).exclude(ok=None).first())
+        if warning:
+            warnings.append(warning)
     return warnings
+
+
+def warning_for(channel, last: SyncRun | None) -> SetupWarning | None:
+    """The warning a channel's last finished run calls for, if it failed on a setup problem."""
+    if last and not last.ok and last.kind == ErrorKind.CONFIG:
+        return SetupWarning(Side(last.side) if last.side else None, channel.get_kind_display(), last.error)
+    return None

@@ -1,11 +1,18 @@
-"""Forms for a warehouse's server identity: how its FTPS certificate is trusted.
+"""Every form that reads web input: declared plugin fields, the wizard's steps, a connection's settings.
 
-The same form serves the wizard's Warehouse step and the connection page's warehouse settings.
+`fields_form` turns a platform's or transport's declared `CredentialField`s into a Django form, with
+secrets marked (never drawn back; left empty, they keep the stored value). `TlsTrustForm` (how an FTPS
+certificate is trusted) serves the wizard's Warehouse step and the connection page's warehouse settings.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 
+from dockline.connections.models import InventoryMode
+from dockline.core import crypto
+from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.ftps import (
     TlsMode,
     cert_fingerprint_hex,
@@ -66,3 +73,221 @@ class TlsTrustForm(forms.Form):
         return {"tls_mode": mode.value,
                 "tls_certificate": data["tls_certificate"] if mode is TlsMode.CERTIFICATE else "",
                 "tls_pin": data["tls_pin"] if mode is TlsMode.PIN else ""}
+
+
+# ---------------------------------------------------------------- declared plugin fields
+
+class SecretField(forms.CharField):
+    """A secret: typed into a password box that is never filled back; left empty, it keeps the stored value."""
+
+    widget = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept = ""
+
+    def to_python(self, value):
+        return super().to_python(value) or self.kept
+
+
+class DeclaredFieldsForm(forms.Form):
+    """Base of `fields_form`: field names are prefix + name (as the templates draw them), read by declared name."""
+
+    declared: tuple[CredentialField, ...] = ()
+    field_prefix = ""
+
+    def __init__(self, data=None, *, kept_secrets: dict | None = None, values: dict | None = None):
+        super().__init__(data, prefix=self.field_prefix or None, initial=values or {})
+        for name, field in self.fields.items():
+            if isinstance(field, SecretField):
+                field.kept = (kept_secrets or {}).get(name, "")
+
+    def add_prefix(self, field_name: str) -> str:
+        return f"{self.prefix}{field_name}" if self.prefix else field_name
+
+    def values(self) -> dict:
+        """Non-secret values as typed (also when invalid, so Back and a second try lose nothing)."""
+        return {f.name: self.cleaned_data.get(f.name, self._typed(f.name)) for f in self.declared if not f.secret}
+
+    def secrets(self) -> dict:
+        """Secrets typed now, or kept from before; empty ones left out."""
+        got = {f.name: self.cleaned_data.get(f.name, "") for f in self.declared if f.secret}
+        return {k: v for k, v in got.items() if v}
+
+    def field_errors(self) -> dict[str, str]:
+        return {name: " ".join(errors) for name, errors in self.errors.items()}
+
+    def rows(self, errors: dict | None = None) -> list[dict]:
+        """What `wizard/_field.html` draws: a secret never carries its value, only a mask of the kept one."""
+        errors = errors or {}
+        rows = []
+        for f in self.declared:
+            kept = self.fields[f.name].kept if f.secret else ""
+            rows.append({
+                "name": self.add_prefix(f.name), "label": f.label, "help": f.help, "required": f.required,
+                "secret": f.secret, "error": errors.get(f.name, ""),
+                "value": "" if f.secret else self.initial.get(f.name, f.default),
+                "placeholder": ("kept: " + crypto.mask(kept)) if kept else f.default,
+            })
+        return rows
+
+    def _typed(self, name: str) -> str:
+        return (self.data.get(self.add_prefix(name)) or "").strip()
+
+
+def fields_form(fields: tuple[CredentialField, ...], prefix: str = "") -> type[DeclaredFieldsForm]:
+    """A form class for a plugin's declared fields: secrets are `SecretField`s, `required` and `default` as declared.
+
+    Bound: `fields_form(cls.credential_fields, "t_sftp__")(request.POST, kept_secrets=...)`; to draw the fields
+    again: `...(values=typed, kept_secrets=kept).rows(errors)`."""
+    attrs: dict = {"declared": tuple(fields), "field_prefix": prefix}
+    for f in fields:
+        kind = SecretField if f.secret else forms.CharField
+        attrs[f.name] = kind(label=f.label, required=f.required, help_text=f.help, initial=f.default,
+                             error_messages={"required": f"{f.label} is required."})
+    return type("DeclaredFields", (DeclaredFieldsForm,), attrs)
+
+
+# ---------------------------------------------------------------- the wizard's steps
+
+class StepForm(forms.Form):
+    """A wizard step: `typed()` is what was typed, valid or not, for the draft; `field_errors()` by field name."""
+
+    def typed(self) -> dict:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {name: data[name] if name in data else (self.data.get(name) or "").strip() for name in self.fields}
+
+    def field_errors(self) -> dict[str, str]:
+        return {name: " ".join(errors) for name, errors in self.errors.items()}
+
+
+class BasicForm(StepForm):
+    name = forms.CharField(error_messages={"required": "Give the connection a name, e.g. 'Acme → Riverside'."})
+
+
+class MerchantForm(StepForm):
+    """An existing merchant the user sees, or a new one (for those who may create merchants)."""
+
+    choice = forms.CharField(required=False)
+    new_name = forms.CharField(required=False)
+    merchant_id = forms.CharField(required=False)
+
+    def __init__(self, data, *, merchants, can_create: bool):
+        super().__init__(data)
+        self.merchants, self.can_create = merchants, can_create
+
+    def clean_choice(self) -> str:
+        return "new" if self.cleaned_data.get("choice") == "new" and self.can_create else "existing"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("choice") == "new":
+            if not data.get("new_name"):
+                self.add_error("new_name", "Type the new merchant's name.")
+            elif self.merchants.filter(name__iexact=data["new_name"]).exists():
+                self.add_error("new_name", "A merchant with this name exists; select it under 'An existing merchant'.")
+        elif not (data.get("merchant_id") or "").isdigit() or not self.merchants.filter(pk=data["merchant_id"]).exists():
+            self.add_error("merchant_id", "Select a merchant.")
+        return data
+
+    def typed(self) -> dict:
+        return {**super().typed(), "choice": self.cleaned_data.get("choice", "existing")}
+
+
+class WarehouseForm(StepForm):
+    """The warehouse step's own fields; its login is a `fields_form` of the chosen transport, its trust a TlsTrustForm.
+
+    An unknown transport or format falls back to the first one offered; an empty folder to its default."""
+
+    name = forms.CharField(error_messages={"required": "Name the warehouse, e.g. 'Riverside 3PL'."})
+    transport = forms.CharField(required=False)
+    format = forms.CharField(required=False)
+    absent_means_zero = forms.BooleanField(required=False)
+
+    def __init__(self, data, *, transports, formats, folders: dict[str, str]):
+        super().__init__(data)
+        self.transports, self.formats, self.folder_defaults = list(transports), list(formats), folders
+        for name in folders:
+            self.fields[f"folder_{name}"] = forms.CharField(required=False)
+
+    def clean_transport(self) -> str:
+        value = self.cleaned_data.get("transport")
+        return value if value in self.transports else self.transports[0]
+
+    def clean_format(self) -> str:
+        value = self.cleaned_data.get("format")
+        return value if value in self.formats else self.formats[0]
+
+    def clean(self):
+        data = super().clean()
+        for name, default in self.folder_defaults.items():
+            data[f"folder_{name}"] = data.get(f"folder_{name}") or default
+        return data
+
+    def folders(self) -> dict[str, str]:
+        return {name: self.cleaned_data[f"folder_{name}"] for name in self.folder_defaults}
+
+
+class StoreForm(StepForm):
+    name = forms.CharField(error_messages={"required": "Name the store, e.g. 'Acme on BigCommerce'."})
+    platform = forms.CharField(required=False)
+
+    def __init__(self, data, *, platforms):
+        super().__init__(data)
+        self.platforms = list(platforms)
+
+    def clean_platform(self) -> str:
+        value = self.cleaned_data.get("platform")
+        if value not in self.platforms:
+            raise forms.ValidationError("Choose a platform.")
+        return value
+
+
+# ---------------------------------------------------------------- a connection's settings
+
+class MinutesField(forms.CharField):
+    """A channel's interval in whole minutes, 1 to a week; the error names the channel and what was typed."""
+
+    def __init__(self, *, channel_label: str, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.channel_label = channel_label
+
+    def clean(self, value):
+        raw = super().clean(value)
+        if not raw.isdigit() or not 1 <= int(raw) <= MAX_MINUTES:
+            raise forms.ValidationError(
+                f"{self.channel_label}: the interval must be 1 to {MAX_MINUTES} minutes, not '{raw}'.")
+        return timedelta(minutes=int(raw))
+
+
+MAX_MINUTES = 7 * 24 * 60
+
+
+class ConnectionSettingsForm(forms.Form):
+    """The connection page's settings: name, each channel's switch and interval, inventory mode, absent SKUs.
+
+    An empty name or an unknown inventory mode keeps the current one; a bad interval keeps that channel's."""
+
+    name = forms.CharField(required=False)
+    inventory_mode = forms.CharField(required=False)
+    absent_means_zero = forms.BooleanField(required=False)
+
+    def __init__(self, data, *, channels):
+        super().__init__(data)
+        self.channels = list(channels)
+        for ch in self.channels:
+            self.fields[f"{ch.kind}_enabled"] = forms.BooleanField(required=False)
+            self.fields[f"{ch.kind}_minutes"] = MinutesField(channel_label=ch.get_kind_display())
+
+    def clean_inventory_mode(self) -> str:
+        value = self.cleaned_data.get("inventory_mode")
+        return value if value in InventoryMode.values else ""
+
+    def schedules(self) -> dict[str, tuple[bool, timedelta | None]]:
+        """By channel kind: (on, interval), the interval None when what was typed is not usable."""
+        data = self.cleaned_data
+        return {ch.kind: (data.get(f"{ch.kind}_enabled", False), data.get(f"{ch.kind}_minutes"))
+                for ch in self.channels}
+
+    def problems(self) -> list[str]:
+        return [message for errors in self.errors.values() for message in errors]

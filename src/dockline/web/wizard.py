@@ -7,8 +7,6 @@ when the connection is added, so the first run trusts only what a person was sho
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import transaction
 
 from dockline.accounts.models import Merchant
@@ -16,7 +14,7 @@ from dockline.connections.models import Connection, Store
 from dockline.core import crypto
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO
-from dockline.platforms.base import CheckReport, CredentialField, platforms
+from dockline.platforms.base import CheckReport, platforms
 from dockline.warehouses.formats import format_class
 from dockline.warehouses.models import Warehouse
 from dockline.warehouses.transports import transport_class
@@ -86,42 +84,6 @@ class Draft:
 
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)
-
-
-@dataclass
-class Collected:
-    values: dict
-    secrets: dict
-    errors: dict
-
-
-def collect(fields: tuple[CredentialField, ...], post, prefix: str, kept_secrets: dict) -> Collected:
-    """Read declared fields from a POST; an empty secret keeps the one typed before."""
-    values, secrets, errors = {}, {}, {}
-    for f in fields:
-        raw = post.get(prefix + f.name, "").strip()
-        if f.secret:
-            raw = raw or kept_secrets.get(f.name, "")
-            if raw:
-                secrets[f.name] = raw
-        else:
-            values[f.name] = raw
-        if f.required and not raw:
-            errors[f.name] = f"{f.label} is required."
-    return Collected(values, secrets, errors)
-
-
-def field_rows(fields, prefix: str, values: dict, secrets: dict, errors: dict) -> list[dict]:
-    """What a template needs to draw declared fields: secrets never carry their value, only a mask."""
-    rows = []
-    for f in fields:
-        rows.append({
-            "name": prefix + f.name, "label": f.label, "help": f.help, "required": f.required,
-            "secret": f.secret, "error": errors.get(f.name, ""),
-            "value": "" if f.secret else values.get(f.name, f.default),
-            "placeholder": ("kept: " + crypto.mask(secrets[f.name])) if f.secret and secrets.get(f.name) else f.default,
-        })
-    return rows
 
 
 def _guarded(check, what: str) -> CheckReport:

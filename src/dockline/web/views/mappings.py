@@ -48,9 +48,12 @@ def listings(request, pk: int):
 @login_required
 def listing_delete(request, pk: int, listing_id: int):
     conn = _managed(request, pk)
-    listing = get_object_or_404(conn.listings, pk=listing_id)
-    listing.delete()
-    messages.success(request, f"Listing {listing.store_sku} deleted.")
+    try:
+        sku = services.delete_listing(conn, get_object_or_404(conn.listings, pk=listing_id))
+    except services.ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Listing {sku} deleted.")
     return redirect("listings", pk=pk)
 
 
@@ -101,9 +104,12 @@ def shipping_rules(request, pk: int):
 @login_required
 def shipping_delete(request, pk: int, rule_id: int):
     conn = _managed(request, pk)
-    rule = get_object_or_404(conn.shipping_rules, pk=rule_id)
-    rule.delete()
-    messages.success(request, f"Shipping rule for '{rule.store_method}' deleted.")
+    try:
+        method = services.delete_shipping_rule(conn, get_object_or_404(conn.shipping_rules, pk=rule_id))
+    except services.ActionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Shipping rule for '{method}' deleted.")
     return redirect("shipping", pk=pk)
 
 

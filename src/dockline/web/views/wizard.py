@@ -13,7 +13,7 @@ from dockline.platforms.base import platforms
 from dockline.warehouses.transports.ftps import TlsMode
 from dockline.warehouses.transports.sftp import fingerprint_label
 from dockline.web import scope, wizard
-from dockline.web.forms import TlsTrustForm
+from dockline.web.forms import BasicForm, MerchantForm, StoreForm, TlsTrustForm, WarehouseForm, fields_form
 from dockline.web.wizard import FOLDERS, STEPS, Draft
 
 STEP_NAMES = [s for s, _ in STEPS]
@@ -67,9 +67,10 @@ def step(request, step: str):
 
 # ---------------------------------------------------------------- basic
 def _save_basic(request, draft):
-    name = request.POST.get("name", "").strip()
-    draft.save("basic", {"name": name})
-    return {} if name else {"name": "Give the connection a name, e.g. 'Acme → Riverside'."}
+    form = BasicForm(request.POST)
+    form.is_valid()
+    draft.save("basic", form.typed())
+    return form.field_errors()
 
 
 def _ctx_basic(request, draft, errors):
@@ -78,21 +79,11 @@ def _ctx_basic(request, draft, errors):
 
 # ---------------------------------------------------------------- merchant
 def _save_merchant(request, draft):
-    choice = request.POST.get("choice", "existing")
-    if not permissions.can_create_merchants(request.user):
-        choice = "existing"
-    values = {"choice": choice, "new_name": request.POST.get("new_name", "").strip(),
-              "merchant_id": request.POST.get("merchant_id", "")}
-    draft.save("merchant", values)
-    if choice == "new":
-        if not values["new_name"]:
-            return {"new_name": "Type the new merchant's name."}
-        if scope.merchants(request.user).filter(name__iexact=values["new_name"]).exists():
-            return {"new_name": "A merchant with this name exists; select it under 'An existing merchant'."}
-        return {}
-    if not scope.merchants(request.user).filter(pk=values["merchant_id"] or 0).exists():
-        return {"merchant_id": "Select a merchant."}
-    return {}
+    form = MerchantForm(request.POST, merchants=scope.merchants(request.user),
+                        can_create=permissions.can_create_merchants(request.user))
+    form.is_valid()
+    draft.save("merchant", form.typed())
+    return form.field_errors()
 
 
 def _ctx_merchant(request, draft, errors):
@@ -106,22 +97,22 @@ def _ctx_merchant(request, draft, errors):
 # ---------------------------------------------------------------- warehouse
 def _read_warehouse(request, draft, *, testing: bool = False):
     transports = wizard.transports()
-    transport = request.POST.get("transport", "ftp")
-    if transport not in transports:
-        transport = "ftp"
+    form = WarehouseForm(request.POST, transports=transports, formats=wizard.formats(),
+                         folders=wizard.folder_defaults())
+    form.is_valid()
+    transport = form.cleaned_data["transport"]
     kept = draft.secrets("warehouse") if draft.values("warehouse").get("transport") == transport else {}
-    got = wizard.collect(transports[transport].credential_fields, request.POST, f"t_{transport}__", kept)
-    folders = {name: request.POST.get(f"folder_{name}", "").strip() or default
-               for name, default in wizard.folder_defaults().items()}
-    fmt = request.POST.get("format", "dsfx")
-    trust, trust_errors = _read_trust(request, draft, transport, got.values, testing=testing)
-    values = {"name": request.POST.get("name", "").strip(), "transport": transport, "credentials": got.values,
-              "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx", "trust": trust,
-              ABSENT_MEANS_ZERO: request.POST.get(ABSENT_MEANS_ZERO) == "on"}
-    errors = {**got.errors, **trust_errors}
-    if not values["name"]:
-        errors["name"] = "Name the warehouse, e.g. 'Riverside 3PL'."
-    return values, got.secrets, errors
+    login = fields_form(transports[transport].credential_fields, f"t_{transport}__")(request.POST, kept_secrets=kept)
+    login.is_valid()
+    trust, trust_errors = _read_trust(request, draft, transport, login.values(), testing=testing)
+    typed = form.typed()
+    values = {"name": typed["name"], "transport": transport, "credentials": login.values(),
+              "folders": form.folders(), "format": typed["format"], "trust": trust,
+              ABSENT_MEANS_ZERO: typed[ABSENT_MEANS_ZERO]}
+    errors = {**login.field_errors(), **trust_errors}
+    if "name" in form.errors:
+        errors["name"] = form.field_errors()["name"]
+    return values, login.secrets(), errors
 
 
 def _read_trust(request, draft, transport: str, credentials: dict, *, testing: bool) -> tuple[dict, dict]:
@@ -155,9 +146,10 @@ def _ctx_warehouse(request, draft, errors):
     groups = []
     for name, cls in wizard.transports().items():
         same = name == current
-        groups.append({"name": name, "label": cls.label, "selected": same, "fields": wizard.field_rows(
-            cls.credential_fields, f"t_{name}__", values.get("credentials", {}) if same else {},
-            secrets if same else {}, errors if same else {})})
+        login = fields_form(cls.credential_fields, f"t_{name}__")(
+            values=values.get("credentials", {}) if same else {}, kept_secrets=secrets if same else {})
+        groups.append({"name": name, "label": cls.label, "selected": same,
+                       "fields": login.rows(errors if same else {})})
     folders = values.get("folders") or wizard.folder_defaults()
     trust = values.get("trust") or {}
     tls_form = TlsTrustForm(initial={k: v for k, v in trust.items() if k.startswith("tls_") and v})
@@ -188,21 +180,22 @@ def test_warehouse(request):
 # ---------------------------------------------------------------- store
 def _read_store(request, draft):
     every = platforms()
-    platform = request.POST.get("platform", "")
-    errors = {}
-    if platform not in every:
-        return {"name": request.POST.get("name", "").strip(), "platform": ""}, {}, {"platform": "Choose a platform."}
+    form = StoreForm(request.POST, platforms=every)
+    form.is_valid()
+    typed = form.typed()
+    if "platform" in form.errors:
+        return {"name": typed["name"], "platform": ""}, {}, {"platform": form.field_errors()["platform"]}
+    platform = typed["platform"]
     cls = every[platform]
     kept = draft.secrets("store") if draft.values("store").get("platform") == platform else {}
-    creds = wizard.collect(cls.credential_fields, request.POST, f"p_{platform}__", kept)
-    settings = wizard.collect(cls.settings_fields, request.POST, f"s_{platform}__", {})
-    values = {"name": request.POST.get("name", "").strip(), "platform": platform,
-              "credentials": creds.values, "settings": settings.values}
-    errors.update(creds.errors)
-    errors.update(settings.errors)
-    if not values["name"]:
-        errors["name"] = "Name the store, e.g. 'Acme on BigCommerce'."
-    return values, {**creds.secrets, **settings.secrets}, errors
+    creds = fields_form(cls.credential_fields, f"p_{platform}__")(request.POST, kept_secrets=kept)
+    settings = fields_form(cls.settings_fields, f"s_{platform}__")(request.POST, kept_secrets=kept)
+    creds.is_valid(), settings.is_valid()
+    values = {"name": typed["name"], "platform": platform, "credentials": creds.values(), "settings": settings.values()}
+    errors = {**creds.field_errors(), **settings.field_errors()}
+    if "name" in form.errors:
+        errors["name"] = form.field_errors()["name"]
+    return values, {**creds.secrets(), **settings.secrets()}, errors
 
 
 def _save_store(request, draft):
@@ -221,11 +214,11 @@ def _ctx_store(request, draft, errors):
         groups.append({
             "name": name, "label": cls.label, "selected": same,
             "capabilities": sorted(str(c) for c in cls.capabilities),
-            "fields": wizard.field_rows(cls.credential_fields, f"p_{name}__",
-                                        values.get("credentials", {}) if same else {},
-                                        secrets if same else {}, errors if same else {}),
-            "settings": wizard.field_rows(cls.settings_fields, f"s_{name}__",
-                                          values.get("settings", {}) if same else {}, {}, errors if same else {}),
+            "fields": fields_form(cls.credential_fields, f"p_{name}__")(
+                values=values.get("credentials", {}) if same else {},
+                kept_secrets=secrets if same else {}).rows(errors if same else {}),
+            "settings": fields_form(cls.settings_fields, f"s_{name}__")(
+                values=values.get("settings", {}) if same else {}).rows(errors if same else {}),
         })
     return {"values": values, "platforms": groups}
 
