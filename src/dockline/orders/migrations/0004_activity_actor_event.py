@@ -49,7 +49,7 @@ def fill_events_and_actors(apps, schema_editor):
             continue
         name = match["name"][:150]
         if name not in users:
-            users[name] = User.objects.filter(**{User.USERNAME_FIELD: name}).first()
+            users[name] = User.objects.filter(username=name).first()  # the stock user model
         entry.actor_kind, entry.actor, entry.user = "user", name, users[name]
         entry.save(update_fields=["actor_kind", "actor", "user"])
 
