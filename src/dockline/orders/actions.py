@@ -6,18 +6,22 @@ what later runs do is Dockline's.
 """
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
+
 from dockline.connections.services import sync_now
 from dockline.core.activity import Actor, Event
 from dockline.orders.models import Order
 from dockline.orders.status import RESETTABLE, TRANSITIONS
 from dockline.orders.status import OrderStatus as S
 
+Who = Actor | AbstractBaseUser | str  # see the module's docstring
+
 
 class ActionRefused(Exception):
     """The action does not apply to the order in its status; the message says why, in plain words."""
 
 
-def reset(order: Order, by) -> None:
+def reset(order: Order, by: Who) -> None:
     """Send the order back to New: it is checked and mapped again on the next orders run."""
     actor = Actor.of(by)
     if S(order.status) not in RESETTABLE:
@@ -27,7 +31,7 @@ def reset(order: Order, by) -> None:
     order.move_to(S.NEW, f"Reset to New by {actor.label}.", actor=actor, event=Event.RESET)
 
 
-def reprocess(order: Order, by) -> None:
+def reprocess(order: Order, by: Who) -> None:
     """Check and map the order again now; if it maps it is queued and the orders channel runs at once."""
     from dockline.mapping.services import Mapper
     from dockline.orders.services import map_order
@@ -48,7 +52,7 @@ def reprocess(order: Order, by) -> None:
     sync_now(order.connection, "orders")
 
 
-def archive(order: Order, by) -> None:
+def archive(order: Order, by: Who) -> None:
     """Put the order away: no further work is done for it."""
     actor = Actor.of(by)
     if S.ARCHIVED not in TRANSITIONS[S(order.status)]:
@@ -59,7 +63,7 @@ def archive(order: Order, by) -> None:
 ACTIONS = {"reprocess": reprocess, "reset": reset, "archive": archive}
 
 
-def apply(name: str, orders, by) -> tuple[int, list[str]]:
+def apply(name: str, orders, by: Who) -> tuple[int, list[str]]:
     """Run one action on many orders; returns how many it was done to and why the others were refused."""
     action = ACTIONS[name]
     done, refused = 0, []
