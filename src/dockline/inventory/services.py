@@ -23,7 +23,7 @@ from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.mapping.models import Listing
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import Parsed
-from dockline.warehouses.models import ExchangeRecord, Warehouse
+from dockline.warehouses.models import ExchangeKind, ExchangeRecord, Warehouse
 from dockline.warehouses.services import Handled, receive_files
 
 ABSENT_MEANS_ZERO = "absent_means_zero"  # warehouse setting: a SKU missing from a snapshot is out of stock
@@ -46,7 +46,7 @@ def pull_inventory(warehouse: Warehouse, transport, fmt) -> dict:
         _store_levels(warehouse, parsed.items, record.created_at)
         return Handled(keys=[lv.sku for lv in parsed.items], errors=list(parsed.errors))
 
-    return receive_files(warehouse, transport, "inventory", fmt.inventory_pattern, handle, dedupe=not snapshots)
+    return receive_files(warehouse, transport, ExchangeKind.INVENTORY, fmt.inventory_pattern, handle, dedupe=not snapshots)
 
 
 def apply_snapshot(warehouse: Warehouse, parsed: Parsed[Level], record: ExchangeRecord, *,

@@ -1,56 +1,69 @@
-"""What a person can do to an order: Reprocess, Reset, Archive. Each is logged in the order's activity."""
+"""What a person can do to an order: Reprocess, Reset, Archive. Each is logged in the order's activity.
+
+`by` is who asked: a user (recorded as the actor, with the name as it was then), an `Actor`, or a
+person's name alone (a script, a test). The mapping a Reprocess runs at once is recorded as theirs too;
+what later runs do is Dockline's.
+"""
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
+
 from dockline.connections.services import sync_now
+from dockline.core.activity import Actor, Event
 from dockline.orders.models import Order
 from dockline.orders.status import RESETTABLE, TRANSITIONS
 from dockline.orders.status import OrderStatus as S
+
+Who = Actor | AbstractBaseUser | str  # see the module's docstring
 
 
 class ActionRefused(Exception):
     """The action does not apply to the order in its status; the message says why, in plain words."""
 
 
-def reset(order: Order, by: str) -> None:
+def reset(order: Order, by: Who) -> None:
     """Send the order back to New: it is checked and mapped again on the next orders run."""
+    actor = Actor.of(by)
     if S(order.status) not in RESETTABLE:
         raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only "
                             f"{_labels(RESETTABLE)} orders can be reset.")
     _fresh_attempts(order)
-    order.move_to(S.NEW, f"Reset to New by {by}.")
+    order.move_to(S.NEW, f"Reset to New by {actor.label}.", actor=actor, event=Event.RESET)
 
 
-def reprocess(order: Order, by: str) -> None:
+def reprocess(order: Order, by: Who) -> None:
     """Check and map the order again now; if it maps it is queued and the orders channel runs at once."""
     from dockline.mapping.services import Mapper
     from dockline.orders.services import map_order
 
+    actor = Actor.of(by)
     if order.status != S.NEW:
         if S(order.status) not in RESETTABLE or order.status == S.QUEUED:
             raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only New and "
                                 f"{_labels(RESETTABLE - {S.QUEUED})} orders can be reprocessed.")
         _fresh_attempts(order)
-        order.move_to(S.NEW, f"Reprocess asked by {by}.")
+        order.move_to(S.NEW, f"Reprocess asked by {actor.label}.", actor=actor, event=Event.REPROCESSED)
     problems = map_order(order, Mapper.for_connection(order.connection))
     if problems:
         message = " ".join(problems)
-        order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+        order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message, actor=actor)
         return
-    order.move_to(S.QUEUED, "Every item and the shipping method are mapped; queued for the warehouse.")
+    order.move_to(S.QUEUED, "Every item and the shipping method are mapped; queued for the warehouse.", actor=actor)
     sync_now(order.connection, "orders")
 
 
-def archive(order: Order, by: str) -> None:
+def archive(order: Order, by: Who) -> None:
     """Put the order away: no further work is done for it."""
+    actor = Actor.of(by)
     if S.ARCHIVED not in TRANSITIONS[S(order.status)]:
         raise ActionRefused(f"#{order.number} is {order.get_status_display()} and cannot be archived.")
-    order.move_to(S.ARCHIVED, f"Archived by {by}.")
+    order.move_to(S.ARCHIVED, f"Archived by {actor.label}.", actor=actor, event=Event.ARCHIVED)
 
 
 ACTIONS = {"reprocess": reprocess, "reset": reset, "archive": archive}
 
 
-def apply(name: str, orders, by: str) -> tuple[int, list[str]]:
+def apply(name: str, orders, by: Who) -> tuple[int, list[str]]:
     """Run one action on many orders; returns how many it was done to and why the others were refused."""
     action = ACTIONS[name]
     done, refused = 0, []

@@ -1,10 +1,13 @@
 """Orders as imported from stores, their lines, their trips to the warehouse, and their activity."""
 from __future__ import annotations
 
+from django.conf import settings as django_settings
 from django.db import models
 from django.utils import timezone
 
 from dockline.connections.models import Connection, Store
+from dockline.core.activity import SYSTEM, SYSTEM_LABEL, Actor, ActorKind, Event
+from dockline.orders.activity import EVENT_OF_STATUS, ActivityQuerySet
 from dockline.orders.status import EXPLANATIONS, OrderStatus, check_transition
 from dockline.warehouses.models import Warehouse
 
@@ -40,16 +43,20 @@ class Order(models.Model):
     def explanation(self) -> str:
         return EXPLANATIONS[OrderStatus(self.status)]
 
-    def move_to(self, status: OrderStatus, message: str, *, level: str = "info", error: str = "") -> None:
-        """Change status (checked against the transition table), save, and log it."""
+    def move_to(self, status: OrderStatus, message: str, *, level: str = "info", error: str = "",
+                actor: Actor = SYSTEM, event: Event | None = None) -> None:
+        """Change status (checked against the transition table), save, and log it as done by `actor`.
+
+        The entry's event is the one the new status records (`EVENT_OF_STATUS`) unless `event` names another.
+        """
         check_transition(self.status, status)
         self.status = status
         self.error = error
         self.save(update_fields=["status", "error", "attempts", "retry_at", "updated_at"])
-        self.log(message, level=level)
+        self.log(message, level=level, actor=actor, event=event or EVENT_OF_STATUS[OrderStatus(status)])
 
-    def log(self, message: str, *, level: str = "info") -> None:
-        Activity.objects.create(order=self, message=message, level=level)
+    def log(self, message: str, *, level: str = "info", actor: Actor = SYSTEM, event: Event = Event.NOTE) -> None:
+        Activity.objects.create(order=self, message=message, level=level, event=event, **Activity.by(actor))
 
 
 class OrderLine(models.Model):
@@ -68,15 +75,30 @@ class OrderLine(models.Model):
 
 
 class Activity(models.Model):
-    """One sentence of an order's story, written for the merchant."""
+    """One sentence of an order's story, written for the merchant, with who acted and what happened as data."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="activity")
     at = models.DateTimeField(default=timezone.now)
     level = models.CharField(max_length=8, default="info")  # info | warning | error
+    event = models.CharField(max_length=16, choices=Event.choices, default=Event.NOTE)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices, default=ActorKind.SYSTEM)
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    actor = models.CharField(max_length=150, default=SYSTEM_LABEL)  # the name as it was then
     message = models.TextField()
+
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.message}"
+
+    @staticmethod
+    def by(actor: Actor) -> dict:
+        """The fields that record `actor`, for `Activity(...)` and `objects.create(...)`."""
+        return {"actor_kind": actor.kind, "user": actor.user, "actor": actor.label[:150]}
 
 
 class Dispatch(models.Model):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dockline.connections.models import ChannelKind, Connection
+from dockline.core.activity import Event
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
 from dockline.mapping.services import Mapper
@@ -16,7 +17,7 @@ from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, RenderError
-from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
+from dockline.warehouses.models import Direction, ExchangeKind, ExchangeRecord, ExchangeState
 from dockline.warehouses.transports.base import Folders, Transport
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> b
                 for line in so.lines
             )
             units = sum(line.quantity for line in so.lines)
-            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).")
+            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).", event=Event.IMPORTED)
     except IntegrityError:  # stored meanwhile by a webhook or another worker
         return False
     return True
@@ -187,8 +188,7 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
                 counts["waiting"] = len(due) - index - 1
             break
         with transaction.atomic():
-            exchange.state = ExchangeState.SENT
-            exchange.save(update_fields=["state", "updated_at"])
+            exchange.move_to(ExchangeState.SENT)
             order.attempts = 0
             order.retry_at = None
             order.move_to(S.OPEN, f"Sent to warehouse {connection.warehouse.name} in file {exchange.filename}.")
@@ -211,7 +211,7 @@ def _warehouse_refused(exc: ConnectorError, connection: Connection, waiting: lis
     note = f"Waiting: warehouse {warehouse.name} refused the order file."
     told = set(Activity.objects.filter(order__connection=connection, message__startswith=note)
                .values_list("order_id", flat=True))
-    Activity.objects.bulk_create(Activity(order=o, message=f"{note} {cause}", level="warning")
+    Activity.objects.bulk_create(Activity(order=o, message=f"{note} {cause}", level="warning", event=Event.WAITING)
                                  for o in waiting if o.id not in told)
     before = f" {sent} order(s) went out before that." if sent else ""
     message = (f"Stopped sending orders to warehouse {warehouse.name}: {cause}{before} "
@@ -248,7 +248,7 @@ def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, map
         exchange = ExchangeRecord.objects.create(
             warehouse=warehouse,
             direction=Direction.OUT,
-            kind=ChannelKind.ORDERS,
+            kind=ExchangeKind.ORDERS,
             filename=fmt.order_filename(order.number, now),
             checksum=ExchangeRecord.checksum_of(content),
             size=len(content),
@@ -323,7 +323,8 @@ def _tell_store_forwarded(order: Order, connector: StoreConnector) -> None:
     try:
         connector.mark_forwarded(order.external_id)
     except ConnectorError as exc:
-        order.log(f"Could not update the order's status in the store: {exc.message}", level="warning")
+        order.log(f"Could not update the order's status in the store: {exc.message}", level="warning",
+                  event=Event.WARNING)
 
 
 def _human(delta: timedelta) -> str:

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from dockline.connections.models import Connection
+from dockline.core.activity import Event
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Package as PackageInfo
 from dockline.core.types import StoreShipment, StoreShipmentLine, WarehouseShipment
@@ -17,7 +18,7 @@ from dockline.orders.status import OrderStatus as S
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import RowError
-from dockline.warehouses.models import ExchangeRecord, Warehouse
+from dockline.warehouses.models import ExchangeKind, ExchangeRecord, Warehouse
 from dockline.warehouses.services import Handled, receive_files
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def pull_shipments(warehouse: Warehouse, transport, fmt) -> dict:
             handled.keys.append(ws.shipment_id)
         return handled
 
-    return receive_files(warehouse, transport, "shipments", fmt.shipment_pattern, handle)
+    return receive_files(warehouse, transport, ExchangeKind.SHIPMENTS, fmt.shipment_pattern, handle)
 
 
 def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: ExchangeRecord | None) -> str:
@@ -65,9 +66,10 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     extra = _allocate(shipment, mine, ws)
     units = sum(sl.quantity for sl in ws.lines)
     tracking = ", ".join(ws.tracking_numbers) or "no tracking number"
-    order.log(f"Warehouse shipped {units} item(s) via {ws.carrier} {ws.service} ({tracking}).".replace("  ", " "))
+    order.log(f"Warehouse shipped {units} item(s) via {ws.carrier} {ws.service} ({tracking}).".replace("  ", " "),
+              event=Event.SHIPPED)
     if extra:
-        order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning")
+        order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning", event=Event.WARNING)
     if order.status in SHIPPABLE:
         done = all(shipped_units(ln) >= ln.quantity for ln in order.lines.prefetch_related("shipped"))
         if done:
@@ -132,6 +134,7 @@ def post_shipments(connection: Connection, connector) -> dict:
                     f"Could not post tracking to the store ({exc.message}); "
                     + ("will retry." if exc.retryable else "fix the cause, then reprocess the shipment."),
                     level="warning" if exc.retryable else "error",
+                    event=Event.WARNING if exc.retryable else Event.ERROR,
                 )
             shipment.post_attempts += 1
             shipment.post_error = exc.message
@@ -178,7 +181,8 @@ def _post(shipment: Shipment, connector) -> bool:
             posted.posted_at = timezone.now()
             posted.post_error = ""
             posted.save(update_fields=["store_shipment_id", "posted_at", "post_error"])
-        order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} posted to the store.")
+        order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} posted to the store.",
+                  event=Event.POSTED)
     return True
 
 

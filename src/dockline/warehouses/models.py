@@ -1,5 +1,8 @@
 """Warehouses (a 3PL's file drop), their activity, and every file sent to or received from them.
 
+An exchange record's direction, kind and states, with the table of allowed moves, are in
+`exchange_status.py` (imported here, so callers keep importing them from this module).
+
 The content is kept for audit and resending, zlib-compressed (`compressed`);
 read it as `record.data`. Rows from before compression have `compressed`
 false and their content as it was.
@@ -17,6 +20,15 @@ from django.utils import timezone
 
 from dockline.accounts.models import Organization
 from dockline.core.crypto import EncryptedJSONField
+from dockline.warehouses.exchange_status import (
+    EXPLANATIONS,
+    RETRYABLE,
+    Direction,
+    ExchangeKind,
+    ExchangeState,
+    check_start,
+    check_transition,
+)
 
 
 class Warehouse(models.Model):
@@ -196,25 +208,23 @@ class WarehouseActivity(models.Model):
 
 
 
-class Direction(models.TextChoices):
-    OUT = "out", "Sent"
-    IN = "in", "Received"
+class ExchangeRecordQuerySet(models.QuerySet):
+    def move(self, direction: Direction, current: ExchangeState, new: ExchangeState) -> int:
+        """Move the records of `direction` still in `current` to `new` in one UPDATE; how many moved.
 
-
-class ExchangeState(models.TextChoices):
-    PENDING = "pending", "Pending"  # recorded, not yet confirmed on the server
-    SENT = "sent", "Sent"
-    PROCESSED = "processed", "Processed"
-    DUPLICATE = "duplicate", "Duplicate (ignored)"
-    ERROR = "error", "Error"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged by the warehouse"  # a 997 accepted it
-    REJECTED = "rejected", "Rejected by the warehouse"  # a 997 rejected it; `error` says why
+        The move is checked against the transition table; a record another run moved meanwhile
+        (no longer in `current`) is left as it is.
+        """
+        check_transition(direction, current, new)
+        return self.filter(direction=direction, state=current).update(state=new, updated_at=timezone.now())
 
 
 class ExchangeRecord(models.Model):
+    """One file sent to or received from a warehouse; its state changes only through `move_to` (or `objects.move`)."""
+
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="exchanges")
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    kind = models.CharField(max_length=20)  # orders | shipments | inventory
+    kind = models.CharField(max_length=20, choices=ExchangeKind.choices)
     filename = models.CharField(max_length=255)
     checksum = models.CharField(max_length=64, db_index=True)  # sha256 hex
     size = models.PositiveIntegerField()
@@ -227,6 +237,8 @@ class ExchangeRecord(models.Model):
     group_control = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExchangeRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -249,7 +261,31 @@ class ExchangeRecord(models.Model):
         self.content = zlib.compress(value, 6)
         self.compressed = True
 
+    @property
+    def explanation(self) -> str:
+        return EXPLANATIONS[ExchangeState(self.state)]
+
+    @property
+    def retryable(self) -> bool:
+        """Whether this file may be tried again (see `RETRYABLE` for how)."""
+        return ExchangeState(self.state) in RETRYABLE[Direction(self.direction)]
+
+    def move_to(self, state: ExchangeState, *, error: str | None = None, also: tuple[str, ...] = ()) -> None:
+        """Change state (checked against the table for the record's direction) and save it.
+
+        `error` replaces the record's error when given; `also` names other fields changed with the move.
+        """
+        check_transition(self.direction, self.state, state)
+        self.state = state
+        fields = ["state", "updated_at", *also]
+        if error is not None:
+            self.error = error
+            fields.append("error")
+        self.save(update_fields=fields)
+
     def save(self, *args, **kwargs):
+        if self._state.adding:
+            check_start(self.direction, self.state)
         if not self.compressed and self.content:
             self.data = bytes(self.content)  # given as `content=`: store it compressed
         if self.group_control is None and self.direction == Direction.OUT:

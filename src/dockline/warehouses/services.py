@@ -29,14 +29,15 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from dockline.core.activity import Event
 from dockline.core.errors import ConnectorError
 from dockline.warehouses.formats.base import RowError
-from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState, Warehouse
+from dockline.warehouses.models import Direction, ExchangeKind, ExchangeRecord, ExchangeState, Warehouse
 from dockline.warehouses.transports.base import RemoteFile, spool
 
 log = logging.getLogger(__name__)
 
-ACKS = "acks"  # exchange kind of 997 files, both ways
+ACKS = ExchangeKind.ACKS  # 997 files, both ways
 
 # Two listings this far apart must agree on a file's size and time before it is read. FTP servers
 # give times to the second, so anything under 2 s could miss a rewrite of the same size; 3 s also
@@ -115,7 +116,7 @@ class Handled:
 Handler = Callable[[bytes, ExchangeRecord], Handled]
 
 
-def receive_files(warehouse: Warehouse, transport, kind: str, pattern: re.Pattern, handler: Handler,
+def receive_files(warehouse: Warehouse, transport, kind: ExchangeKind, pattern: re.Pattern, handler: Handler,
                   fmt=None, *, dedupe: bool = True, sleep=time.sleep) -> dict:
     """Process every settled, final-named file in the outbox that matches `pattern`.
 
@@ -189,7 +190,7 @@ def _same(now: RemoteFile | None, before: RemoteFile) -> bool:
     return now is not None and now.size == before.size and now.modified == before.modified
 
 
-def _set_aside_too_big(warehouse: Warehouse, transport, kind: str, remote: RemoteFile, path: str,
+def _set_aside_too_big(warehouse: Warehouse, transport, kind: ExchangeKind, remote: RemoteFile, path: str,
                        limit_mb: float) -> None:
     """Move a file over the size limit to the error folder unread, with an error record saying why."""
     reason = (f"{remote.name} is {remote.size:,} bytes ({remote.size / 1024 / 1024:.1f} MB), over this "
@@ -207,7 +208,7 @@ def _set_aside_too_big(warehouse: Warehouse, transport, kind: str, remote: Remot
         log.warning("could not move %s to %s: %s", remote.name, warehouse.folders.error, exc.message)
 
 
-def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Handler, fmt,
+def _record(warehouse: Warehouse, kind: ExchangeKind, name: str, data: bytes, handler: Handler, fmt,
             dedupe: bool = True, unchanged: Callable[[], bool] = lambda: True) -> ExchangeRecord:
     checksum = ExchangeRecord.checksum_of(data)
     try:
@@ -226,16 +227,16 @@ def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Ha
                 return record
             result = handler(data, record)
             record.business_keys = result.keys
-            record.error = "\n".join([f"{name}, {e}" for e in result.errors] + ([result.note] if result.note else []))
+            error = "\n".join([f"{name}, {e}" for e in result.errors] + ([result.note] if result.note else []))
             earlier = None if result.errors else _already_recorded(warehouse, kind, record, result.keys)
             if earlier:
-                record.state = ExchangeState.DUPLICATE
-                record.error = f"Shipment(s) {', '.join(result.keys)} already recorded from {earlier}; ignored."
+                state = ExchangeState.DUPLICATE
+                error = f"Shipment(s) {', '.join(result.keys)} already recorded from {earlier}; ignored."
             elif result.ignored and not result.errors:
-                record.state = ExchangeState.DUPLICATE
+                state = ExchangeState.DUPLICATE
             else:
-                record.state = ExchangeState.ERROR if result.errors else ExchangeState.PROCESSED
-            record.save(update_fields=["business_keys", "state", "error", "updated_at"])
+                state = ExchangeState.ERROR if result.errors else ExchangeState.PROCESSED
+            record.move_to(state, error=error, also=("business_keys",))
             if fmt is not None:
                 _queue_ack(warehouse, fmt, name, data)
             if not unchanged():
@@ -252,9 +253,9 @@ def _record(warehouse: Warehouse, kind: str, name: str, data: bytes, handler: Ha
         )
 
 
-def _already_recorded(warehouse: Warehouse, kind: str, record: ExchangeRecord, keys: list[str]) -> str:
+def _already_recorded(warehouse: Warehouse, kind: ExchangeKind, record: ExchangeRecord, keys: list[str]) -> str:
     """The file an earlier copy of these shipments came from, when every one was recorded before; else ''."""
-    if kind != "shipments" or not keys:
+    if kind != ExchangeKind.SHIPMENTS or not keys:
         return ""
     from dockline.shipments.models import Shipment
 
@@ -302,7 +303,7 @@ def send_pending_acks(warehouse: Warehouse, transport) -> int:
     ).order_by("id")
     for record in pending:
         transport.write_atomic(warehouse.folders.inbox, record.filename, record.data)
-        ExchangeRecord.objects.filter(pk=record.pk).update(state=ExchangeState.SENT, updated_at=timezone.now())
+        ExchangeRecord.objects.filter(pk=record.pk).move(Direction.OUT, ExchangeState.PENDING, ExchangeState.SENT)
         sent += 1
     return sent
 
@@ -335,12 +336,11 @@ def apply_ack(warehouse: Warehouse, ack, filename: str) -> str:
     if sent is None:
         return f"the 997 answers group {ack.functional_id} {ack.group_control}, which Dockline never sent"
     if ack.accepted:
-        sent.state = ExchangeState.ACKNOWLEDGED
-        sent.error = ""
-    else:
-        sent.state = ExchangeState.REJECTED
-        sent.error = f"The warehouse rejected this file (997 in {filename}): {ack.describe()}."
-        for dispatch in sent.dispatches.select_related("order"):
-            dispatch.order.log(f"The warehouse rejected file {sent.filename}: {ack.describe()}.", level="error")
-    sent.save(update_fields=["state", "error", "updated_at"])
+        sent.move_to(ExchangeState.ACKNOWLEDGED, error="")
+        return ""
+    sent.move_to(ExchangeState.REJECTED,
+                 error=f"The warehouse rejected this file (997 in {filename}): {ack.describe()}.")
+    for dispatch in sent.dispatches.select_related("order"):
+        dispatch.order.log(f"The warehouse rejected file {sent.filename}: {ack.describe()}.", level="error",
+                           event=Event.REJECTED)
     return ""

@@ -69,7 +69,7 @@ def order_action(request, pk: int):
     name = request.POST.get("action", "")
     permissions.require(name in actions.ACTIONS)
     try:
-        actions.ACTIONS[name](order, request.user.get_username())
+        actions.ACTIONS[name](order, request.user)
         order.refresh_from_db()
         messages.success(request, f"#{order.number}: {name} done; it is now {order.get_status_display()}.")
     except actions.ActionRefused as exc:
@@ -86,8 +86,7 @@ def bulk_action(request):
     if name not in actions.ACTIONS or not ids:
         messages.error(request, "Tick one or more orders and choose an action.")
     else:
-        done, refused = actions.apply(name, scope.orders(request.user).filter(pk__in=ids),
-                                      request.user.get_username())
+        done, refused = actions.apply(name, scope.orders(request.user).filter(pk__in=ids), request.user)
         messages.success(request, f"{name.capitalize()}: done for {done} order(s).")
         for reason in refused[:5]:
             messages.warning(request, reason)
