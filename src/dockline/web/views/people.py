@@ -37,7 +37,8 @@ class RoleForm(forms.Form):
 
 
 class InviteForm(RoleForm):
-    email = forms.EmailField(label="Email address")
+    email = forms.EmailField(label="Email address", widget=forms.TextInput(
+        attrs={"inputmode": "email", "autocomplete": "off"}))
     field_order = ["email", "role", "merchants"]
 
 
