@@ -99,6 +99,3 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()}, {self.organization})"
-
-    def pending(self, now) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
