@@ -190,7 +190,7 @@ def smtp(settings):
 
 def test_the_invitation_is_mailed_through_the_smtp_server_and_its_link_works(client, admin, smtp):
     page, shown = invite(client, email="dana@example.com", role=Role.ADMIN)
-    assert "The invitation mailed to dana@example.com" in page and shown is None  # not shown when mailed
+    assert "The invitation was mailed to dana@example.com" in page and shown is None  # not shown when mailed
     (mail,) = smtp.messages
     assert mail.rcpt_tos == ["dana@example.com"]
     body = mail.content.decode()
@@ -204,4 +204,19 @@ def test_when_the_mail_server_is_down_the_link_is_shown_with_the_reason(client, 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
     page, path = invite(client, role=Role.ADMIN)
-    assert "could not be mailed" in page and path.startswith("/invite/")
+    assert "could not be mailed: the mail server 127.0.0.1 refused it" in page and path.startswith("/invite/")
+
+
+def test_a_password_link_for_someone_without_email_is_shown_even_with_mail_set_up(client, admin, login_as, smtp):
+    bob = login_as(Role.ADMIN, username="bob")
+    client.force_login(admin)
+    page = client.post(f"/people/{bob.membership.pk}/reset-password/", follow=True).content.decode()
+    assert "there is no email address to send it to" in page and LINK.search(page) and not smtp.messages
+
+
+def test_an_admin_who_makes_themselves_staff_lands_on_the_dashboard(client, admin, login_as, acme):
+    login_as(Role.ADMIN, username="bob")
+    client.force_login(admin)
+    me = Membership.objects.get(user=admin)
+    answer = client.post(f"/people/{me.pk}/role/", {"role": "staff", "merchants": [acme.pk]})
+    assert answer["Location"] == "/" and client.get("/people/").status_code == 404

@@ -150,8 +150,10 @@ def reset_password(uidb64: str, token: str, password: str):
 
 
 def _send(to: str, subject: str, body: str, link: str) -> Sent:
-    if not (mail_configured() and to):
+    if not mail_configured():
         return Sent(link, mailed=False)
+    if not to:
+        return Sent(link, mailed=False, problem="there is no email address to send it to")
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
     except (smtplib.SMTPException, OSError) as exc:

@@ -72,7 +72,7 @@ def _member(request, pk: int) -> Membership:
 def _show_once(request, sent: invites.Sent, who: str, what: str) -> None:
     """Say whether the link was mailed; if not, keep it for the next People page only."""
     if sent.mailed:
-        messages.success(request, f"{what} mailed to {who}.")
+        messages.success(request, f"{what} was mailed to {who}.")
         return
     request.session[LINK] = {"who": who, "what": what, "link": sent.link}
     if sent.problem:
@@ -149,6 +149,8 @@ def set_role(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"{member.user.username} is now {member.get_role_display().lower()}.")
+        if member.user == request.user and role != Role.ADMIN:
+            return redirect("home")  # the People page is for administrators only
     return redirect("people")
 
 
