@@ -8,6 +8,9 @@ DOCKLINE_CREDENTIAL_KEYS  comma-separated Fernet keys, newest first (generated w
 DOCKLINE_PUBLIC_URL       where people and stores reach Dockline; https:// turns on secure cookies, HSTS, CSP
 DOCKLINE_TRUSTED_PROXIES  addresses/CIDRs of reverse proxies whose X-Forwarded-* headers are believed
 DOCKLINE_WEB_WORKERS, DOCKLINE_WEB_THREADS, DOCKLINE_WEB_TIMEOUT  gunicorn processes, threads each, seconds
+DOCKLINE_INVITE_DAYS      days an invitation link works (default 7)
+EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1), DEFAULT_FROM_EMAIL
+                          SMTP for invitation and password links; unset EMAIL_HOST: links are shown to copy
 
 Generated secrets are created atomically (two processes starting together agree on one key) and
 readable by their owner only; so is the SQLite file (and its -wal/-shm, which take its mode).
@@ -183,6 +186,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+INVITE_DAYS = int(os.environ.get("DOCKLINE_INVITE_DAYS", "7"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") in ("1", "true", "True")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dockline@localhost")
+EMAIL_TIMEOUT = 30
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

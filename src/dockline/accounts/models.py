@@ -43,6 +43,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organization})"
 
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
     def visible_merchants(self):
         if self.role == Role.ADMIN:
             return self.organization.merchants.all()
@@ -68,3 +72,30 @@ class SetupToken(models.Model):
 
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Invitation(models.Model):
+    """A one-time link that makes whoever opens it a member with the role (and merchants) an administrator chose.
+
+    Only the token's SHA-256 is kept; it stops working once accepted, revoked, or past `expires_at`.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    merchants = models.ManyToManyField(Merchant, blank=True, related_name="invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()}, {self.organization})"

@@ -34,6 +34,11 @@ def can_create_merchants(user) -> bool:
     return role(user) == Role.ADMIN
 
 
+def can_manage_people(user) -> bool:
+    """Invite people, change roles, deactivate, reset passwords: administrators."""
+    return role(user) == Role.ADMIN
+
+
 def require(allowed: bool) -> None:
     """Refuse as if the page did not exist: another role's action is not advertised."""
     if not allowed:

@@ -76,7 +76,7 @@ def add_user(organization: str, username: str, email: str, role: Role, password:
     if user is not None and Membership.objects.filter(user=user).exists():
         raise AccountRefused(f"There is already a user {user.username!r}: choose another username, "
                              f"or change theirs with `dockline users set-role`.")
-    chosen = _merchants(org, role, merchants)
+    chosen = pick_merchants(org, role, merchants)
     check_password(password, username, email)
     with transaction.atomic():
         if user is None:
@@ -94,7 +94,7 @@ def add_user(organization: str, username: str, email: str, role: Role, password:
 def set_role(organization: str, username: str, role: Role, merchants: tuple[str, ...] = ()) -> Membership:
     """Change a member's role (and merchants); the last active administrator cannot be demoted."""
     membership = _member(organization, username)
-    chosen = _merchants(membership.organization, role, merchants)
+    chosen = pick_merchants(membership.organization, role, merchants)
     if membership.role == Role.ADMIN and role != Role.ADMIN:
         _keep_an_admin(membership)
     with transaction.atomic():
@@ -111,6 +111,15 @@ def deactivate_user(organization: str, username: str) -> Membership:
         _keep_an_admin(membership)
     user = membership.user
     user.is_active = False
+    user.save(update_fields=["is_active"])
+    return membership
+
+
+def reactivate_user(organization: str, username: str) -> Membership:
+    """A deactivated user can log in again, with their role and merchants as they were."""
+    membership = _member(organization, username)
+    user = membership.user
+    user.is_active = True
     user.save(update_fields=["is_active"])
     return membership
 
@@ -159,12 +168,13 @@ def _member(organization: str | None, username: str) -> Membership:
     return membership
 
 
-def _merchants(org: Organization, role: Role, names: tuple[str, ...]) -> list[Merchant]:
+def pick_merchants(org: Organization, role: Role, names: tuple[str, ...]) -> list[Merchant]:
+    """The named merchants of the organization for a role; administrators have none, the others need one."""
     if role == Role.ADMIN:
         return []
     if not names:
         raise AccountRefused(f"A {Role(role).label.lower()} sees only the merchants they are given: "
-                             f"name at least one with --merchant.")
+                             f"choose at least one (on the command line: --merchant).")
     found = {m.name.casefold(): m for m in org.merchants.all()}
     missing = [n for n in names if n.strip().casefold() not in found]
     if missing:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dockline.web.views import account, connections, home, inventory, mappings, orders, setup, trust, wizard
+from dockline.web.views import account, connections, home, inventory, mappings, orders, people, setup, trust, wizard
 
 urlpatterns = [
     path("setup/", setup.setup, name="setup"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("logout/", account.logout, name="logout"),
     path("password/", account.password_change, name="password_change"),
     path("password/done/", account.password_change_done, name="password_change_done"),
+    path("invite/<str:token>/", people.accept, name="invite_accept"),
+    path("reset/<str:uidb64>/<str:token>/", people.reset_password, name="password_reset"),
     path("", home.home, name="home"),
     path("connections/", connections.connection_list, name="connections"),
     path("connections/new/", wizard.start, name="wizard_start"),
@@ -38,4 +40,11 @@ urlpatterns = [
     path("orders/bulk/", orders.bulk_action, name="orders_bulk"),
     path("orders/<int:pk>/", orders.order_detail, name="order"),
     path("orders/<int:pk>/action/", orders.order_action, name="order_action"),
+    path("people/", people.people, name="people"),
+    path("people/invite/", people.invite, name="people_invite"),
+    path("people/invitations/<int:pk>/revoke/", people.revoke, name="invitation_revoke"),
+    path("people/<int:pk>/role/", people.set_role, name="person_role"),
+    path("people/<int:pk>/deactivate/", people.deactivate, name="person_deactivate"),
+    path("people/<int:pk>/reactivate/", people.reactivate, name="person_reactivate"),
+    path("people/<int:pk>/reset-password/", people.send_reset, name="person_reset"),
 ]
