@@ -66,13 +66,16 @@ def test_upgrading_trims_rejected_deliveries_stored_whole_before(transactional_d
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
-    executor.migrate([("webhooks", "0001_initial")])
-    old = executor.loader.project_state([("webhooks", "0001_initial")]).apps
+    # every other app as it is now, the webhooks app before the trimming migration
+    before = [(app, name) for app, name in executor.loader.graph.leaf_nodes() if app != "webhooks"]
+    before.append(("webhooks", "0001_initial"))
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
     org = old.get_model("accounts", "Organization").objects.create(name="Org")
     merchant = old.get_model("accounts", "Merchant").objects.create(organization=org, name="M")
     store = old.get_model("connections", "Store").objects.create(organization=org, merchant=merchant, name="S",
                                                                  platform="bigcommerce")
-    warehouse = old.get_model("connections", "Warehouse").objects.create(organization=org, name="W")
+    warehouse = old.get_model("warehouses", "Warehouse").objects.create(organization=org, name="W")
     conn = old.get_model("connections", "Connection").objects.create(organization=org, name="C", merchant=merchant,
                                                                      store=store, warehouse=warehouse)
     delivery = old.get_model("webhooks", "WebhookDelivery")

@@ -101,8 +101,8 @@ def test_uninstall_forgets_the_token_and_switches_the_connection_off_saying_why(
     store.refresh_from_db()
     assert "access_token" not in store.credentials and store.credentials["store_hash"] == "abc123"
     assert not connected.enabled
-    assert "uninstalled from BigCommerce store abc123" in connected.auth_error
-    assert "owner@acme.example" in connected.auth_error and "install it again from Dockline" in connected.auth_error
+    assert "uninstalled from BigCommerce store abc123" in connected.store_auth_error
+    assert "owner@acme.example" in connected.store_auth_error and "install it again from Dockline" in connected.store_auth_error
     assert any("switched off" in r.getMessage() for r in caplog.records)
 
     after = call("/bigcommerce/load/", signed())  # the store shows as not connected any more

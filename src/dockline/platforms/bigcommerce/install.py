@@ -159,7 +159,7 @@ def uninstall(store_hash: str, by: str = "", *, now=None) -> list[Store]:
     for store in stores:
         store.save_credentials({"store_hash": store_hash, "removed_at": now.isoformat()})
         for connection in Connection.objects.filter(store=store):
-            Connection.objects.filter(pk=connection.pk).update(enabled=False, auth_error=reason)
+            Connection.objects.filter(pk=connection.pk).update(enabled=False, store_auth_error=reason)
             alerts.warning("Connection %s (%s) switched off: %s", connection.pk, connection.name, reason)
     if not stores:
         alerts.warning("BigCommerce reported the app uninstalled from store %s, which no Dockline store uses",
