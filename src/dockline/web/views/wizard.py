@@ -116,7 +116,7 @@ def _read_warehouse(request, draft, *, testing: bool = False):
     fmt = request.POST.get("format", "dsfx")
     trust, trust_errors = _read_trust(request, draft, transport, got.values, testing=testing)
     values = {"name": request.POST.get("name", "").strip(), "transport": transport, "credentials": got.values,
-              "folders": folders, "format": fmt if fmt in wizard.FORMATS else "dsfx", "trust": trust,
+              "folders": folders, "format": fmt if fmt in wizard.formats() else "dsfx", "trust": trust,
               ABSENT_MEANS_ZERO: request.POST.get(ABSENT_MEANS_ZERO) == "on"}
     errors = {**got.errors, **trust_errors}
     if not values["name"]:
