@@ -59,7 +59,7 @@ class X12Format(Orders940, Advice945, Inventory846, Ack997, FileFormat):
     order_pattern: ClassVar[re.Pattern] = re.compile(r"^940_[A-Za-z0-9_.-]+\.edi$")
     shipment_pattern: ClassVar[re.Pattern] = re.compile(r"^945_[A-Za-z0-9_.-]+\.edi$")
     inventory_pattern: ClassVar[re.Pattern] = re.compile(r"^846_[A-Za-z0-9_.-]+\.edi$")
-    acknowledges: ClassVar[bool] = True  # 997 for every 945/846 read; 997s awaited for every 940 sent
+    acknowledges: ClassVar[bool] = True  # a 997 answers each file read; the warehouse's 997s are read
     ack_pattern: ClassVar[re.Pattern] = re.compile(r"^997_[A-Za-z0-9_.-]+\.edi$")
     inventory_is_snapshot: ClassVar[bool] = True
 
