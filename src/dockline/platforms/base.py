@@ -84,7 +84,7 @@ class StoreConnector:
 
     # ------------------------------------------------------------ required
     def test_connection(self) -> CheckReport:
-        """Check each thing the connection needs (reach, log in, permissions) as one step of the report."""
+        """Check each thing the connection needs (reach, log in, permissions), one step of the report each."""
         raise NotImplementedError(f"{type(self).__name__} must implement test_connection")
 
     def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
