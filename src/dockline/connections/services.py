@@ -25,10 +25,8 @@ def enable(connection: Connection) -> str:
     Returns what the person should know about webhooks: "" when they are on (or the platform has
     none), else why they are off and that polling brings the orders meanwhile."""
     connector = connection.store.connector()
-    note = ""
     try:
-        if hasattr(connector, "on_enable"):
-            note = connector.on_enable(connection, public_url=settings.PUBLIC_URL)
+        note = connector.on_enable(connection, public_url=settings.PUBLIC_URL)
     finally:
         connector.close()
     connection.enabled = True
@@ -47,8 +45,7 @@ def disable(connection: Connection) -> None:
     connection.save(update_fields=["enabled"])
     connector = connection.store.connector()
     try:
-        if hasattr(connector, "on_disable"):
-            connector.on_disable(connection, public_url=settings.PUBLIC_URL)
+        connector.on_disable(connection, public_url=settings.PUBLIC_URL)
     except ConnectorError as exc:  # the connection is off either way; the hook can be removed later
         log.warning("could not remove webhooks for %s: %s", connection, exc.message)
     finally:

@@ -21,10 +21,12 @@ from dockline.core.types import StockLevel as Level
 from dockline.core.types import StockUpdate
 from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.mapping.models import Listing
+from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
-from dockline.warehouses.formats.base import Parsed
+from dockline.warehouses.formats.base import FileFormat, Parsed
 from dockline.warehouses.models import ExchangeKind, ExchangeRecord, Warehouse
 from dockline.warehouses.services import Handled, receive_files
+from dockline.warehouses.transports.base import Transport
 
 ABSENT_MEANS_ZERO = "absent_means_zero"  # warehouse setting: a SKU missing from a snapshot is out of stock
 SHOWN_SKUS = 10  # SKUs named in a record's note before "and N more"
@@ -35,7 +37,7 @@ def absent_means_zero(warehouse: Warehouse) -> bool:
     return bool((warehouse.settings or {}).get(ABSENT_MEANS_ZERO, True))
 
 
-def pull_inventory(warehouse: Warehouse, transport, fmt) -> dict:
+def pull_inventory(warehouse: Warehouse, transport: Transport, fmt: FileFormat) -> dict:
     snapshots = fmt.inventory_is_snapshot
     zero_absent = absent_means_zero(warehouse)
 
@@ -151,7 +153,7 @@ def store_quantities(connection: Connection) -> tuple[dict[str, int], dict[str, 
     return quantities, unknown
 
 
-def push_inventory(connection: Connection, connector, *, full: bool = False) -> dict:
+def push_inventory(connection: Connection, connector: StoreConnector, *, full: bool = False) -> dict:
     """Write available quantities to the store: only changed ones (smart) or all (full)."""
     quantities, _ = store_quantities(connection)
     last = {p.store_sku: p for p in PushedStock.objects.filter(connection=connection)}

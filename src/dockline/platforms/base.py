@@ -1,4 +1,4 @@
-"""The store connector protocol and the registry of platforms.
+"""The store connector base class and the registry of platforms.
 
 A connector is built from a store's decrypted credentials and its platform
 settings. It never knows whether it talks to the real platform or a sandbox:
@@ -7,14 +7,13 @@ only the base URL differs.
 from __future__ import annotations
 
 import enum
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
+from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.core.plugins import Registry
 from dockline.core.types import PushResult, StockUpdate, StoreOrder, StoreShipment
 
 
@@ -59,69 +58,106 @@ class CheckReport:
         return ok
 
 
-class StoreConnector(Protocol):
-    platform: ClassVar[str]
-    label: ClassVar[str]
-    capabilities: ClassVar[frozenset[Capability]]
-    credential_fields: ClassVar[tuple[CredentialField, ...]]
-    settings_fields: ClassVar[tuple[CredentialField, ...]]
+class StoreConnector:
+    """The base class of every store connector: fill in the required methods, override the hooks you need.
+
+    Required: `test_connection` and `fetch_orders`; `post_shipment` when `capabilities` has
+    SHIPMENTS, `push_stock` when it has INVENTORY. Every other method is an optional hook whose
+    default does what the engine expects of a platform without that ability. A subclass
+    registers itself with `@register`.
+    """
+
+    platform: ClassVar[str]  # the registry key, stored on each Store
+    label: ClassVar[str]  # the platform's name as merchants know it
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ORDERS})
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()  # typed into the wizard, stored encrypted
+    settings_fields: ClassVar[tuple[CredentialField, ...]] = ()  # typed into the wizard, stored plain
 
     # Set by Dockline after construction: a connector whose platform rotates tokens
     # calls it with the complete new credentials, which are stored encrypted at once.
     save_credentials: Callable[[dict], None]
     # Set by Dockline: the credentials as stored now (another process may have rotated them).
     load_credentials: Callable[[], dict]
-    # Set by Dockline before fetch_orders: the platform's own part of the orders channel cursor (JSON);
-    # what the connector leaves in it is saved with the cursor after a complete import.
-    order_cursor: dict
 
-    def __init__(self, credentials: dict, settings: dict) -> None: ...
+    def __init__(self, credentials: dict, settings: dict) -> None:
+        """Built from the store's decrypted credentials and its platform settings; talks to no one yet."""
 
-    def test_connection(self) -> CheckReport: ...
+    # ------------------------------------------------------------ required
+    def test_connection(self) -> CheckReport:
+        """Check each thing the connection needs (reach, log in, permissions), one step of the report each."""
+        raise NotImplementedError(f"{type(self).__name__} must implement test_connection")
 
     def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
         """Orders ready to fulfil, modified at or after `since` (all if None), oldest first."""
-
-    def acknowledge(self, orders: Iterable[StoreOrder]) -> None:
-        """Tell the store these orders are safely stored (no-op where the platform has no such step)."""
-
-    def mark_forwarded(self, order: StoreOrder | str) -> None:
-        """Tell the store the order reached the warehouse (no-op where not configured)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement fetch_orders")
 
     def post_shipment(self, shipment: StoreShipment) -> str:
-        """Create the shipment in the store unless it is already there; returns the store's shipment id."""
+        """Create the shipment in the store unless it is already there; returns the store's shipment id.
 
-    def push_stock(self, updates: list[StockUpdate]) -> PushResult: ...
+        Called only when `capabilities` has SHIPMENTS; the default refuses for good (FATAL)."""
+        raise ConnectorError(f"{self.label} cannot receive tracking or fulfillment status; Dockline keeps it.",
+                             ErrorKind.FATAL)
 
-    def close(self) -> None: ...
+    def push_stock(self, updates: list[StockUpdate]) -> PushResult:
+        """Set the store's available quantities; idempotent (each call sets, never adds).
+
+        The default writes nothing and reports every SKU skipped, saying why."""
+        reason = f"{self.label} takes no stock updates from Dockline"
+        return PushResult(skipped=[(u.sku, reason) for u in updates])
+
+    # ------------------------------------------------------------ optional hooks
+    @property
+    def order_cursor(self) -> dict:
+        """The platform's own part of the orders channel cursor (JSON), set by Dockline before
+        `fetch_orders`; what the connector leaves in it is saved with the cursor after a complete
+        import. Empty until set."""
+        return self.__dict__.setdefault("_order_cursor", {})
+
+    @order_cursor.setter
+    def order_cursor(self, value: dict) -> None:
+        self.__dict__["_order_cursor"] = value
+
+    def acknowledge(self, orders: Iterable[StoreOrder]) -> None:
+        """Tell the store these orders are safely stored. Default: nothing (the platform has no such step)."""
+
+    def mark_forwarded(self, order: StoreOrder | str) -> None:
+        """Tell the store the order reached the warehouse. Default: nothing."""
+
+    def on_enable(self, connection, public_url: str) -> str:
+        """The connection is being enabled: register webhooks that reach `public_url`.
+
+        Returns what the person should know about webhooks: "" when they are on or the platform has
+        none (the default), else why they are off (the engine adds that polling brings orders)."""
+        return ""
+
+    def on_disable(self, connection, public_url: str) -> None:
+        """The connection was disabled: remove its webhooks. A ConnectorError is logged, not raised
+        to the person (the connection is off either way). Default: nothing."""
+
+    @classmethod
+    def webhook_wants_import(cls, payload: dict, settings: dict) -> bool:
+        """Whether a verified webhook delivery can bring an order to import. Default: yes."""
+        return True
+
+    @classmethod
+    def checklist(cls, connection) -> list[dict]:
+        """The platform's own items for the connection page's setup checklist
+        ({"label", "ok": True/False/None, "detail", "link"}). Default: none."""
+        return []
+
+    def close(self) -> None:
+        """Release connections and clients. Default: nothing to release."""
 
 
-_REGISTRY: dict[str, type[StoreConnector]] = {}
-
-
-def register(cls: type[StoreConnector]) -> type[StoreConnector]:
-    _REGISTRY[cls.platform] = cls
-    return cls
+REGISTRY: Registry[StoreConnector] = Registry(
+    "store platform", StoreConnector, key="platform", package="dockline.platforms")
+register = REGISTRY.register  # class decorator: @register above a StoreConnector subclass
 
 
 def connector_class(platform: str) -> type[StoreConnector]:
-    _load_builtin()
-    try:
-        return _REGISTRY[platform]
-    except KeyError:
-        raise KeyError(f"unknown store platform {platform!r}") from None
+    return REGISTRY.get(platform)
 
 
 def platforms() -> dict[str, type[StoreConnector]]:
-    _load_builtin()
-    return dict(sorted(_REGISTRY.items()))
-
-
-@cache
-def _load_builtin() -> None:
-    """Import every connector package under dockline.platforms (once); each registers itself."""
-    import dockline.platforms as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        if module.ispkg:
-            importlib.import_module(f"{package.__name__}.{module.name}")
+    """Every store platform, ordered by key."""
+    return REGISTRY.all()

@@ -339,7 +339,7 @@ class SimulatedWms:
             entries = sorted(os.scandir(self.inbox), key=lambda e: e.name)
         except FileNotFoundError:
             return
-        ack_pattern = getattr(self.format, "ack_pattern", None)
+        ack_pattern = self.format.ack_pattern if self.format.acknowledges else None
         for entry in entries:
             if not entry.is_file():
                 continue

@@ -15,16 +15,18 @@ from dockline.core.types import StoreShipment, StoreShipmentLine, WarehouseShipm
 from dockline.orders.models import Dispatch, Order, OrderLine
 from dockline.orders.status import SHIPPABLE
 from dockline.orders.status import OrderStatus as S
+from dockline.platforms.base import StoreConnector
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
-from dockline.warehouses.formats.base import RowError
+from dockline.warehouses.formats.base import FileFormat, RowError
 from dockline.warehouses.models import ExchangeKind, ExchangeRecord, Warehouse
 from dockline.warehouses.services import Handled, receive_files
+from dockline.warehouses.transports.base import Transport
 
 log = logging.getLogger(__name__)
 
 
-def pull_shipments(warehouse: Warehouse, transport, fmt) -> dict:
+def pull_shipments(warehouse: Warehouse, transport: Transport, fmt: FileFormat) -> dict:
     def handle(data: bytes, record: ExchangeRecord) -> Handled:
         parsed = fmt.parse_shipments(data)
         handled = Handled(errors=list(parsed.errors))
@@ -113,7 +115,7 @@ def shipped_units(line: OrderLine, before: int | None = None) -> int:
     return min(totals.get(c["sku"], 0) // c["quantity"] for c in line.components)
 
 
-def post_shipments(connection: Connection, connector) -> dict:
+def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
     """Post every recorded, unposted shipment of this connection to the store, oldest first."""
     counts = {"posted": 0, "failed": 0, "closed": 0}
     pending = (
@@ -148,7 +150,7 @@ def post_shipments(connection: Connection, connector) -> dict:
     return counts
 
 
-def _post(shipment: Shipment, connector) -> bool:
+def _post(shipment: Shipment, connector: StoreConnector) -> bool:
     """Post one shipment; False when it completes no whole item yet (its boxes ride with the next one)."""
     order = shipment.order
     store_lines = []

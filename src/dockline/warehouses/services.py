@@ -31,9 +31,9 @@ from django.utils import timezone
 
 from dockline.core.activity import Event
 from dockline.core.errors import ConnectorError
-from dockline.warehouses.formats.base import RowError
+from dockline.warehouses.formats.base import FileFormat, RowError
 from dockline.warehouses.models import Direction, ExchangeKind, ExchangeRecord, ExchangeState, Warehouse
-from dockline.warehouses.transports.base import RemoteFile, spool
+from dockline.warehouses.transports.base import RemoteFile, Transport, spool
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def being_written(warehouse: Warehouse, name: str) -> bool:
     return bool(custom) and re.fullmatch(custom, name) is not None
 
 
-def settled_files(warehouse: Warehouse, transport, pattern: re.Pattern, *, sleep=time.sleep) -> list[RemoteFile]:
+def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Pattern, *, sleep=time.sleep) -> list[RemoteFile]:
     """Outbox files matching `pattern` whose size and time held still for the settle time.
 
     Lists once, waits once (only when something matches), lists again; a file
@@ -116,8 +116,8 @@ class Handled:
 Handler = Callable[[bytes, ExchangeRecord], Handled]
 
 
-def receive_files(warehouse: Warehouse, transport, kind: ExchangeKind, pattern: re.Pattern, handler: Handler,
-                  fmt=None, *, dedupe: bool = True, sleep=time.sleep) -> dict:
+def receive_files(warehouse: Warehouse, transport: Transport, kind: ExchangeKind, pattern: re.Pattern, handler: Handler,
+                  fmt: FileFormat | None = None, *, dedupe: bool = True, sleep=time.sleep) -> dict:
     """Process every settled, final-named file in the outbox that matches `pattern`.
 
     Each file is handled inside one transaction together with its exchange
@@ -132,7 +132,7 @@ def receive_files(warehouse: Warehouse, transport, kind: ExchangeKind, pattern: 
     earlier one is handled again.
     """
     fmt = fmt if fmt is not None else warehouse.file_format_handler()
-    acks = kind != ACKS and hasattr(fmt, "render_997")
+    acks = kind != ACKS and fmt.acknowledges
     folders = warehouse.folders
     counts = {"files": 0, "duplicates": 0, "errors": 0, "unreadable": 0, "unsettled": 0}
     limit_mb = max_file_mb(warehouse)
@@ -178,7 +178,7 @@ def receive_files(warehouse: Warehouse, transport, kind: ExchangeKind, pattern: 
     return counts
 
 
-def _unchanged(transport, path: str, remote: RemoteFile, got: int) -> bool:
+def _unchanged(transport: Transport, path: str, remote: RemoteFile, got: int) -> bool:
     """Whether the file read is the file that settled; raises _FileChanged when that cannot be checked."""
     try:
         return got == remote.size and _same(transport.stat(path), remote)
@@ -190,7 +190,7 @@ def _same(now: RemoteFile | None, before: RemoteFile) -> bool:
     return now is not None and now.size == before.size and now.modified == before.modified
 
 
-def _set_aside_too_big(warehouse: Warehouse, transport, kind: ExchangeKind, remote: RemoteFile, path: str,
+def _set_aside_too_big(warehouse: Warehouse, transport: Transport, kind: ExchangeKind, remote: RemoteFile, path: str,
                        limit_mb: float) -> None:
     """Move a file over the size limit to the error folder unread, with an error record saying why."""
     reason = (f"{remote.name} is {remote.size:,} bytes ({remote.size / 1024 / 1024:.1f} MB), over this "
@@ -208,7 +208,7 @@ def _set_aside_too_big(warehouse: Warehouse, transport, kind: ExchangeKind, remo
         log.warning("could not move %s to %s: %s", remote.name, warehouse.folders.error, exc.message)
 
 
-def _record(warehouse: Warehouse, kind: ExchangeKind, name: str, data: bytes, handler: Handler, fmt,
+def _record(warehouse: Warehouse, kind: ExchangeKind, name: str, data: bytes, handler: Handler, fmt: FileFormat | None,
             dedupe: bool = True, unchanged: Callable[[], bool] = lambda: True) -> ExchangeRecord:
     checksum = ExchangeRecord.checksum_of(data)
     try:
@@ -274,7 +274,7 @@ def _already_recorded(warehouse: Warehouse, kind: ExchangeKind, record: Exchange
 # -- X12 functional acknowledgments ----------------------------------------------------------------
 
 
-def _queue_ack(warehouse: Warehouse, fmt, name: str, data: bytes) -> None:
+def _queue_ack(warehouse: Warehouse, fmt: FileFormat, name: str, data: bytes) -> None:
     """Record the 997 answering a received file, to be written to the inbox (pending until it is)."""
     try:
         content = fmt.render_997(data)
@@ -290,12 +290,12 @@ def _queue_ack(warehouse: Warehouse, fmt, name: str, data: bytes) -> None:
     )
 
 
-def _isa_control(fmt, data: bytes) -> str:
+def _isa_control(fmt: FileFormat, data: bytes) -> str:
     parsed = fmt.envelope(data)
     return parsed.items[0].control if parsed.items else ""
 
 
-def send_pending_acks(warehouse: Warehouse, transport) -> int:
+def send_pending_acks(warehouse: Warehouse, transport: Transport) -> int:
     """Write every 997 not yet on the server to the inbox; returns how many went."""
     sent = 0
     pending = ExchangeRecord.objects.filter(
@@ -308,7 +308,7 @@ def send_pending_acks(warehouse: Warehouse, transport) -> int:
     return sent
 
 
-def receive_acks(warehouse: Warehouse, transport, fmt) -> dict:
+def receive_acks(warehouse: Warehouse, transport: Transport, fmt: FileFormat) -> dict:
     """Read the warehouse's 997s: each marks the file it answers acknowledged or rejected."""
     outcome = {"acknowledged": 0, "rejected": 0}
 

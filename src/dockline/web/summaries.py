@@ -134,6 +134,5 @@ def _platform_items(conn) -> list[dict]:
     if Capability.INVENTORY not in cls.capabilities:
         items.append({"label": "Stock back to the store", "ok": None, "link": "",
                       "detail": f"{cls.label} takes no stock updates from Dockline."})
-    if hasattr(cls, "checklist"):
-        items.extend(cls.checklist(conn))
+    items.extend(cls.checklist(conn))
     return items

@@ -15,29 +15,30 @@ from dockline.core import crypto
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import CheckReport, platforms
-from dockline.warehouses.formats import format_class
+from dockline.warehouses import formats as file_formats
+from dockline.warehouses import transports as file_transports
+from dockline.warehouses.formats.base import FileFormat
 from dockline.warehouses.models import Warehouse
-from dockline.warehouses.transports import transport_class
-from dockline.warehouses.transports.base import Folders, TransportConfig
+from dockline.warehouses.transports.base import Folders, Transport, TransportConfig
 from dockline.warehouses.transports.ftps import FtpsTransport
 from dockline.warehouses.transports.sftp import SftpTransport, fingerprint_label
 
 STEPS = [("basic", "Basic Information"), ("merchant", "Merchant Information"),
          ("warehouse", "Warehouse Setup"), ("store", "Store Setup"), ("review", "Add Connection")]
 SESSION_KEY = "connection_wizard"
-TRANSPORTS = ("ftp", "ftps", "sftp")
-FORMATS = ("dsfx", "x12", "json")
 FOLDERS = [("inbox", "Inbox", "Dockline writes orders here"),
            ("outbox", "Outbox", "The warehouse writes shipments and stock here"),
            ("archive", "Archive", "Files Dockline has read move here"), ("error", "Error", "Unreadable files move here")]
 
 
-def transports() -> dict[str, type]:
-    return {name: transport_class(name) for name in TRANSPORTS}
+def transports() -> dict[str, type[Transport]]:
+    """The transports the warehouse step offers: every registered one."""
+    return file_transports.transports()
 
 
-def formats() -> dict[str, type]:
-    return {name: format_class(name) for name in FORMATS}
+def formats() -> dict[str, type[FileFormat]]:
+    """The file formats the warehouse step offers: every registered one."""
+    return file_formats.formats()
 
 
 def folder_defaults() -> dict[str, str]:
@@ -101,7 +102,7 @@ def _guarded(check, what: str) -> CheckReport:
 
 def server_address(transport: str, credentials: dict) -> str:
     """"sftp://host:port" with the transport's default port filled in, to match an identity to its server."""
-    port = str(credentials.get("port") or "").strip() or str(transport_class(transport).default_port)
+    port = str(credentials.get("port") or "").strip() or str(file_transports.transport_class(transport).default_port)
     return f"{transport}://{(credentials.get('host') or '').strip().lower()}:{port}"
 
 
@@ -117,7 +118,7 @@ def test_warehouse(transport: str, credentials: dict, settings: dict) -> tuple[C
     config = TransportConfig(host=creds.pop("host", ""), port=port, username=creds.pop("username", ""),
                              password=creds.pop("password", ""), folders=Folders.from_settings(settings),
                              timeout=10.0, extra={**creds, **settings})
-    tested = transport_class(transport)(config)
+    tested = file_transports.transport_class(transport)(config)
     report = _guarded(tested.test, "Reach the warehouse")
     seen = {"where": server_address(transport, credentials)}
     if isinstance(tested, SftpTransport) and tested.seen_host_key:

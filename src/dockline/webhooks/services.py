@@ -125,8 +125,7 @@ def receive(platform: str, connection_id: int, headers, body: bytes, remote_addr
 
 
 def _wants_import(connection: Connection, payload: dict) -> bool:
-    """Ask the platform's connector class whether this event can bring an order (default: yes)."""
+    """Ask the platform's connector class whether this event can bring an order."""
     from dockline.platforms.base import connector_class
 
-    wants = getattr(connector_class(connection.store.platform), "webhook_wants_import", None)
-    return wants is None or wants(payload, connection.store.settings)
+    return connector_class(connection.store.platform).webhook_wants_import(payload, connection.store.settings)

@@ -130,3 +130,13 @@ def test_a_group_trailer_counting_more_sets_than_ak902_can_hold_gets_a_conformin
     segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(received)))
     ak9 = next(s for s in segs if s.startswith("AK9*")).split("*")
     assert ak9[1] == "R" and ak9[2] == "1"  # rejected; AK902 echoes the one set received
+
+
+def test_a_group_in_an_unknown_version_is_rejected_by_a_997_in_a_version_that_exists(valid_x12):
+    wms = X12Format(DOCKLINE, control_numbers=MemoryControlNumbers(500))
+    received = wms.render_inventory([StockLevel("SKU", 5, 5)]).replace(b"*X*004010", b"*X*999999999999")
+    assert b"*X*999999999999" in received
+    segs = _segments(_checked(valid_x12, X12Format(DOCKLINE).render_997(received)))
+    assert next(s for s in segs if s.startswith("GS*")).endswith("*X*004010")
+    ak9 = next(s for s in segs if s.startswith("AK9*")).split("*")
+    assert ak9[1] == "R" and "2" in ak9[5:]  # functional group version not supported

@@ -26,7 +26,7 @@ from typing import ClassVar, NamedTuple
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
 from dockline.platforms.acumatica.client import AcumaticaClient, AcumaticaError, literal, value
-from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
 
 DEFAULT_VERSION = "22.200.001"
 MODES = ("sales_orders", "shipments")
@@ -90,7 +90,7 @@ def ship_via_map(text: str) -> dict[str, str]:
 
 
 @register
-class AcumaticaConnector:
+class AcumaticaConnector(StoreConnector):
     platform: ClassVar[str] = "acumatica"
     label: ClassVar[str] = "Acumatica"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ORDERS, Capability.SHIPMENTS})

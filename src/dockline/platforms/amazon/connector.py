@@ -24,7 +24,7 @@ from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
 from dockline.platforms.amazon import inventory
 from dockline.platforms.amazon.client import DEFAULT_API_BASE, DEFAULT_TOKEN_URL, AmazonClient, RoleDenied
-from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
 
 US_MARKETPLACE = "ATVPDKIKX0DER"
 ORDERS = "/orders/2026-01-01/orders"
@@ -194,7 +194,7 @@ def confirmation_bodies(shipment: StoreShipment, marketplace: str) -> list[tuple
 
 
 @register
-class AmazonConnector:
+class AmazonConnector(StoreConnector):
     """One Amazon seller's merchant-fulfilled orders in one marketplace (SP-API)."""
 
     platform: ClassVar[str] = "amazon"

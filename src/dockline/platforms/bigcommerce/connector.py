@@ -24,7 +24,7 @@ from dockline.core.types import (
     StoreOrder,
     StoreShipment,
 )
-from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
 from dockline.platforms.bigcommerce import hooks
 from dockline.platforms.bigcommerce.client import DEFAULT_API_BASE, BigCommerceClient, BigCommerceError
 
@@ -164,6 +164,59 @@ def _address(a: dict) -> Address:
     )
 
 
+def _line(p: dict, default_ref: str = "") -> OrderLine:
+    ref = p.get("order_address_id")
+    return OrderLine(
+        line_id=str(p["id"]),
+        sku=p.get("sku") or "",
+        quantity=int(p.get("quantity") or 0),
+        name=p.get("name") or "",
+        unit_price=_decimal(p.get("price_ex_tax", p.get("base_price"))),
+        destination_ref=str(ref) if ref else default_ref,
+    )
+
+
+def to_store_order(raw: dict, products: list[dict] | None = None,
+                   shipping_addresses: list[dict] | None = None) -> StoreOrder | None:
+    """An order of GET /v2/orders as a StoreOrder; None when nothing ships (pickup or digital only).
+
+    With `include=consignments.line_items` the answer carries destinations and lines; where a
+    consignment lists only resource links, its lines come from `products` (GET .../products). An
+    answer without consignments takes its destinations from `shipping_addresses` and its physical
+    lines from `products`. Pure: the caller fetches both (`BigCommerceConnector._sub_resources`).
+    """
+    consignments = raw.get("consignments")
+    destinations: list[Destination] = []
+    lines: list[OrderLine] = []
+    if isinstance(consignments, dict) and "shipping" in consignments:
+        for c in consignments.get("shipping") or []:
+            destinations.append(Destination(str(c["id"]), _address(c), c.get("shipping_method") or ""))
+            items = c.get("line_items") or []
+            if items and not any("quantity" in i for i in items):  # resource links only
+                items = [p for p in products or [] if p.get("order_address_id") == c["id"]]
+            lines.extend(_line(p, default_ref=str(c["id"])) for p in items)
+    else:
+        for a in shipping_addresses or []:
+            destinations.append(Destination(str(a["id"]), _address(a), a.get("shipping_method") or ""))
+        lines.extend(_line(p) for p in products or [] if p.get("type", "physical") == "physical")
+    if not destinations:
+        return None
+    placed = parse_date(raw.get("date_created")) or datetime.now(UTC)
+    modified = parse_date(raw.get("date_modified")) or placed
+    return StoreOrder(
+        external_id=str(raw["id"]),
+        number=str(raw["id"]),
+        placed_at=placed,
+        modified_at=modified,
+        destinations=destinations,
+        lines=lines,
+        customer_email=(raw.get("billing_address") or {}).get("email") or "",
+        notes=raw.get("customer_message") or "",
+        store_status=raw.get("status") or str(raw.get("status_id", "")),
+        raw=raw,
+    )
+
+
 def _store_hash(value: str) -> str:
     """Accept a bare hash or a pasted API path (`https://api.bigcommerce.com/stores/abc123/v3/`)."""
     value = (value or "").strip().strip("/")
@@ -203,7 +256,7 @@ def _find_shipment(existing: list[dict], address_id, tracking: str, marker: str)
 
 
 @register
-class BigCommerceConnector:
+class BigCommerceConnector(StoreConnector):
     platform: ClassVar[str] = "bigcommerce"
     label: ClassVar[str] = "BigCommerce"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
@@ -397,63 +450,30 @@ class BigCommerceConnector:
             min_id = max(int(r["id"]) for r in rows) + 1
         orders = []
         for raw in raws:
-            order = self._to_store_order(raw)
-            if order is not None:
+            products, addresses = self._sub_resources(raw)
+            order = to_store_order(raw, products, addresses)
+            if order is None:
+                log.info("BigCommerce order %s has no shipping consignment (pickup or digital only); skipped",
+                         raw["id"])
+            else:
                 orders.append(order)
         orders.sort(key=lambda o: (o.modified_at, int(o.external_id)))
         yield from orders
 
-    def _to_store_order(self, raw: dict) -> StoreOrder | None:
+    def _sub_resources(self, raw: dict) -> tuple[list[dict] | None, list[dict] | None]:
+        """(products, shipping addresses) that `to_store_order` needs besides the order, fetched only
+        when the order's answer lacks them: None for what it has."""
         order_id = raw["id"]
         consignments = raw.get("consignments")
-        destinations: list[Destination] = []
-        lines: list[OrderLine] = []
         if isinstance(consignments, dict) and "shipping" in consignments:
-            for c in consignments.get("shipping") or []:
-                destinations.append(Destination(str(c["id"]), _address(c), c.get("shipping_method") or ""))
-                items = c.get("line_items") or []
-                if items and not any("quantity" in i for i in items):  # resource links only
-                    items = [p for p in self._order_products(order_id) if p.get("order_address_id") == c["id"]]
-                for p in items:
-                    lines.append(self._line(p, default_ref=str(c["id"])))
-        else:  # no consignments in the answer: ask the sub-resources
-            for a in self.client.iter_v2(f"/v2/orders/{order_id}/shipping_addresses"):
-                destinations.append(Destination(str(a["id"]), _address(a), a.get("shipping_method") or ""))
-            for p in self._order_products(order_id):
-                if p.get("type", "physical") == "physical":
-                    lines.append(self._line(p))
-        if not destinations:
-            log.info("BigCommerce order %s has no shipping consignment (pickup or digital only); skipped", order_id)
-            return None
-        placed = parse_date(raw.get("date_created")) or datetime.now(UTC)
-        modified = parse_date(raw.get("date_modified")) or placed
-        return StoreOrder(
-            external_id=str(order_id),
-            number=str(order_id),
-            placed_at=placed,
-            modified_at=modified,
-            destinations=destinations,
-            lines=lines,
-            customer_email=(raw.get("billing_address") or {}).get("email") or "",
-            notes=raw.get("customer_message") or "",
-            store_status=raw.get("status") or str(raw.get("status_id", "")),
-            raw=raw,
-        )
+            items = [c.get("line_items") or [] for c in consignments.get("shipping") or []]
+            links_only = any(i and not any("quantity" in p for p in i) for i in items)
+            return (self._order_products(order_id) if links_only else None), None
+        addresses = list(self.client.iter_v2(f"/v2/orders/{order_id}/shipping_addresses"))
+        return self._order_products(order_id), addresses
 
     def _order_products(self, order_id) -> list[dict]:
         return list(self.client.iter_v2(f"/v2/orders/{order_id}/products"))
-
-    @staticmethod
-    def _line(p: dict, default_ref: str = "") -> OrderLine:
-        ref = p.get("order_address_id")
-        return OrderLine(
-            line_id=str(p["id"]),
-            sku=p.get("sku") or "",
-            quantity=int(p.get("quantity") or 0),
-            name=p.get("name") or "",
-            unit_price=_decimal(p.get("price_ex_tax", p.get("base_price"))),
-            destination_ref=str(ref) if ref else default_ref,
-        )
 
     def acknowledge(self, orders: Iterable[StoreOrder]) -> None:
         """BigCommerce has no acknowledge step."""

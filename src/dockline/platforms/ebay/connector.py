@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import PushResult, StockUpdate, StoreOrder, StoreShipment
-from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
 from dockline.platforms.ebay.client import (
     DEFAULT_API_BASE,
     FULFILLMENT,
@@ -63,7 +63,7 @@ def _fingerprint(refresh_token: str | None) -> str:
 
 
 @register
-class EbayConnector:
+class EbayConnector(StoreConnector):
     """One eBay seller account on one marketplace."""
 
     platform: ClassVar[str] = "ebay"

@@ -21,7 +21,7 @@ import pycountry
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
-from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
 from dockline.platforms.oneshoppingcart.client import DEFAULT_API_BASE, NoData, OneShoppingCartClient
 
 PAGE_SIZE = 100
@@ -116,7 +116,7 @@ def to_store_order(response: Element, client: Element | None) -> StoreOrder:
 
 
 @register
-class OneShoppingCartConnector:
+class OneShoppingCartConnector(StoreConnector):
     platform: ClassVar[str] = "oneshoppingcart"
     label: ClassVar[str] = "1ShoppingCart"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.ORDERS})

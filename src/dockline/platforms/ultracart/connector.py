@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
-from dockline.platforms.base import Capability, CheckReport, CredentialField, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
 from dockline.platforms.ultracart.client import DEFAULT_API_BASE, UltraCartClient
 
 ACK_BATCH = 100  # "order_ids can not contain more than 100 records at a time"
@@ -111,7 +111,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 @register
-class UltraCartConnector:
+class UltraCartConnector(StoreConnector):
     """UltraCart's Fulfillment API for one distribution center."""
 
     platform: ClassVar[str] = "ultracart"

@@ -1,16 +1,13 @@
-"""Warehouse file formats, by name."""
+"""Warehouse file formats, by name (each registers itself in formats.base)."""
 from __future__ import annotations
 
-from dockline.warehouses.formats.base import FileFormat
+from dockline.warehouses.formats.base import REGISTRY, FileFormat
 
 
 def format_class(name: str) -> type[FileFormat]:
-    from dockline.warehouses.formats.dsfx import DsfxFormat
-    from dockline.warehouses.formats.jsonfmt import JsonFormat
-    from dockline.warehouses.formats.x12 import X12Format
+    return REGISTRY.get(name)
 
-    classes = {cls.name: cls for cls in (DsfxFormat, X12Format, JsonFormat)}
-    try:
-        return classes[name]
-    except KeyError:
-        raise KeyError(f"unknown warehouse file format {name!r}") from None
+
+def formats() -> dict[str, type[FileFormat]]:
+    """Every warehouse file format, ordered by name."""
+    return REGISTRY.all()

@@ -1,12 +1,13 @@
-"""What every warehouse file format offers."""
+"""The warehouse file format base class and registry, and what the formats share."""
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
+from dockline.core.plugins import Registry
 from dockline.core.types import StockLevel, WarehouseOrder, WarehouseShipment
 from dockline.warehouses.formats.fields import file_part, utc
 
@@ -123,30 +124,75 @@ class StampedNames:
         return f"{self.prefixes[2]}_{at:%y%m%d%H%M%S}{at.microsecond // 1000:03d}.{self.extension}"
 
 
-class FileFormat(Protocol):
-    name: ClassVar[str]
-    label: ClassVar[str]
+class FileFormat:
+    """The base class of every warehouse file format: fill in the required methods.
+
+    Required on Dockline's side: `order_filename`, `render_orders` (raising RenderError for an
+    order it cannot write), `parse_shipments`, `parse_inventory` (parsing never raises); on the
+    warehouse's side, used by the simulated WMS and round-trip tests: `parse_orders`,
+    `shipment_filename`, `render_shipments`, `inventory_filename`, `render_inventory`
+    (`StampedNames` supplies the three file names). Functional acknowledgments are an optional
+    ability: a format that has them sets `acknowledges` and fills in the ack hooks. A subclass
+    registers itself with `@register`.
+    """
+
+    name: ClassVar[str]  # the registry key, stored on each Warehouse
+    label: ClassVar[str]  # what the wizard shows
+    order_pattern: ClassVar[re.Pattern]  # final names of order files (the warehouse takes these)
     shipment_pattern: ClassVar[re.Pattern]  # final names of shipment files
     inventory_pattern: ClassVar[re.Pattern]  # final names of inventory files
-    inventory_is_snapshot: ClassVar[bool]  # True: a file lists every SKU; False: deltas
+    inventory_is_snapshot: ClassVar[bool] = True  # True: a file lists every SKU; False: deltas
 
-    def __init__(self, settings: dict) -> None: ...
+    # Acknowledgments (X12 997): whether files are acknowledged both ways, and the final names
+    # of acknowledgment files. Without them (the default) no ack is written, read or awaited.
+    acknowledges: ClassVar[bool] = False
+    ack_pattern: ClassVar[re.Pattern | None] = None
 
-    def order_filename(self, order_number: str, at: datetime) -> str: ...
+    def __init__(self, settings: dict | None = None) -> None:
+        """Built from the warehouse's settings (the format's own keys among them)."""
 
-    def render_orders(self, orders: list[WarehouseOrder]) -> bytes: ...
+    def _missing(self, what: str) -> NotImplementedError:
+        return NotImplementedError(f"{type(self).__name__} must implement {what}")
 
-    def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]: ...
+    # -- Dockline's side -------------------------------------------------------
+    def order_filename(self, order_number: str, at: datetime) -> str:
+        raise self._missing("order_filename")
 
-    def parse_inventory(self, data: bytes) -> Parsed[StockLevel]: ...
+    def render_orders(self, orders: list[WarehouseOrder]) -> bytes:
+        raise self._missing("render_orders")
 
-    # The warehouse's side, used by the simulated WMS and by round-trip tests.
-    def parse_orders(self, data: bytes) -> Parsed[WarehouseOrder]: ...
+    def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]:
+        raise self._missing("parse_shipments")
 
-    def shipment_filename(self, shipment_id: str, at: datetime) -> str: ...
+    def parse_inventory(self, data: bytes) -> Parsed[StockLevel]:
+        raise self._missing("parse_inventory")
 
-    def render_shipments(self, shipments: list[WarehouseShipment]) -> bytes: ...
+    # -- the warehouse's side ----------------------------------------------------
+    def parse_orders(self, data: bytes) -> Parsed[WarehouseOrder]:
+        raise self._missing("parse_orders")
 
-    def inventory_filename(self, at: datetime) -> str: ...
+    def shipment_filename(self, shipment_id: str, at: datetime) -> str:
+        raise self._missing("shipment_filename")
 
-    def render_inventory(self, levels: list[StockLevel]) -> bytes: ...
+    def render_shipments(self, shipments: list[WarehouseShipment]) -> bytes:
+        raise self._missing("render_shipments")
+
+    def inventory_filename(self, at: datetime) -> str:
+        raise self._missing("inventory_filename")
+
+    def render_inventory(self, levels: list[StockLevel]) -> bytes:
+        raise self._missing("render_inventory")
+
+    # -- acknowledgments (only when `acknowledges`) ------------------------------
+    def render_997(self, data: bytes) -> bytes:
+        """The acknowledgment of a received file, to be written back (named by `ack_pattern`)."""
+        raise self._missing("render_997 (it sets acknowledges)")
+
+    def parse_997(self, data: bytes) -> Parsed:
+        """The acknowledgments in a received ack file; parsing never raises."""
+        raise self._missing("parse_997 (it sets acknowledges)")
+
+
+REGISTRY: Registry[FileFormat] = Registry(
+    "warehouse file format", FileFormat, key="name", package="dockline.warehouses.formats")
+register = REGISTRY.register  # class decorator: @register above a FileFormat subclass

@@ -37,11 +37,13 @@ from dockline.core.types import (
 from dockline.warehouses.formats import fields
 from dockline.warehouses.formats.base import (
     FileError,
+    FileFormat,
     Parsed,
     RenderError,
     RowError,
     StampedNames,
     decode_text,
+    register,
 )
 from dockline.warehouses.formats.fields import (
     FieldError,
@@ -181,7 +183,8 @@ class _ShipmentDraft:
     bad: bool = False
 
 
-class DsfxFormat(StampedNames):
+@register
+class DsfxFormat(StampedNames, FileFormat):
     prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
     extension: ClassVar[str] = "csv"
     name: ClassVar[str] = "dsfx"

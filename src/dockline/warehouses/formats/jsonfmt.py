@@ -31,6 +31,7 @@ from dockline.core.types import (
 from dockline.warehouses.formats import fields
 from dockline.warehouses.formats.base import (
     FileError,
+    FileFormat,
     Parsed,
     RenderError,
     RowError,
@@ -38,6 +39,7 @@ from dockline.warehouses.formats.base import (
     decode_text,
     first_of_each,
     read_guarded,
+    register,
 )
 from dockline.warehouses.formats.fields import (
     FieldError,
@@ -193,7 +195,8 @@ def _record_lines(text: str, key: str, count: int) -> list[int | None]:
     return (lines + [None] * count)[:count]
 
 
-class JsonFormat(StampedNames):
+@register
+class JsonFormat(StampedNames, FileFormat):
     prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
     extension: ClassVar[str] = "json"
     name: ClassVar[str] = "json"

@@ -1,16 +1,13 @@
-"""File transports to a warehouse's file drop, by name."""
+"""File transports to a warehouse's file drop, by name (each registers itself in transports.base)."""
 from __future__ import annotations
 
-from dockline.warehouses.transports.base import Transport
+from dockline.warehouses.transports.base import REGISTRY, Transport
 
 
 def transport_class(name: str) -> type[Transport]:
-    from dockline.warehouses.transports.ftp import FtpTransport
-    from dockline.warehouses.transports.ftps import FtpsTransport
-    from dockline.warehouses.transports.sftp import SftpTransport
+    return REGISTRY.get(name)
 
-    classes = {cls.name: cls for cls in (FtpTransport, FtpsTransport, SftpTransport)}
-    try:
-        return classes[name]
-    except KeyError:
-        raise KeyError(f"unknown warehouse transport {name!r}") from None
+
+def transports() -> dict[str, type[Transport]]:
+    """Every warehouse transport, ordered by name."""
+    return REGISTRY.all()

@@ -1,4 +1,4 @@
-"""What every warehouse transport offers, and the Test Connection sequence they share.
+"""The warehouse transport base class and registry, and the Test Connection sequence they share.
 
 A transport is opened as a context manager; paths are POSIX paths on the
 warehouse's server. Writes are atomic: the file appears under its final name
@@ -9,15 +9,17 @@ and each write); a timeout is a RETRYABLE `ConnectorError`.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, ClassVar, Protocol
+from typing import IO, ClassVar
 
 from dockline.core.errors import ConnectorError
+from dockline.core.plugins import Registry
 from dockline.platforms.base import CheckReport, CredentialField
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # bytes of a download kept in memory before it spills to disk
@@ -62,38 +64,77 @@ class TransportConfig:
     extra: dict = field(default_factory=dict)
 
 
-class Transport(Protocol):
-    name: ClassVar[str]
-    label: ClassVar[str]
-    credential_fields: ClassVar[tuple[CredentialField, ...]]
+class Transport:
+    """The base class of every warehouse transport: fill in the required methods.
 
-    def __init__(self, config: TransportConfig) -> None: ...
+    Required: `list`, `read_into`, `write_atomic`, `exists`, `stat`, `move`, `delete` and
+    `test` (or subclass `CheckedTransport`, which supplies `test`). A transport may connect in
+    `connect` (called on entering the context) or lazily; `close` ends the session. A subclass
+    registers itself with `@register`.
+    """
 
-    def __enter__(self) -> "Transport": ...
+    name: ClassVar[str]  # the registry key, stored on each Warehouse
+    label: ClassVar[str]  # what the wizard shows
+    default_port: ClassVar[int]  # used when the warehouse's settings leave the port empty
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
 
-    def __exit__(self, *exc) -> None: ...
+    def __init__(self, config: TransportConfig) -> None:
+        self.config = config
+
+    def __enter__(self) -> "Transport":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        """Open the session now (entering the context calls it). Default: nothing (connect lazily)."""
+
+    def close(self) -> None:
+        """End the session; safe to call twice. Default: nothing to end."""
 
     def list(self, folder: str) -> list[RemoteFile]:
         """Files (not folders) directly in `folder`, sorted by name."""
-
-    def read(self, path: str) -> bytes: ...
+        raise NotImplementedError(f"{type(self).__name__} must implement list")
 
     def read_into(self, path: str, sink: IO[bytes]) -> int:
         """Write the whole file to `sink`; returns the byte count. Short transfers raise RETRYABLE."""
+        raise NotImplementedError(f"{type(self).__name__} must implement read_into")
+
+    def read(self, path: str) -> bytes:
+        """The whole file in memory (small files; the engine reads through `spool`)."""
+        sink = io.BytesIO()
+        self.read_into(path, sink)
+        return sink.getvalue()
 
     def write_atomic(self, folder: str, name: str, data: bytes) -> None:
         """Upload under a temporary name, then rename to `name`."""
+        raise NotImplementedError(f"{type(self).__name__} must implement write_atomic")
 
-    def exists(self, path: str) -> bool: ...
+    def exists(self, path: str) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} must implement exists")
 
     def stat(self, path: str) -> RemoteFile | None:
         """The file's size and modification time as `list` reports them; None when it is gone."""
+        raise NotImplementedError(f"{type(self).__name__} must implement stat")
 
     def move(self, src: str, dst_folder: str) -> str:
         """Move a file into `dst_folder` (created if missing); returns the new path."""
+        raise NotImplementedError(f"{type(self).__name__} must implement move")
+
+    def delete(self, path: str) -> None:
+        """Remove a file (Test Connection's probe file)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement delete")
 
     def test(self) -> CheckReport:
         """Reach host, log in, list inbox and outbox, write and remove a probe file."""
+        raise NotImplementedError(f"{type(self).__name__} must implement test")
+
+
+REGISTRY: Registry[Transport] = Registry(
+    "warehouse transport", Transport, key="name", package="dockline.warehouses.transports")
+register = REGISTRY.register  # class decorator: @register above a Transport subclass
 
 
 def spool(transport: Transport, path: str) -> IO[bytes]:
@@ -122,7 +163,7 @@ class Step:
     quiet: bool = False  # shown only when it fails
 
 
-class CheckedTransport:
+class CheckedTransport(Transport):
     """The Test Connection sequence every transport shares; each fills it with its own primitives.
 
     A transport supplies `_connect_steps()` (reach, secure, check host key, log in...),
@@ -131,7 +172,6 @@ class CheckedTransport:
     failed step the later steps are not attempted.
     """
 
-    config: "TransportConfig"
     _wire_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError, EOFError)
 
     def _connect_steps(self) -> list[Step]:

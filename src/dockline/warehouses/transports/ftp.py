@@ -32,6 +32,7 @@ from dockline.warehouses.transports.base import (
     RemoteFile,
     Step,
     TransportConfig,
+    register,
 )
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ def describe_error(exc: BaseException, host: str = "", port: int | None = None, 
 _WIRE_ERRORS = (OSError, EOFError, ftplib.Error)
 
 
+@register
 class FtpTransport(CheckedTransport):
     """Plain FTP. Subclasses (FTPS) override `_new_client`, `_secure` and `_after_login`."""
 
@@ -131,13 +133,6 @@ class FtpTransport(CheckedTransport):
         return int(self.config.port or self.default_port)
 
     # -- connection --------------------------------------------------------
-
-    def __enter__(self) -> "FtpTransport":
-        self.connect()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def connect(self) -> None:
         if self._ftp is not None:

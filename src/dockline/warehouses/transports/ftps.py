@@ -33,6 +33,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.warehouses.transports.base import register
 from dockline.warehouses.transports.ftp import FtpTransport
 
 # Replies to AUTH TLS from a server without TLS: unknown command, not implemented, not for
@@ -71,6 +72,7 @@ class ReusingFTP_TLS(ftplib.FTP_TLS):
         return conn, size
 
 
+@register
 class FtpsTransport(FtpTransport):
     name: ClassVar[str] = "ftps"
     label: ClassVar[str] = "FTPS (explicit TLS)"

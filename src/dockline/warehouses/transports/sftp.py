@@ -59,6 +59,7 @@ from dockline.warehouses.transports.base import (
     RemoteFile,
     Step,
     TransportConfig,
+    register,
 )
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,7 @@ class _SftpClient(paramiko.SFTPClient):
         return version
 
 
+@register
 class SftpTransport(CheckedTransport):
     """SFTP with paramiko; see the module docstring for settings and behaviour."""
 
@@ -321,13 +323,6 @@ class SftpTransport(CheckedTransport):
         return (self.config.extra.get("host_key") or "").strip() or (self.seen_host_key or "")
 
     # -- connection ----------------------------------------------------------
-
-    def __enter__(self) -> "SftpTransport":
-        self.connect()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def connect(self) -> None:
         if self._sftp is not None and self._alive():

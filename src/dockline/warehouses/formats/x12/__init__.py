@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
+from dockline.warehouses.formats.base import FileFormat, register
 from dockline.warehouses.formats.x12.ack997 import Ack997, FunctionalAck, SetAck
 from dockline.warehouses.formats.x12.advice945 import Advice945
 from dockline.warehouses.formats.x12.base import (
@@ -38,7 +39,8 @@ from dockline.warehouses.formats.x12.inventory846 import Inventory846
 from dockline.warehouses.formats.x12.order940 import Orders940
 
 
-class X12Format(Orders940, Advice945, Inventory846, Ack997):
+@register
+class X12Format(Orders940, Advice945, Inventory846, Ack997, FileFormat):
     """X12 004010 940/945/846/997.
 
     settings: ``sender_id`` (Dockline's interchange id, default "DOCKLINE"),
@@ -57,6 +59,7 @@ class X12Format(Orders940, Advice945, Inventory846, Ack997):
     order_pattern: ClassVar[re.Pattern] = re.compile(r"^940_[A-Za-z0-9_.-]+\.edi$")
     shipment_pattern: ClassVar[re.Pattern] = re.compile(r"^945_[A-Za-z0-9_.-]+\.edi$")
     inventory_pattern: ClassVar[re.Pattern] = re.compile(r"^846_[A-Za-z0-9_.-]+\.edi$")
+    acknowledges: ClassVar[bool] = True  # a 997 answers each file read; the warehouse's 997s are read
     ack_pattern: ClassVar[re.Pattern] = re.compile(r"^997_[A-Za-z0-9_.-]+\.edi$")
     inventory_is_snapshot: ClassVar[bool] = True
 

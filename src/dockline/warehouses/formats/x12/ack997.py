@@ -129,9 +129,16 @@ class FunctionalAck:
         return text + ("; " + "; ".join(bad) if bad else "")
 
 
+# Versions a 997 can be written in faithfully: it mirrors the group's when it is one of these
+# (industry suffixes such as 004010VICS included), and is written in ours otherwise (a group in an
+# unknown version is rejected with AK9 code 2, "version not supported").
+ANSWERABLE = ("004010", "005010")
+
+
 def _version(group: FunctionalGroup) -> str:
-    """The group's GS08 when it is a version code, else ours."""
-    return group.version[:12] if len(group.version) >= 6 and DIGITS.match(group.version[:6]) else VERSION
+    """The group's GS08 when the 997 can be written in it, else ours."""
+    known = group.version[:6] in ANSWERABLE and (len(group.version) == 6 or group.version[6:12].isalnum())
+    return group.version[:12] if known else VERSION
 
 
 def _qualifier(received: str) -> str:
