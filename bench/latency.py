@@ -48,11 +48,10 @@ from django.core.management import call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from dockline.sandbox.http import QuietHandler  # noqa: E402
-
 from dockline.connections.models import ChannelKind  # noqa: E402
 from dockline.connections.services import enable  # noqa: E402
 from dockline.sandbox.demo import wait_until  # noqa: E402
+from dockline.sandbox.http import QuietHandler  # noqa: E402
 from dockline.sandbox.remote import RemoteSandboxes  # noqa: E402
 from dockline.sync.runners import Dispatcher, LocalRunner  # noqa: E402
 

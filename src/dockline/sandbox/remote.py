@@ -23,7 +23,6 @@ from pathlib import Path
 import httpx
 
 import dockline
-
 from dockline.sandbox.demo import DemoWorld, create_connection
 from dockline.sync.jobs import sync_inventory
 
