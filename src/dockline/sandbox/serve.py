@@ -15,7 +15,8 @@ the demo stock. The control server (loopback) drives the sandboxes from outside:
     POST /orders      {"count": n}  places n demo orders -> {"orders": [[number, placed_at], ...]}
     GET  /timeline    epoch seconds per order number: placed, landed (complete file in /in),
                       shipment_written (first shipment file in /out), tracked (first shipment in the store)
-    GET  /state       what each side holds: received, shipments, tracking, store_stock, wms_stock
+    GET  /state       what each side holds: received, shipments, tracking, store_stock, wms_stock,
+                      inventory_files (how many snapshots the warehouse wrote)
     GET  /stats       API requests answered by route
     PUT  /faults      {"latency_ms": 50}: added to every API answer
 
@@ -130,6 +131,7 @@ class Sandboxes:
             "tracking": {n: tracking_in_comments(store.shipments_for(int(n))) for n in numbers},
             "store_stock": {sku: store.inventory_level(sku) for sku, *_ in CATALOG},
             "wms_stock": self.wms.stock,
+            "inventory_files": len(self.wms.inventory_files),
         }
 
     def _app(self, environ, start_response):
