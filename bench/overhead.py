@@ -4,7 +4,7 @@
 
 For each added API latency (`--latency-ms`), twice with fresh sandboxes in a
 process of their own (`dockline sandbox`, FTP warehouse, DSFX, one shipment
-per order): N orders placed in the store, then
+per order, inventory snapshots only after shipments): N orders placed in the store, then
 
 - Dockline: the services the channel jobs call, one after the other in this
   process on SQLite (`dockline.sandbox.hotpath`: import, map, forward,
@@ -63,7 +63,7 @@ def waits(sandboxes: RemoteSandboxes, orders: int):
 
 
 def dockline_run(orders: int, latency_ms: float) -> tuple[list[hotpath.StageCost], dict[str, int]]:
-    with RemoteSandboxes.spawn(ship_delay=0.5, partial_rate=0.0) as sandboxes:
+    with RemoteSandboxes.spawn(ship_delay=0.5, partial_rate=0.0, inventory_interval=3600) as sandboxes:
         world = sandboxes.world(intervals=demo_intervals(3600))
         sandboxes.place_orders(orders)
         sandboxes.set_latency(latency_ms)
@@ -74,7 +74,7 @@ def dockline_run(orders: int, latency_ms: float) -> tuple[list[hotpath.StageCost
 
 
 def floor_run(orders: int, latency_ms: float) -> tuple[list[hotpath.StageCost], dict[str, int]]:
-    with RemoteSandboxes.spawn(ship_delay=0.5, partial_rate=0.0) as sandboxes:
+    with RemoteSandboxes.spawn(ship_delay=0.5, partial_rate=0.0, inventory_interval=3600) as sandboxes:
         sandboxes.place_orders(orders)
         sandboxes.set_latency(latency_ms)
         before = sandboxes.requests_by_route()

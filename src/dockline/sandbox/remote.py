@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -46,9 +47,11 @@ class RemoteSandboxes:
 
     @classmethod
     def spawn(cls, *, latency_ms: float = 0.0, ship_delay: float = 1.0, partial_rate: float = 0.2,
-              resolve: dict[str, str] | None = None, transport: str = "ftp") -> RemoteSandboxes:
+              inventory_interval: float = 2.0, resolve: dict[str, str] | None = None,
+              transport: str = "ftp") -> RemoteSandboxes:
         args = [sys.executable, "-m", "dockline.cli", "sandbox", "--latency-ms", str(latency_ms),
-                "--ship-delay", str(ship_delay), "--partial-rate", str(partial_rate), "--transport", transport]
+                "--ship-delay", str(ship_delay), "--partial-rate", str(partial_rate), "--transport", transport,
+                "--inventory-interval", str(inventory_interval)]
         for host, origin in (resolve or {}).items():
             args += ["--resolve", f"{host}={origin}"]
         # the same dockline as this process's, wherever it was imported from
@@ -102,7 +105,10 @@ class RemoteSandboxes:
         connection, password = create_connection(
             self.store, warehouse["settings"], transport=warehouse["transport"],
             file_format=warehouse["file_format"], format_settings=None, intervals=intervals)
-        if learn_stock:
+        if learn_stock:  # from the warehouse's first snapshot, written as it starts
+            deadline = time.monotonic() + 10
+            while not self.state(fresh=True)["inventory_files"] and time.monotonic() < deadline:
+                time.sleep(0.05)
             sync_inventory(connection)
         return RemoteWorld(self.store, self.wms, connection, "admin", password, sandboxes=self)
 
@@ -115,9 +121,12 @@ class RemoteWorld(DemoWorld):
         self.sandboxes = sandboxes
 
     def place_order(self, *, allow_unmapped: bool = False) -> str:
-        number = self.sandboxes.place_orders(1)[0][0]
-        self.placed.append(number)
-        return number
+        return self.place_orders(1)[0]
+
+    def place_orders(self, count: int) -> list[str]:
+        numbers = [number for number, _ in self.sandboxes.place_orders(count)]
+        self.placed.extend(numbers)
+        return numbers
 
     def stop(self) -> None:
         self.sandboxes.stop()
