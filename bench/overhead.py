@@ -45,7 +45,6 @@ from dockline.sandbox.remote import RemoteSandboxes  # noqa: E402
 
 def waits(sandboxes: RemoteSandboxes, orders: int):
     """(wait_shipped, wait_stock): until every order shipped; until a snapshot newer than the last shipment."""
-    seen = []
 
     def state() -> dict:
         return sandboxes.state(fresh=True)
@@ -53,10 +52,12 @@ def waits(sandboxes: RemoteSandboxes, orders: int):
     def shipped() -> None:
         if not wait_until(lambda: len(state()["shipments"]) >= orders, 600, interval=0.2):
             raise SystemExit("the warehouse did not ship every order within 10 minutes")
-        seen.append(state()["inventory_files"])
 
     def stock() -> None:
-        if not wait_until(lambda: state()["inventory_files"] > seen[0], 60, interval=0.2):
+        def after(s: dict) -> bool:
+            return s["inventory_written_at"] > s["shipment_written_at"]
+
+        if not wait_until(lambda: after(state()), 60, interval=0.2):
             raise SystemExit("the warehouse wrote no inventory snapshot after shipping")
 
     return shipped, stock

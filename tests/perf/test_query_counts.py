@@ -2,13 +2,14 @@
 stock and push (sandboxes on loopback, SQLite). The bounds sit about 20-25% above the counts measured
 on 2026-12-01 (bench/overhead.py prints them); a stage that starts querying once per row more
 than it did fails here. Recording shipments was 17.7 queries per order before its order lines
-were written in one insert and its completeness read from memory (now 15.0)."""
+were written in one insert and its completeness read from memory (now 15.0); reading a stock
+snapshot was 33 queries per file (one upsert per SKU) before its levels went in one statement (now 10)."""
 from dockline.sandbox import hotpath
 
 ORDERS = 20
 # measured per order: import 5.1, map 3.9, forward 13.3, shipment 15.0, post 8.2
 PER_ORDER = {"import": 6.5, "map": 5.0, "forward": 16.5, "shipment": 17.5, "post": 10.0}
-PER_SNAPSHOT_FILE = {"stock": 40}  # measured 33 per inventory file of the demo's 6 warehouse SKUs
+PER_SNAPSHOT_FILE = {"stock": 13}  # measured 10 per inventory file of the demo's 6 warehouse SKUs
 TOTAL = {"push": 65}  # measured 53 for the demo catalog's 7 store SKUs
 
 

@@ -16,7 +16,8 @@ the demo stock. The control server (loopback) drives the sandboxes from outside:
     GET  /timeline    epoch seconds per order number: placed, landed (complete file in /in),
                       shipment_written (first shipment file in /out), tracked (first shipment in the store)
     GET  /state       what each side holds: received, shipments, tracking, store_stock, wms_stock,
-                      inventory_files (how many snapshots the warehouse wrote)
+                      inventory_files (how many snapshots the warehouse wrote), inventory_written_at
+                      and shipment_written_at (epoch seconds of the last of each)
     GET  /stats       API requests answered by route
     PUT  /faults      {"latency_ms": 50}: added to every API answer
 
@@ -61,7 +62,7 @@ class Sandboxes:
         self.sandbox.store.add_product(sku=UNMAPPED_SKU[0], name=UNMAPPED_SKU[1], price=UNMAPPED_SKU[2],
                                        inventory_level=0, inventory_tracking="none")
         self.wms = SimulatedWms(dict(WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
-                                poll_interval=0.05, inventory_interval=inventory_interval, seed=seed,
+                                inventory_interval=inventory_interval, seed=seed,
                                 port=warehouse_port, transport=transport, format=file_format)
         self.rng = random.Random(seed)
         self.placed: dict[str, float] = {}
@@ -132,6 +133,8 @@ class Sandboxes:
             "store_stock": {sku: store.inventory_level(sku) for sku, *_ in CATALOG},
             "wms_stock": self.wms.stock,
             "inventory_files": len(self.wms.inventory_files),
+            "inventory_written_at": self.wms.inventory_written_at,
+            "shipment_written_at": max(self.wms.shipment_written_at.values(), default=0.0),
         }
 
     def _app(self, environ, start_response):

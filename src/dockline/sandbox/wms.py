@@ -117,6 +117,7 @@ class SimulatedWms:
         self._shipment_files: list[str] = []
         self._landed_at: dict[str, float] = {}  # order number -> when its complete file appeared in /in
         self._shipment_written_at: dict[str, float] = {}  # order number -> when its first shipment file was written
+        self._inventory_written_at = 0.0  # when the last inventory snapshot was in /out
         self._errors: list[str] = []
         self._acks_sent: list[str] = []  # 997 files written for the 940s taken
         self._acks_received: list[str] = []  # 997 files Dockline wrote for its 945/846 files
@@ -274,6 +275,12 @@ class SimulatedWms:
         """Epoch seconds at which each order's first shipment file was in /out."""
         with self._lock:
             return dict(self._shipment_written_at)
+
+    @property
+    def inventory_written_at(self) -> float:
+        """Epoch seconds at which the last inventory snapshot was in /out (0: none yet)."""
+        with self._lock:
+            return self._inventory_written_at
 
     @property
     def stock(self) -> dict[str, int]:
@@ -488,6 +495,7 @@ class SimulatedWms:
         name = _write_atomic(self.outbox, name, self.format.render_inventory(levels))
         with self._lock:
             self._inventory_files.append(name)
+            self._inventory_written_at = time.time()
 
 
 def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:
