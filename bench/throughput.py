@@ -10,7 +10,7 @@ BigCommerce store and a simulated FTP warehouse served by a `dockline sandbox`
 process of its own (so the sandboxes do not share this process's CPU; they
 still share the machine's), `--orders` orders placed in each store, then the
 scheduler runs here and `dockline worker --concurrency 1` processes do the
-work. Timed from the first dispatch until every order is Closed with its
+work. Timed (once every worker answers a ping) from the first dispatch until every order is Closed with its
 tracking in the store and the stores' stock equals the warehouses'.
 """
 from __future__ import annotations
@@ -57,6 +57,9 @@ def one_run(workers: int, connections_count: int, orders: int, timeout: float) -
         connections.close_all()
         home = Path(tempfile.mkdtemp(prefix="dockline-bench-worker-"))
         procs = [fleet.spawn_worker(home / str(i)) for i in range(workers)]
+        # timed from when every worker answers, not from its boot
+        if not demo.wait_until(lambda: len(app.control.ping(timeout=1.0)) >= workers, 120, interval=0.5):
+            raise SystemExit(f"{workers} worker processes did not all answer a ping within 2 minutes")
         dispatcher = Dispatcher(CeleryRunner(), tick=0.3)
         total = connections_count * orders
         started = time.perf_counter()
