@@ -6,8 +6,8 @@
         demo.verify(world, 1)
 
 `RemoteStore` and `RemoteWms` answer what `demo.verify` asks from one snapshot of
-the sandbox process's state (`refresh()` takes a new one), so a check costs one
-request, not one per order.
+the sandbox process's state (taken when verify first reads what the warehouse
+received), so a check costs one request, not one per order.
 """
 from __future__ import annotations
 
@@ -96,9 +96,6 @@ class RemoteSandboxes:
             self._state = self.control.get("/state").json()
         return self._state
 
-    def refresh(self) -> None:
-        self._state = None
-
     def world(self, *, intervals: dict[str, timedelta], learn_stock: bool = True) -> DemoWorld:
         """The demo connection in this process's database, pointing at these sandboxes."""
         warehouse = self.description["warehouse"]
@@ -133,7 +130,8 @@ class RemoteWorld(DemoWorld):
 
 
 class RemoteStore:
-    """The sandbox store as `demo.DemoStore` (reads from the last snapshot)."""
+    """The sandbox store as `demo.create_connection` and `demo.verify` read it (from the last snapshot;
+    the sandbox process carries the demo catalog and places the orders)."""
 
     platform = "bigcommerce"
     label = "sandbox BigCommerce (own process)"
@@ -144,18 +142,6 @@ class RemoteStore:
         self.address = store["api_base"]
         self.credentials = store["credentials"]
         self.settings = store["settings"]
-
-    def start(self) -> None:
-        """Started with its process."""
-
-    def stop(self) -> None:
-        self._sandboxes.stop()
-
-    def add_product(self, sku: str, name: str, price: str, *, tracked: bool) -> None:
-        raise NotImplementedError("the sandbox process carries the demo catalog")
-
-    def place_order(self, items: list[tuple[str, int]], shipping_method: str) -> str:
-        raise NotImplementedError("orders are placed by the sandbox process: RemoteWorld.place_order")
 
     def tracking_numbers(self, order_number: str) -> list[str] | None:
         return self._sandboxes.state()["tracking"].get(order_number, [])
@@ -183,9 +169,6 @@ class RemoteWms:
     @property
     def stock(self) -> dict[str, int]:
         return self._sandboxes.state()["wms_stock"]
-
-    def stop(self) -> None:
-        self._sandboxes.stop()
 
 
 __all__ = ["RemoteSandboxes", "RemoteWorld"]
