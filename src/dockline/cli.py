@@ -307,6 +307,33 @@ def _interactive(world, dispatcher, port: int) -> None:
         _stop_web(web)
 
 
+@main.command()
+@click.option("--port", default=0, show_default=True, help="BigCommerce sandbox store port (0: any free port).")
+@click.option("--warehouse-port", default=0, show_default=True, help="Simulated WMS file server port.")
+@click.option("--control-port", default=0, show_default=True, help="Port of the control server (orders, timings).")
+@click.option("--transport", default="ftp", show_default=True, type=click.Choice(["ftp", "ftps", "sftp"]))
+@click.option("--format", "file_format", default="dsfx", show_default=True, type=click.Choice(["dsfx", "x12", "json"]))
+@click.option("--latency-ms", default=0.0, show_default=True, help="Milliseconds added to every store API answer.")
+@click.option("--ship-delay", default=1.0, show_default=True, help="Seconds the warehouse takes to ship an order.")
+@click.option("--partial-rate", default=0.2, show_default=True, help="Share of orders shipped in two parts.")
+@click.option("--inventory-interval", default=2.0, show_default=True,
+              help="Seconds between the warehouse's inventory snapshots (one also follows each shipment).")
+@click.option("--resolve", multiple=True, metavar="HOST=ORIGIN",
+              help="Deliver webhooks for HOST to ORIGIN, e.g. dockline.test=http://127.0.0.1:8000.")
+def sandbox(port: int, warehouse_port: int, control_port: int, transport: str, file_format: str,
+            latency_ms: float, ship_delay: float, partial_rate: float, inventory_interval: float,
+            resolve: tuple[str, ...]) -> None:
+    """Run a sandbox BigCommerce store and the simulated WMS in this process; prints where they are as JSON."""
+    _setup()
+    from dockline.sandbox.serve import run
+
+    if any("=" not in r for r in resolve):
+        raise click.BadParameter("write HOST=ORIGIN, e.g. dockline.test=http://127.0.0.1:8000", param_hint="--resolve")
+    run(store_port=port, warehouse_port=warehouse_port, control_port=control_port, transport=transport,
+        file_format=file_format, latency_ms=latency_ms, ship_delay=ship_delay, partial_rate=partial_rate,
+        inventory_interval=inventory_interval, resolve=dict(r.split("=", 1) for r in resolve))
+
+
 def _wait_forever() -> None:
     try:
         while True:

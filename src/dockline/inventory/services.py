@@ -96,12 +96,16 @@ def apply_snapshot(warehouse: Warehouse, parsed: Parsed[Level], record: Exchange
 
 
 def _store_levels(warehouse: Warehouse, levels: list[Level], as_of: datetime) -> None:
-    for level in levels:
-        StockLevel.objects.update_or_create(
-            warehouse=warehouse, sku=level.sku,
-            defaults={"on_hand": level.on_hand, "available": level.available,
-                      "facility": level.facility, "as_of": level.as_of or as_of},
-        )
+    """Insert or update each SKU's level: one upsert per 500 SKUs, not a query per SKU (a repeated SKU: the last wins)."""
+    rows = {
+        level.sku: StockLevel(warehouse=warehouse, sku=level.sku, on_hand=level.on_hand, available=level.available,
+                              facility=level.facility, as_of=level.as_of or as_of)
+        for level in levels
+    }
+    StockLevel.objects.bulk_create(
+        rows.values(), batch_size=500, update_conflicts=True, unique_fields=["warehouse", "sku"],
+        update_fields=["on_hand", "available", "facility", "as_of", "updated_at"],
+    )
 
 
 def _zero_absent(warehouse: Warehouse, facility: str, listed: set[str], as_of: datetime) -> list[str]:

@@ -154,6 +154,19 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
                        format_settings=format_settings)
     wms.start()
 
+    connection, password = create_connection(sandbox, wms.transport_settings(), transport=transport,
+                                             file_format=file_format, format_settings=format_settings,
+                                             intervals=intervals)
+    # Learn the warehouse's SKUs before the first order arrives, as a new connection's setup does.
+    sync_inventory(connection)
+    return DemoWorld(sandbox, wms, connection, "admin", password)
+
+
+def create_connection(store: DemoStore, warehouse_settings: dict, *, transport: str, file_format: str,
+                      format_settings: dict | None, intervals: dict[str, timedelta]) -> tuple[Connection, str]:
+    """The demo organization, merchant, admin, store, warehouse, listings and shipping rules, and an
+    enabled connection between `store` and the warehouse reached with `warehouse_settings`
+    (host, port, username, password, folders); returns it with the admin's new password."""
     password = secrets.token_urlsafe(9)
     with transaction.atomic():
         org, _ = Organization.objects.get_or_create(name="Demo Fulfillment Co.")
@@ -164,18 +177,18 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
         Membership.objects.update_or_create(user=user, defaults={"organization": org, "role": Role.ADMIN})
         # A demo run starts on fresh sandboxes: earlier demo connections point at servers that are gone.
         Connection.objects.filter(organization=org).update(enabled=False)
-        store = Store.objects.create(
-            organization=org, merchant=merchant, name=f"Acme on {sandbox.label}",
-            platform=sandbox.platform, credentials=sandbox.credentials, settings=sandbox.settings,
+        store_row = Store.objects.create(
+            organization=org, merchant=merchant, name=f"Acme on {store.label}",
+            platform=store.platform, credentials=store.credentials, settings=store.settings,
         )
-        settings = wms.transport_settings()
+        settings = dict(warehouse_settings)
         creds = {k: settings.pop(k) for k in ("host", "port", "username", "password")}
         warehouse = Warehouse.objects.create(
             organization=org, name="Riverside 3PL", transport=transport, credentials=creds,
             settings={**settings, **(format_settings or {})}, file_format=file_format,
         )
         connection = Connection.objects.create(
-            organization=org, name="Acme → Riverside", merchant=merchant, store=store, warehouse=warehouse,
+            organization=org, name="Acme → Riverside", merchant=merchant, store=store_row, warehouse=warehouse,
         )
         for store_sku, _, _, components in CATALOG:
             if components:
@@ -190,9 +203,7 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
             Channel.objects.filter(connection=connection, kind=kind).update(interval=interval)
         connection.enabled = True
         connection.save(update_fields=["enabled"])
-    # Learn the warehouse's SKUs before the first order arrives, as a new connection's setup does.
-    sync_inventory(connection)
-    return DemoWorld(sandbox, wms, connection, "admin", password)
+    return connection, password
 
 
 def demo_intervals(seconds: float) -> dict[str, timedelta]:

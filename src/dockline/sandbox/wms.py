@@ -115,6 +115,9 @@ class SimulatedWms:
         self._shipped: list[WarehouseShipment] = []
         self._inventory_files: list[str] = []
         self._shipment_files: list[str] = []
+        self._landed_at: dict[str, float] = {}  # order number -> when its complete file appeared in /in
+        self._shipment_written_at: dict[str, float] = {}  # order number -> when its first shipment file was written
+        self._inventory_written_at = 0.0  # when the last inventory snapshot was in /out
         self._errors: list[str] = []
         self._acks_sent: list[str] = []  # 997 files written for the 940s taken
         self._acks_received: list[str] = []  # 997 files Dockline wrote for its 945/846 files
@@ -262,6 +265,25 @@ class SimulatedWms:
             return list(self._inventory_files)
 
     @property
+    def landed_at(self) -> dict[str, float]:
+        """Epoch seconds at which each order's complete file appeared in /in (its inode change time:
+        the final rename, or the end of the write), for latency measurements."""
+        with self._lock:
+            return dict(self._landed_at)
+
+    @property
+    def shipment_written_at(self) -> dict[str, float]:
+        """Epoch seconds at which each order's first shipment file was in /out."""
+        with self._lock:
+            return dict(self._shipment_written_at)
+
+    @property
+    def inventory_written_at(self) -> float:
+        """Epoch seconds at which the last inventory snapshot was in /out (0: none yet)."""
+        with self._lock:
+            return self._inventory_written_at
+
+    @property
     def stock(self) -> dict[str, int]:
         """Available quantity by warehouse SKU (on hand = available: nothing is reserved)."""
         with self._lock:
@@ -350,6 +372,7 @@ class SimulatedWms:
                 continue
             path = Path(entry.path)
             try:
+                landed = entry.stat().st_ctime
                 data = path.read_bytes()
             except OSError:
                 continue  # vanished or unreadable: next round
@@ -368,6 +391,7 @@ class SimulatedWms:
                         log.info("WMS rejected duplicate order %s (%s)", number, entry.name)
                         continue
                     self._received_orders.append(order)
+                    self._landed_at[number] = landed
                     lines = _merge([(ln.sku, ln.quantity) for ln in order.lines])
                     self._pending.append(_Pending(now + self.ship_delay, order, lines, part=1))
 
@@ -449,6 +473,7 @@ class SimulatedWms:
                     self._stock[sku] = max(0, self._stock[sku] - qty)
             self._shipped.append(shipment)
             self._shipment_files.append(name)
+            self._shipment_written_at.setdefault(order.order_number, time.time())
             self._inventory_due = time.monotonic() + self._debounce
         log.info("WMS shipped %s (%s)", shipment.shipment_id, name)
 
@@ -471,6 +496,7 @@ class SimulatedWms:
         name = _write_atomic(self.outbox, name, self.format.render_inventory(levels))
         with self._lock:
             self._inventory_files.append(name)
+            self._inventory_written_at = time.time()
 
 
 def _merge(lines: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -65,7 +65,7 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     lines = list(order.lines.prefetch_related("shipped"))
     several = len(order.destinations) > 1
     mine = [ln for ln in lines if not several or ln.destination_ref == dispatch.destination_ref]
-    extra = _allocate(shipment, mine, ws)
+    extra, taken = _allocate(shipment, mine, ws)
     units = sum(sl.quantity for sl in ws.lines)
     tracking = ", ".join(ws.tracking_numbers) or "no tracking number"
     order.log(f"Warehouse shipped {units} item(s) via {ws.carrier} {ws.service} ({tracking}).".replace("  ", " "),
@@ -73,7 +73,7 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     if extra:
         order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning", event=Event.WARNING)
     if order.status in SHIPPABLE:
-        done = all(shipped_units(ln) >= ln.quantity for ln in order.lines.prefetch_related("shipped"))
+        done = all(shipped_units(ln, plus=taken) >= ln.quantity for ln in lines)
         if done:
             order.move_to(S.SHIPPED, "Every item has shipped.")
         elif order.status != S.PARTIALLY_SHIPPED:
@@ -81,9 +81,11 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     return ""
 
 
-def _allocate(shipment: Shipment, lines: list[OrderLine], ws: WarehouseShipment) -> str:
-    """Spread the shipped warehouse SKU units over the order lines that asked for them."""
+def _allocate(shipment: Shipment, lines: list[OrderLine], ws: WarehouseShipment) -> tuple[str, dict]:
+    """Spread the shipped warehouse SKU units over the order lines that asked for them (one insert);
+    returns what was more than ordered, and the units taken by (order line id, warehouse SKU)."""
     surplus = []
+    taken: dict[tuple[int, str], int] = {}
     lines = sorted(lines, key=lambda ln: len(ln.components))  # plain lines before bundles
     for sl in ws.lines:
         left = sl.quantity
@@ -92,19 +94,24 @@ def _allocate(shipment: Shipment, lines: list[OrderLine], ws: WarehouseShipment)
             if not per or left <= 0:
                 continue
             already = sum(s.quantity for s in line.shipped.all() if s.warehouse_sku == sl.sku)
-            take = min(left, per * line.quantity - already)
+            take = min(left, per * line.quantity - already - taken.get((line.id, sl.sku), 0))
             if take > 0:
-                ShipmentLine.objects.create(shipment=shipment, order_line=line, warehouse_sku=sl.sku, quantity=take)
+                taken[(line.id, sl.sku)] = taken.get((line.id, sl.sku), 0) + take
                 left -= take
         if left > 0:
             surplus.append(f"{left} x {sl.sku}")
-    return ", ".join(surplus)
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, order_line_id=line_id, warehouse_sku=sku, quantity=qty)
+        for (line_id, sku), qty in taken.items()
+    )
+    return ", ".join(surplus), taken
 
 
-def shipped_units(line: OrderLine, before: int | None = None) -> int:
+def shipped_units(line: OrderLine, before: int | None = None, *, plus: dict[tuple[int, str], int] | None = None) -> int:
     """Whole store units of a line shipped (a bundle counts once all its parts shipped).
 
-    With `before`, only shipments recorded before that shipment id count.
+    With `before`, only shipments recorded before that shipment id count; `plus` adds units
+    not in `line.shipped` yet, by (order line id, warehouse SKU) as `_allocate` returns them.
     """
     if not line.components:
         return 0
@@ -112,6 +119,9 @@ def shipped_units(line: OrderLine, before: int | None = None) -> int:
     for s in line.shipped.all():
         if before is None or s.shipment_id < before:
             totals[s.warehouse_sku] = totals.get(s.warehouse_sku, 0) + s.quantity
+    for (line_id, sku), qty in (plus or {}).items():
+        if line_id == line.id:
+            totals[sku] = totals.get(sku, 0) + qty
     return min(totals.get(c["sku"], 0) // c["quantity"] for c in line.components)
 
 
