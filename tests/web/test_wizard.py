@@ -86,3 +86,26 @@ def test_a_passing_store_test_offers_the_stores_own_order_statuses(client, org, 
     assert 'datalist id="choices-s_bigcommerce__monitored_status_id"' in page
     assert '<option value="11">Ready to pick</option>' in page
     assert '<option value="9">Awaiting Shipment</option>' in page
+
+
+def test_review_posted_after_empty_steps_creates_nothing_and_sends_back_to_the_first_bad_step(client, org, login_as):
+    login_as(Role.ADMIN)
+    for step in ("basic", "merchant", "warehouse", "store"):  # every step posted empty, as a hand-made request would
+        client.post(f"/connections/new/{step}/", {"go": "next"})
+    response = client.post("/connections/new/review/", {"go": "next"})
+
+    assert response.status_code == 302 and response["Location"].endswith("/connections/new/basic/")
+    assert not Connection.objects.exists()
+
+
+def test_an_unknown_platform_is_refused_in_words_not_a_server_error(client, org, login_as):
+    login_as(Role.ADMIN)
+    client.post("/connections/new/basic/", {"name": "Acme → Riverside", "go": "next"})
+    client.post("/connections/new/merchant/", {"choice": "new", "new_name": "Acme Outfitters", "go": "next"})
+    client.post("/connections/new/warehouse/", {**_warehouse_form(), "go": "next"})
+    response = client.post("/connections/new/store/", {**_store_form(), "platform": "bogus", "go": "next"})
+
+    assert response.status_code == 200 and "platform" in response.content.decode().lower()
+    assert client.get("/connections/new/review/")["Location"].endswith("/connections/new/store/")
+    assert client.post("/connections/new/review/", {"go": "next"}).status_code == 302
+    assert not Connection.objects.exists()

@@ -80,8 +80,15 @@ class Draft:
         seen = self.data.get("seen") or {}
         return seen if seen.get("where") == server_address(transport, credentials) else {}
 
+    def mark(self, step: str, *, valid: bool) -> None:
+        """Whether the step's saved values passed its checks (typing is kept either way)."""
+        self.data.setdefault("valid", {})[step] = valid
+        self.session[SESSION_KEY] = self.data
+        self.session.modified = True
+
     def done(self, step: str) -> bool:
-        return step in self.data["steps"]
+        """Saved and valid: only then may the wizard go past it (and review create the connection)."""
+        return bool(self.data.get("valid", {}).get(step))
 
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)

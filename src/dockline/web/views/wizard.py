@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
+from dockline.accounts.models import Role
 from dockline.core import crypto
 from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import platforms
@@ -53,6 +54,7 @@ def step(request, step: str):
         if step == "review":
             return _finish(request, draft)
         errors = SAVE[step](request, draft)
+        draft.mark(step, valid=not errors)
         if not errors:
             going_back = request.POST.get("go") == "back"
             return redirect("wizard", step=STEP_NAMES[index - 1 if going_back else index + 1])
@@ -278,7 +280,7 @@ def _finish(request, draft):
         return redirect("wizard", step="merchant")
     membership = permissions.membership(request.user)
     connection = wizard.create_connection(membership.organization, draft)
-    if merchant.get("choice") == "new" and membership.role != "admin":
+    if merchant.get("choice") == "new" and membership.role != Role.ADMIN:
         membership.merchants.add(connection.merchant)
     draft.clear()
     messages.success(request, f"Connection {connection.name} was added. It is Disabled: check the setup list, "
