@@ -273,13 +273,8 @@ class FtpTransport(CheckedTransport):
                     files.append(RemoteFile(name, size or 0, self._mdtm(path)))
             return sorted(files, key=lambda f: f.name)
 
-    def read(self, path: str) -> bytes:
-        """The whole file; a transfer that ends short of the file's size raises RETRYABLE."""
-        buf = io.BytesIO()
-        self.read_into(path, buf)
-        return buf.getvalue()
-
     def read_into(self, path: str, sink: IO[bytes]) -> int:
+        """Write the file into `sink`; returns its size. A transfer that ends short of the file's size raises RETRYABLE."""
         with self._errors(f"reading {path}"):
             ftp = self._ensure()
             got = 0

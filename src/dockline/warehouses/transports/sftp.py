@@ -543,13 +543,8 @@ class SftpTransport(CheckedTransport):
                     files.append(RemoteFile(name, int(attrs.st_size or 0), modified))
             return sorted(files, key=lambda f: f.name)
 
-    def read(self, path: str) -> bytes:
-        """The whole file; a dropped connection raises RETRYABLE and nothing partial is returned."""
-        buf = io.BytesIO()
-        self.read_into(path, buf)
-        return buf.getvalue()
-
     def read_into(self, path: str, sink: IO[bytes]) -> int:
+        """Write the file into `sink`; returns its size. A dropped connection raises RETRYABLE (read again whole)."""
         with self._errors(f"reading {path}"):
             sftp = self._client()
             got = 0
