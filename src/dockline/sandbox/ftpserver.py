@@ -88,6 +88,21 @@ class LoopbackFtpServer:
         with self._fault_lock:
             self._fault = (int(n), direction, hang_up)
 
+    def clear_faults(self) -> None:
+        """Disarm a pending `drop_after_bytes`."""
+        with self._fault_lock:
+            self._fault = None
+
+    def deny_writes(self, folder: str) -> None:
+        """Refuse writes, renames and deletes in `folder` (as the FTP user sees it) and below, with 550,
+        as a folder whose permissions were changed on the server; list and read still work."""
+        path = (self.root / folder.strip("/")).resolve()
+        self.authorizer.override_perm(self.username, str(path), "elr", recursive=True)
+
+    def allow_writes(self, folder: str) -> None:
+        path = (self.root / folder.strip("/")).resolve()
+        self.authorizer.user_table[self.username]["operms"].pop(str(path), None)
+
     def _take_fault(self, direction: str) -> tuple[int, bool] | None:
         with self._fault_lock:
             if self._fault and self._fault[1] in (direction, "any"):

@@ -17,7 +17,7 @@ from dockline.orders.status import OrderStatus as S
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import RowError
-from dockline.warehouses.models import ExchangeRecord
+from dockline.warehouses.models import Direction, ExchangeRecord, ExchangeState
 from dockline.warehouses.services import Handled, receive_files
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,8 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     order.log(f"Warehouse shipped {units} item(s) via {ws.carrier} {ws.service} ({tracking}).".replace("  ", " "))
     if extra:
         order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning")
+    if order.status in (S.QUEUED, S.DELAYED):
+        _delivered_after_all(order, warehouse)
     if order.status in SHIPPABLE:
         done = all(shipped_units(ln) >= ln.quantity for ln in order.lines.prefetch_related("shipped"))
         if done:
@@ -75,6 +77,17 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
         elif order.status != S.PARTIALLY_SHIPPED:
             order.move_to(S.PARTIALLY_SHIPPED, "Some items have shipped; waiting for the rest.")
     return ""
+
+
+def _delivered_after_all(order: Order, warehouse: Warehouse) -> None:
+    """A shipment for an order still waiting to go out: its file did reach the warehouse (a run died
+    after the upload, before confirming it). Confirm it now, so that it is not sent again."""
+    ExchangeRecord.objects.filter(dispatches__order=order, direction=Direction.OUT,
+                                  state=ExchangeState.PENDING).update(state=ExchangeState.SENT)
+    order.attempts = 0
+    order.retry_at = None
+    order.move_to(S.OPEN, f"Warehouse {warehouse.name} shipped it, so it has the order file "
+                          "(the run that sent it stopped before confirming).")
 
 
 def _allocate(shipment: Shipment, lines: list[OrderLine], ws: WarehouseShipment) -> str:
