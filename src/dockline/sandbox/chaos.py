@@ -84,7 +84,7 @@ STORE_FAULTS = {  # what the BigCommerce sandbox counts (Faults.fired) -> our ki
     "lost answer PUT /v2/orders/{order_id}": "store_lost_status_answer",
 }
 CLIENT_TIMEOUT = 0.1  # seconds; the store's "timeout" fault sits on a request longer than this
-FAULT_ROUNDS = (5, 9)
+FAULT_ROUNDS = (4, 8)
 CALM_ROUNDS = 40
 KILL_RATE = 0.05  # chance that a job dies at each side-effect boundary while that fault is on
 JOBS = (ChannelKind.ORDERS, ChannelKind.SHIPMENTS, ChannelKind.INVENTORY)
@@ -227,7 +227,12 @@ class _Trial:
         )
 
     def _place(self, world: demo.DemoWorld) -> None:
-        number = world.place_order(allow_unmapped=True)
+        if self.rng.random() < 0.08:  # a new product nobody mapped yet (not stock-tracked: the store takes none)
+            method = self.rng.choice([rule[0] for rule in demo.SHIPPING_RULES])
+            number = world.store.place_order([(demo.UNMAPPED_SKU[0], 1)], method)
+            world.placed.append(number)
+        else:
+            number = world.place_order()
         if not self.rng.random() < 0.7:
             return  # not every store event comes as a webhook in time: the scheduled import finds it
         created = _hook_body(world, "store/order/created", number)
