@@ -5,11 +5,11 @@ A failure names its seed; replay it with `bench/chaos.py --seed N --trials 1`.
 """
 import pytest
 
-from dockline.sandbox.chaos import DEFAULT_KINDS, SLOW_WRITE, run_trial
+from dockline.sandbox.chaos import run_trial
 
 pytestmark = pytest.mark.integration
 
-SEEDS = [3, 5, 8, 13, 21, 28, 34, 55, 89, 144]
+SEEDS = [4, 8, 14, 15, 18, 19, 20, 21, 22, 24]  # one or two connections, FTP and SFTP
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +22,3 @@ def test_no_order_is_lost_or_sent_twice_and_no_shipment_posted_twice_whatever_fa
     verdict = run_trial(seed)
     assert verdict.ok, verdict.describe() + f" -- replay: bench/chaos.py --seed {seed} --trials 1"
     assert sum(verdict.faults.values()) > 0
-
-
-def test_writing_files_slowly_in_place_is_a_fault_kind_that_stays_off_by_default():
-    assert SLOW_WRITE not in DEFAULT_KINDS

@@ -174,7 +174,8 @@ class _Trial:
     # -- rounds under faults ----------------------------------------------------------
 
     def run(self) -> None:
-        for self.round in range(self.rng.randint(*FAULT_ROUNDS)):
+        for number in range(self.rng.randint(*FAULT_ROUNDS)):
+            self.round = number
             for index, world in enumerate(self.worlds):
                 self._arm(index, world)
                 for _ in range(self.rng.choice((0, 1, 1, 2, 3))):
