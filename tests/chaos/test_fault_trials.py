@@ -3,9 +3,11 @@ no shipment posted twice, the store's stock the warehouse's, nothing stuck witho
 
 A failure names its seed; replay it with `bench/chaos.py --seed N --trials 1`.
 """
+import shutil
+
 import pytest
 
-from dockline.sandbox.chaos import run_trial
+from dockline.sandbox.chaos import Trial, run_trial
 
 pytestmark = pytest.mark.integration
 
@@ -22,3 +24,20 @@ def test_no_order_is_lost_or_sent_twice_and_no_shipment_posted_twice_whatever_fa
     verdict = run_trial(seed)
     assert verdict.ok, verdict.describe() + f" -- replay: bench/chaos.py --seed {seed} --trials 1"
     assert sum(verdict.faults.values()) > 0
+
+
+def test_the_verdict_sees_an_order_the_warehouse_received_twice(transactional_db):
+    trial = Trial(4, frozenset())  # no faults
+    trial.build()
+    try:
+        trial.run()
+        trial.settle()
+        wms = trial.worlds[0].wms
+        taken = sorted(wms.processed.iterdir())[0]
+        shutil.copyfile(taken, wms.inbox / taken.name)  # the same order file arrives again
+        wms.tick()
+        verdict = trial.judge()
+    finally:
+        trial.stop()
+    assert not verdict.ok
+    assert [d for d in verdict.duplicated if "reached the warehouse 2 times" in d]

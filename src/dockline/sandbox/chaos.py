@@ -125,7 +125,7 @@ class Verdict:
 
 def run_trial(seed: int, kinds=DEFAULT_KINDS) -> Verdict:
     """Build a world, run it under faults of `kinds` drawn from `seed`, settle it, and judge it."""
-    trial = _Trial(seed, frozenset(kinds))
+    trial = Trial(seed, frozenset(kinds))
     started = time.perf_counter()
     try:
         trial.build()
@@ -139,7 +139,9 @@ def run_trial(seed: int, kinds=DEFAULT_KINDS) -> Verdict:
     return verdict
 
 
-class _Trial:
+class Trial:
+    """One trial: `build`, `run` under faults (inside `injected()`), `settle`, `judge`, `stop`."""
+
     def __init__(self, seed: int, kinds: frozenset[str]) -> None:
         self.seed = seed
         self.kinds = kinds
