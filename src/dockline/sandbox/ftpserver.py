@@ -204,14 +204,17 @@ class _CutFile:
     def __init__(self, fh, n: int, cmd_channel) -> None:
         self._fh, self._left, self._cmd = fh, n, cmd_channel
         self.name, self.closed = fh.name, False
+        self._cut_done = False
 
     def _cut(self) -> None:
         self._fh.flush()
-        if self._cmd is not None:
+        if self._cmd is not None and not self._cut_done:
+            self._cut_done = True
             self._cmd.close()  # control and data connection, no 226: as a network cut looks
 
     def read(self, size: int = -1) -> bytes:
         if self._left <= 0:
+            self._cut()  # n = 0: cut before the first byte
             return b""
         data = self._fh.read(self._left if size < 0 else min(size, self._left))
         self._left -= len(data)
@@ -221,6 +224,7 @@ class _CutFile:
 
     def write(self, data: bytes) -> int:
         if self._left <= 0:
+            self._cut()  # n = 0: cut before the first byte
             return len(data)
         self._fh.write(data[: self._left])
         self._left -= len(data)
