@@ -454,6 +454,8 @@ class Trial:
                 if not unmapped and times == 0:
                     verdict.lost.append(f"order {tag} stopped and never reached the warehouse: {order.error}")
                 continue
+            if times == 0 and not unmapped:
+                verdict.lost.append(f"order {tag} is {order.get_status_display()} but never reached the warehouse")
             last = order.activity.order_by("-id").values_list("message", flat=True).first()
             verdict.stuck.append(f"order {tag} is {order.get_status_display()} ({last})")
         expected = demo._expected_store_stock(world)
