@@ -1,6 +1,8 @@
 """Shipments and stock from the simulated warehouse back to the sandbox store."""
 from datetime import UTC, datetime
 
+import pytest
+
 from dockline.core.types import Package, ShipmentLine, WarehouseShipment
 from dockline.inventory.models import StockLevel
 from dockline.orders.models import Order
@@ -150,3 +152,43 @@ def test_a_box_that_completes_no_whole_item_gets_its_tracking_posted_with_the_ne
     order.refresh_from_db()
     assert order.status == S.CLOSED
     assert sorted(world.store.tracking_numbers(str(order_id))) == ["1ZPART", "1ZREST"]
+
+
+def test_a_shipment_for_an_order_whose_upload_was_never_confirmed_is_recorded_and_the_order_not_sent_again(
+        world, monkeypatch):
+    """A run that dies after the order file reached the warehouse, before confirming it (found by the fault
+    trials, seed 28): the warehouse ships it, and its shipment file must not be set aside as an error."""
+    from dockline.connections.models import Warehouse
+    from dockline.sandbox.chaos import Killed
+
+    world.wms.pause()
+    order_id = world.store.sandbox.store.place_order(items=[("ACME-MUG", 1)], shipping_method="Flat Rate")
+    real_open = Warehouse.open_transport
+
+    def dies_after_upload(warehouse):
+        transport = real_open(warehouse)
+        write = transport.write_atomic
+
+        def write_then_die(*args):
+            write(*args)
+            raise Killed("the job thread died right after the upload")
+
+        transport.write_atomic = write_then_die
+        return transport
+
+    monkeypatch.setattr(Warehouse, "open_transport", dies_after_upload)
+    with pytest.raises(Killed):
+        sync_orders(world.connection)
+    monkeypatch.undo()
+    order = Order.objects.get(external_id=str(order_id))
+    assert order.status == S.QUEUED
+    world.wms.tick()  # takes the file and ships it
+
+    sync_shipments(world.connection)
+    sync_orders(world.connection)
+
+    order.refresh_from_db()
+    assert order.status == S.CLOSED, list(order.activity.values_list("message", flat=True))
+    assert world.wms.received == {str(order_id): 1}
+    assert sorted(world.store.tracking_numbers(str(order_id))) == sorted(world.wms.shipped_shipments[0].tracking_numbers)
+    assert not ExchangeRecord.objects.filter(direction=Direction.IN, state=ExchangeState.ERROR).exists()

@@ -265,3 +265,15 @@ def test_download_cut_short_is_never_returned(ftp_config, ftp_server, hang_up):
         assert info.value.retryable
         assert t.read("/out/shp_1.csv") == data  # the next try reads it whole
     assert ftp_server.drops == 1
+
+
+def test_an_upload_cut_before_its_first_byte_fails_and_leaves_no_empty_order_file(ftp_config, ftp_server):
+    """The sandbox's cut at 0 bytes used to swallow the upload and answer 226 (found by the fault trials,
+    seed 256): an empty order file under its final name, taken by the warehouse as nothing."""
+    ftp_server.drop_after_bytes(0, "upload")
+    with FtpTransport(ftp_config) as t:
+        with pytest.raises(ConnectorError) as info:
+            t.write_atomic("/in", "ord_1.csv", b"H,1001\n")
+        assert info.value.retryable
+    assert not (ftp_server.root / "in" / "ord_1.csv").exists()
+    assert ftp_server.drops == 1

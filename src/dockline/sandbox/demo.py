@@ -138,11 +138,12 @@ class DemoWorld:
 
 def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", ship_delay: float = 1.0,
           partial_rate: float = 0.2, seed: int = 7, transport: str = "ftp", file_format: str = "dsfx",
-          format_settings: dict | None = None) -> DemoWorld:
+          format_settings: dict | None = None, simulate: bool = True) -> DemoWorld:
     """Start both sandboxes and create the organization, merchant, store, warehouse and an enabled connection.
 
     `transport` (ftp, ftps, sftp) and `file_format` (dsfx, x12, json; with `format_settings`
     such as ``{"version": 1}`` for DSFX) pick how the simulated warehouse is reached and what it speaks.
+    With `simulate` off the warehouse only acts when the caller calls ``world.wms.tick()``.
     """
     sandbox = demo_store(platform)
     sandbox.start()
@@ -152,7 +153,9 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
     wms = SimulatedWms(dict(WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
                        inventory_interval=2.0, seed=seed, transport=transport, format=file_format,
                        format_settings=format_settings)
-    wms.start()
+    wms.start(simulate=simulate)
+    if not simulate:
+        wms.tick()  # its first stock snapshot
 
     connection, password = create_connection(sandbox, wms.transport_settings(), transport=transport,
                                              file_format=file_format, format_settings=format_settings,

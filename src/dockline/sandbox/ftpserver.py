@@ -88,6 +88,21 @@ class LoopbackFtpServer:
         with self._fault_lock:
             self._fault = (int(n), direction, hang_up)
 
+    def clear_faults(self) -> None:
+        """Disarm a pending `drop_after_bytes`."""
+        with self._fault_lock:
+            self._fault = None
+
+    def deny_writes(self, folder: str) -> None:
+        """Refuse writes, renames and deletes in `folder` (as the FTP user sees it) and below, with 550,
+        as a folder whose permissions were changed on the server; list and read still work."""
+        path = (self.root / folder.strip("/")).resolve()
+        self.authorizer.override_perm(self.username, str(path), "elr", recursive=True)
+
+    def allow_writes(self, folder: str) -> None:
+        path = (self.root / folder.strip("/")).resolve()
+        self.authorizer.user_table[self.username]["operms"].pop(str(path), None)
+
     def _take_fault(self, direction: str) -> tuple[int, bool] | None:
         with self._fault_lock:
             if self._fault and self._fault[1] in (direction, "any"):
@@ -189,14 +204,17 @@ class _CutFile:
     def __init__(self, fh, n: int, cmd_channel) -> None:
         self._fh, self._left, self._cmd = fh, n, cmd_channel
         self.name, self.closed = fh.name, False
+        self._cut_done = False
 
     def _cut(self) -> None:
         self._fh.flush()
-        if self._cmd is not None:
+        if self._cmd is not None and not self._cut_done:
+            self._cut_done = True
             self._cmd.close()  # control and data connection, no 226: as a network cut looks
 
     def read(self, size: int = -1) -> bytes:
         if self._left <= 0:
+            self._cut()  # n = 0: cut before the first byte
             return b""
         data = self._fh.read(self._left if size < 0 else min(size, self._left))
         self._left -= len(data)
@@ -206,6 +224,7 @@ class _CutFile:
 
     def write(self, data: bytes) -> int:
         if self._left <= 0:
+            self._cut()  # n = 0: cut before the first byte
             return len(data)
         self._fh.write(data[: self._left])
         self._left -= len(data)

@@ -125,6 +125,8 @@ class SimulatedWms:
         self._shipping = 0  # taken from _pending, not written yet
         self._inventory_due: float | None = None
         self._next_snapshot = 0.0
+        self._slow_writes = 0  # next shipment files written in place, in two parts (a fault)
+        self._unfinished: list[tuple[Path, bytes]] = []  # the rest of files written in place
 
     # -- folders ---------------------------------------------------------------
 
@@ -170,8 +172,9 @@ class SimulatedWms:
 
     # -- life cycle ------------------------------------------------------------
 
-    def start(self) -> "SimulatedWms":
-        if self._thread is not None:
+    def start(self, *, simulate: bool = True) -> "SimulatedWms":
+        """Serve the folders; with `simulate` off no thread runs the warehouse: the caller calls `tick()`."""
+        if self._thread is not None or self._server is not None:
             return self
         for folder in (self.inbox, self.processed, self.outbox, self.outbox / "archive", self.outbox / "error"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -199,8 +202,9 @@ class SimulatedWms:
         self.port = self._server.port
         self._stop.clear()
         self._next_snapshot = time.monotonic()  # first snapshot right away
-        self._thread = threading.Thread(target=self._run, name=f"wms-{self.port}", daemon=True)
-        self._thread.start()
+        if simulate:
+            self._thread = threading.Thread(target=self._run, name=f"wms-{self.port}", daemon=True)
+            self._thread.start()
         return self
 
     def stop(self) -> None:
@@ -320,6 +324,23 @@ class SimulatedWms:
             self._inventory_due = time.monotonic() + self._debounce
         # the simulator thread writes the snapshot
 
+    def snapshot_now(self) -> None:
+        """Write an inventory snapshot on the next tick."""
+        with self._lock:
+            self._inventory_due = time.monotonic()
+
+    def write_slowly_next(self, n: int = 1) -> None:
+        """Fault: the next n shipment files are written in place under their final name, half now and
+        the rest one tick later, as a warehouse that does not write atomically (a reader may catch half)."""
+        with self._lock:
+            self._slow_writes += n
+
+    @property
+    def writing(self) -> bool:
+        """True while a file written in place is not complete."""
+        with self._lock:
+            return bool(self._unfinished)
+
     def wait_for(self, predicate: Callable[["SimulatedWms"], object], timeout: float = 10.0) -> bool:
         """Poll `predicate(self)` until truthy or `timeout` seconds pass; returns whether it held."""
         deadline = time.monotonic() + timeout
@@ -352,6 +373,7 @@ class SimulatedWms:
     def tick(self) -> None:
         """One round: take new order files, ship what is due, write inventory if due."""
         now = time.monotonic()
+        self._finish_slow_writes()
         self._take_orders(now)
         self._ship_due(now)
         self._write_inventory_if_due(time.monotonic())
@@ -466,7 +488,13 @@ class SimulatedWms:
             lines=[ShipmentLine(sku, qty) for sku, qty in lines],
         )
         name = self.format.shipment_filename(shipment.shipment_id, shipped_at)
-        name = _write_atomic(self.outbox, name, self.format.render_shipments([shipment]))
+        with self._lock:
+            slowly = self._slow_writes > 0
+            self._slow_writes -= slowly
+        if slowly:
+            name = self._write_in_place(name, self.format.render_shipments([shipment]))
+        else:
+            name = _write_atomic(self.outbox, name, self.format.render_shipments([shipment]))
         with self._lock:
             for sku, qty in lines:
                 if sku in self._stock:
@@ -476,6 +504,28 @@ class SimulatedWms:
             self._shipment_written_at.setdefault(order.order_number, time.time())
             self._inventory_due = time.monotonic() + self._debounce
         log.info("WMS shipped %s (%s)", shipment.shipment_id, name)
+
+    def _write_in_place(self, name: str, data: bytes) -> str:
+        target = self.outbox / name
+        stem, ext = os.path.splitext(name)
+        n = 0
+        while target.exists():
+            n += 1
+            target = self.outbox / f"{stem}-{n}{ext}"
+        half = len(data) // 2
+        target.write_bytes(data[:half])
+        with self._lock:
+            self._unfinished.append((target, data[half:]))
+        return target.name
+
+    def _finish_slow_writes(self) -> None:
+        with self._lock:
+            unfinished, self._unfinished = self._unfinished, []
+        for path, rest in unfinished:
+            if not path.exists():  # taken half-written: what a reader that does not wait gets
+                continue
+            with open(path, "ab") as fh:
+                fh.write(rest)
 
     def _write_inventory_if_due(self, now: float) -> None:
         with self._lock:

@@ -19,7 +19,7 @@ from dockline.platforms.base import StoreConnector
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, RowError
-from dockline.warehouses.models import ExchangeKind, ExchangeRecord, Warehouse
+from dockline.warehouses.models import Direction, ExchangeKind, ExchangeRecord, ExchangeState, Warehouse
 from dockline.warehouses.services import Handled, receive_files
 from dockline.warehouses.transports.base import Transport
 
@@ -72,6 +72,8 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
               event=Event.SHIPPED)
     if extra:
         order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning", event=Event.WARNING)
+    if order.status in (S.QUEUED, S.DELAYED):
+        _delivered_after_all(order, warehouse)
     if order.status in SHIPPABLE:
         done = all(shipped_units(ln, plus=taken) >= ln.quantity for ln in lines)
         if done:
@@ -79,6 +81,17 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
         elif order.status != S.PARTIALLY_SHIPPED:
             order.move_to(S.PARTIALLY_SHIPPED, "Some items have shipped; waiting for the rest.")
     return ""
+
+
+def _delivered_after_all(order: Order, warehouse: Warehouse) -> None:
+    """A shipment for an order still waiting to go out: its file did reach the warehouse (a run died
+    after the upload, before confirming it). Confirm it now, so that it is not sent again."""
+    ExchangeRecord.objects.filter(dispatches__order=order).move(Direction.OUT, ExchangeState.PENDING,
+                                                               ExchangeState.SENT)
+    order.attempts = 0
+    order.retry_at = None
+    order.move_to(S.OPEN, f"Warehouse {warehouse.name} shipped it, so it has the order file "
+                          "(the run that sent it stopped before confirming).")
 
 
 def _allocate(shipment: Shipment, lines: list[OrderLine], ws: WarehouseShipment) -> tuple[str, dict]:

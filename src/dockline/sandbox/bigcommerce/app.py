@@ -13,6 +13,7 @@ import math
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -49,7 +50,8 @@ class Faults:
         self._hang: list[float] = []  # seconds to sit on the next requests before answering
         self._drop = 0  # next requests: close the connection without answering
         self._throttle = 0  # next requests: 429 whatever the quota says
-        self._lose = 0  # next requests: carried out, then the connection drops before the answer
+        self._lose: list[str | None] = []  # next requests (of a route, or any): carried out, answer dropped
+        self.fired: Counter[str] = Counter()  # faults that hit a request, by kind
 
     def fail_next(self, n: int = 1, status: int = 500) -> None:
         with self._lock:
@@ -68,10 +70,14 @@ class Faults:
         with self._lock:
             self._throttle += n
 
-    def lose_answer_next(self, n: int = 1) -> None:
-        """The next n requests are carried out, but the connection drops before the answer is sent."""
+    def lose_answer_next(self, n: int = 1, route: str | None = None) -> None:
+        """The next n requests are carried out, but the connection drops before the answer is sent.
+
+        With `route` (as `Stats.by_path` names it, e.g. ``"POST /v2/orders/{order_id}/shipments"``)
+        only requests to that route lose their answer: the write is applied, the caller never hears so.
+        """
         with self._lock:
-            self._lose += n
+            self._lose.extend([route] * n)
 
     def reset(self) -> None:
         with self._lock:
@@ -80,13 +86,15 @@ class Faults:
             self._hang.clear()
             self._drop = 0
             self._throttle = 0
-            self._lose = 0
+            self._lose.clear()
 
-    def take_lose(self) -> bool:
+    def take_lose(self, route: str = "") -> bool:
         with self._lock:
-            if self._lose > 0:
-                self._lose -= 1
-                return True
+            for index, wanted in enumerate(self._lose):
+                if wanted is None or wanted == route:
+                    del self._lose[index]
+                    self.fired[f"lost answer {wanted}" if wanted else "lost answer"] += 1
+                    return True
             return False
 
     def take(self) -> tuple[int | None, float, bool, bool]:
@@ -99,6 +107,10 @@ class Faults:
             throttle = self._throttle > 0
             if throttle:
                 self._throttle -= 1
+            for kind, hit in (("5xx", status), ("timeout", hang), ("dropped", drop), ("429", throttle),
+                              ("slow", self.latency)):
+                if hit:
+                    self.fired[kind] += 1
             return status, hang, drop, throttle
 
 
@@ -290,7 +302,7 @@ class BigCommerceApp:
         if drop:
             return None
         response = self._answer(request, version, endpoint, values, status, throttle)
-        if self.faults.take_lose():
+        if self.faults.take_lose(route):
             return None
         with store.lock:
             store.stats.by_status[response.status_code] += 1
