@@ -1,7 +1,7 @@
 """A WMS that writes a shipment file under its final name, slowly: Dockline never reads it early.
 
 Against the project's servers (pyftpdlib FTP and FTPS, asyncssh SFTP) and Debian's stock vsftpd
-and sshd, a 30-shipment DSFX file appended over ten seconds is taken once, whole, after the last
+and sshd, a 30-shipment DSFX file appended over four seconds is taken once, whole, after the last
 line; files under writing names are never read; a file that grows while it is handled is rolled
 back and read whole on the next run; a file over the size limit goes to the error folder unread.
 """
@@ -106,7 +106,7 @@ def test_a_file_written_slowly_under_its_final_name_is_read_once_whole(db, drop)
             for line in lines:
                 fh.write(line)
                 fh.flush()
-                time.sleep(10 / len(lines))
+                time.sleep(4 / len(lines))  # 0.13 s between lines, well inside settle_seconds
 
     writer = threading.Thread(target=write_slowly)
     reader = Reader()
