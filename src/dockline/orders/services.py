@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dockline.connections.models import ChannelKind, Connection
-from dockline.core.activity import Event
+from dockline.core.activity import SYSTEM, Actor, Event
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
 from dockline.mapping.services import Mapper
@@ -60,8 +60,10 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     return counts
 
 
-def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> bool:
-    """Store an order unless this store's order is already here. True if it was new."""
+def store_new_order(connection: Connection, so: StoreOrder, *, source: str, actor: Actor = SYSTEM) -> bool:
+    """Store an order unless this store's order is already here. True if it was new.
+
+    `actor` is who brought it: Dockline for imports, the person or API key for a manual order."""
     if Order.objects.filter(store_id=connection.store_id, external_id=so.external_id).exists():
         return False
     try:
@@ -95,7 +97,8 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> b
                 for line in so.lines
             )
             units = sum(line.quantity for line in so.lines)
-            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).", event=Event.IMPORTED)
+            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).", event=Event.IMPORTED,
+                      actor=actor)
     except IntegrityError:  # stored meanwhile by a webhook or another worker
         return False
     return True
