@@ -36,7 +36,7 @@ class ApiKeyMiddleware:
             return problem(401, "Send a live API key as 'Authorization: Bearer <key>'. Administrators make keys "
                            "on the dashboard's API keys page.", kind="unauthorized",
                            headers={"WWW-Authenticate": 'Bearer realm="dockline"'})
-        window = ratelimit.hit(key.id)
+        window = ratelimit.hit(key.prefix)
         if not window.allowed:
             response = problem(429, f"This key made more than {window.limit} requests this minute; retry in "
                                f"{window.reset} seconds.", kind="rate-limited")

@@ -37,10 +37,10 @@ def _limiter(uri: str) -> FixedWindowRateLimiter:
     return FixedWindowRateLimiter(storage_from_string(uri))
 
 
-def hit(key_id: int) -> Window:
+def hit(key_id: str) -> Window:
     """Count one request by the key; settings.API_RATE_LIMIT_PER_MINUTE requests a minute are allowed."""
     item = RateLimitItemPerMinute(settings.API_RATE_LIMIT_PER_MINUTE, namespace="API_KEY")
     limiter = _limiter(settings.RATE_LIMIT_STORAGE)
-    allowed = limiter.hit(item, str(key_id))
-    reset_at, remaining = limiter.get_window_stats(item, str(key_id))
+    allowed = limiter.hit(item, key_id)
+    reset_at, remaining = limiter.get_window_stats(item, key_id)
     return Window(allowed, item.amount, max(0, remaining), max(0, math.ceil(reset_at - time.time())))

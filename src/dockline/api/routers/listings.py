@@ -1,7 +1,7 @@
 """Listings of a connection: list, create, change, delete, and bulk import as CSV (`mapping/csv.py`)."""
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from dockline.api import scope
 from dockline.api.problems import CsvRefused
@@ -33,7 +33,7 @@ def create_listing(request, connection_id: int, body: ListingIn):
     conn = scope.connection(request.auth, connection_id)
     if conn.listings.filter(store_sku=body.store_sku.strip()).exists():
         raise ActionRefused(f"{body.store_sku.strip()} already has a listing; change it with PUT instead.")
-    return 201, _save(conn, body.store_sku, body.components)
+    return Status(201, _save(conn, body.store_sku, body.components))
 
 
 @router.put("/connections/{connection_id}/listings/{listing_id}", response=ListingOut)
@@ -46,7 +46,7 @@ def change_listing(request, connection_id: int, listing_id: int, body: ListingCh
 def delete_listing(request, connection_id: int, listing_id: int):
     listing = scope.listing(request.auth, connection_id, listing_id)
     services.delete_listing(listing.connection, listing)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/connections/{connection_id}/listings/import", response=ImportOut,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Q
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from dockline.api import cursor as keyset
 from dockline.api import scope
@@ -78,7 +78,7 @@ def create_order(request, body: OrderIn):
     if skipped:
         raise actions.ActionRefused(f"#{order.number} is already an order of {conn.merchant.name}; an order number "
                                     "is stored once.")
-    return 201, detail(created[0])
+    return Status(201, detail(created[0]))
 
 
 def _action(name: str):

@@ -1,7 +1,7 @@
 """Shipping rules of a connection: list, create or replace, delete."""
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from dockline.api import scope
 from dockline.api.schemas import RuleIn, RuleOut
@@ -22,11 +22,11 @@ def save_rule(request, connection_id: int, body: RuleIn):
     conn = scope.connection(request.auth, connection_id)
     rule = services.save_shipping_rule(conn, body.store_method, body.carrier, body.service)
     held.release_held_orders(conn)
-    return 201, rule
+    return Status(201, rule)
 
 
 @router.delete("/connections/{connection_id}/shipping-rules/{rule_id}", response={204: None})
 def delete_rule(request, connection_id: int, rule_id: int):
     rule = scope.rule(request.auth, connection_id, rule_id)
     services.delete_shipping_rule(rule.connection, rule)
-    return 204, None
+    return Status(204, None)
