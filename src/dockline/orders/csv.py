@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-
-from django.utils import timezone
 
 from dockline.connections.models import Connection
 from dockline.core.types import Address
@@ -137,4 +135,4 @@ def _placed_at(text: str, errors: list[str]) -> datetime | None:
     except ValueError:
         errors.append(f"placed_at must be a date such as 2026-03-01 or 2026-03-01T14:30:00Z, not '{text}'")
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
