@@ -48,7 +48,7 @@ class DocklineAPI(NinjaAPI):
         ref = {"description": "", "content": {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         for item in schema["paths"].values():
             for method, operation in item.items():
-                responses = operation.setdefault("responses", {})
+                responses = operation["responses"] = {str(c): a for c, a in operation.get("responses", {}).items()}
                 for code, text in PROBLEMS.items():
                     responses[code] = {**ref, "description": text}
                 responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}}}

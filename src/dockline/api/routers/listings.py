@@ -19,6 +19,17 @@ def list_listings(request, connection_id: int):
     return scope.connection(request.auth, connection_id).listings.prefetch_related("components")
 
 
+@router.post("/connections/{connection_id}/listings/import", response=ImportOut,
+             openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def import_listings(request, connection_id: int):
+    """The body is the CSV itself (store_sku,warehouse_sku,quantity); any bad row and nothing changes."""
+    conn = scope.connection(request.auth, connection_id)
+    result = listings_csv.import_listings(conn, request.body[:5_000_000])
+    if result.errors:
+        raise CsvRefused(result.errors)
+    return {"saved": result.saved, "queued": held.release_held_orders(conn)["queued"]}
+
+
 def _save(conn, store_sku: str, components) -> ListingOut:
     parts = [(c.sku, c.quantity) for c in components]
     if len({sku for sku, _ in parts}) != len(parts):
@@ -47,15 +58,3 @@ def delete_listing(request, connection_id: int, listing_id: int):
     listing = scope.listing(request.auth, connection_id, listing_id)
     services.delete_listing(listing.connection, listing)
     return Status(204, None)
-
-
-@router.post("/connections/{connection_id}/listings/import", response=ImportOut,
-             openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}})
-def import_listings(request, connection_id: int):
-    """The body is the CSV itself (store_sku,warehouse_sku,quantity); any bad row and nothing changes."""
-    conn = scope.connection(request.auth, connection_id)
-    result = listings_csv.import_listings(conn, request.body[:5_000_000])
-    if result.errors:
-        raise CsvRefused(result.errors)
-    return {"saved": result.saved, "queued": held.release_held_orders(conn)["queued"]}
-
