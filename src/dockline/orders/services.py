@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -57,6 +58,28 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     if cursor != channel.cursor:
         channel.cursor = cursor
         channel.save(update_fields=["cursor"])
+    return counts
+
+
+def backfill_orders(connection: Connection, connector: StoreConnector, since: datetime,
+                    on_order: Callable[[StoreOrder, bool], None] | None = None) -> dict:
+    """Fetch every order modified since `since`, however old, and store those not here yet (`store_new_order`
+    de-duplicates, so a backfill run twice stores nothing twice). The channel cursor is left as it is: the
+    regular import goes on from where it was. `on_order(order, was_new)` is told of each (a progress bar)."""
+    counts = {"fetched": 0, "new": 0}
+    batch: list[StoreOrder] = []
+    for store_order in connector.fetch_orders(since):
+        new = store_new_order(connection, store_order, source=f"{connector.label} (backfill)")
+        counts["fetched"] += 1
+        counts["new"] += new
+        batch.append(store_order)
+        if on_order:
+            on_order(store_order, new)
+        if len(batch) >= 100:
+            connector.acknowledge(batch)
+            batch = []
+    if batch:
+        connector.acknowledge(batch)
     return counts
 
 
