@@ -6,10 +6,13 @@ The schema says what the middleware adds to every operation (`api/middleware.py`
 """
 from __future__ import annotations
 
+import logging
+
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import ValidationError as PydanticValidationError
 
 from dockline.api import cursor, idempotency
 from dockline.api.problems import CONTENT_TYPE, PROBLEM_SCHEMA, CsvRefused, problem
@@ -17,6 +20,7 @@ from dockline.api.routers import connections, listings, orders, runs, shipments,
 from dockline.connections.services import ActionRefused as ConnectionRefused
 from dockline.orders.actions import ActionRefused as OrderRefused
 
+log = logging.getLogger(__name__)
 VERSION = "1.0.0"
 PROBLEMS = {
     "400": "The request is malformed (a bad cursor or Idempotency-Key).",
@@ -79,6 +83,13 @@ def refused(request, exc):
 @api.exception_handler(ValueError)
 def invalid_value(request, exc):
     return problem(422, str(exc), kind="invalid", title="Invalid value")
+
+
+@api.exception_handler(PydanticValidationError)
+def answer_does_not_fit(request, exc):
+    """An answer that does not fit its own schema is Dockline's bug, not the client's: 500, logged."""
+    log.error("%s %s: the answer does not fit its schema: %s", request.method, request.path, exc)
+    return problem(500, "Dockline could not write this answer; the error is logged.", kind="server-error")
 
 
 @api.exception_handler(cursor.BadCursor)
