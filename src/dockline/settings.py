@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "dockline.platforms.bigcommerce",
     "dockline.web",
     "dockline.api",
+    "ninja",  # serves the API docs page's scripts from here, not a CDN (the CSP allows only 'self')
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,12 @@
 """Idempotent retries of POSTs, and keyset paging that neither skips nor repeats while orders arrive."""
 from datetime import timedelta
 
+from django.test import RequestFactory
 from django.utils import timezone
 from tests.api.conftest import ORDER, make_order
 
+from dockline.api.idempotency import fingerprint
+from dockline.api.models import ApiKey, IdempotentRequest
 from dockline.orders.models import Activity, Order
 
 
@@ -39,6 +42,18 @@ def test_idempotency_keys_belong_to_their_api_key(tenants, key_for, call):
     assert call("POST", "/orders", key_for(), body, idempotency_key="k").status_code == 201
     second = call("POST", "/orders", key_for(), body, idempotency_key="k")
     assert second.status_code == 409 and "already" in second.json()["detail"]  # ran, and met the stored order
+
+
+def test_a_retry_while_the_first_request_still_runs_is_told_to_wait_and_runs_nothing(tenants, key_for, call):
+    token = key_for()
+    order = make_order(tenants["acme"], "A-1", status="error")
+    path = f"/api/v1/orders/{order.id}/reset"
+    IdempotentRequest.objects.create(api_key=ApiKey.objects.get(), key="busy", status=None,
+                                     fingerprint=fingerprint(RequestFactory().post(path)))  # as the client sends it
+    response = call("POST", f"/orders/{order.id}/reset", token, idempotency_key="busy")
+    assert response.status_code == 409 and response["Retry-After"] == "1"
+    order.refresh_from_db()
+    assert order.status == "error"
 
 
 def test_cursor_paging_with_orders_arriving_between_pages_skips_and_repeats_nothing(tenants, key_for, call):

@@ -1,5 +1,6 @@
 """The OpenAPI document: served, kept in step with docs/api/openapi.json, and fuzzed by schemathesis."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,10 @@ def test_the_schema_copy_in_docs_matches_the_served_schema(client, db):
     assert served.status_code == 200
     assert json.loads(DOCS_COPY.read_text(encoding="utf-8")) == served.json() == json.loads(schema_text()), (
         f"docs/api/openapi.json is out of date; regenerate it with:\n    {REGENERATE}")
-    assert client.get("/api/v1/docs").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.content.decode())
+    assert assets and all(a.startswith("/static/") for a in assets), assets  # no CDN: the CSP allows only 'self'
 
 
 @pytest.fixture
