@@ -12,7 +12,8 @@ from dockline.warehouses.models import Warehouse
 def make_connection(org, merchant_name: str, platform: str = "bigcommerce") -> Connection:
     merchant, _ = Merchant.objects.get_or_create(organization=org, name=merchant_name)
     store = Store.objects.create(organization=org, merchant=merchant, name=f"{merchant_name} store",
-                                 platform=platform, credentials={"store_hash": "x", "access_token": "t"})
+                                 platform=platform, credentials={"store_hash": "x", "access_token": "t"},
+                                 settings={"api_base": "http://127.0.0.1:9"})  # any call fails here, not outside
     warehouse = Warehouse.objects.create(organization=org, name=f"{merchant_name} 3PL",
                                          credentials={"host": "127.0.0.1", "password": "p"})
     return Connection.objects.create(organization=org, name=f"{merchant_name} connection", merchant=merchant,

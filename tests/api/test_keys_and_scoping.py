@@ -80,3 +80,15 @@ def test_past_the_rate_limit_a_key_gets_429_with_retry_after(tenants, key_for, c
     assert answers[0]["RateLimit-Limit"] == "3" and answers[2]["RateLimit-Remaining"] == "0"
     assert int(answers[3]["Retry-After"]) >= 1
     assert call("GET", "/connections", key_for()).status_code == 200  # another key has its own count
+
+
+def test_enable_and_disable_through_the_api_switch_the_connection_as_the_dashboard_does(tenants, key_for, call):
+    token, conn = key_for(), tenants["manual"]
+    enabled = call("POST", f"/connections/{conn.id}/enable", token)
+    assert enabled.status_code == 200 and enabled.json()["connection"]["enabled"] is True
+    assert call("POST", f"/connections/{conn.id}/sync", token, {"channel": "orders"}).json() == {"channels": 1}
+    assert call("POST", f"/connections/{conn.id}/disable", token).json()["connection"]["enabled"] is False
+    conn.refresh_from_db()
+    assert not conn.enabled
+    refused = call("POST", f"/connections/{conn.id}/sync", token, {"channel": "orders"})
+    assert refused.status_code == 409 and "disabled" in refused.json()["detail"]

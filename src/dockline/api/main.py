@@ -18,6 +18,7 @@ from dockline.api import cursor, idempotency
 from dockline.api.problems import CONTENT_TYPE, PROBLEM_SCHEMA, CsvRefused, problem
 from dockline.api.routers import connections, listings, orders, runs, shipments, shipping, stock
 from dockline.connections.services import ActionRefused as ConnectionRefused
+from dockline.core.errors import ConnectorError
 from dockline.orders.actions import ActionRefused as OrderRefused
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ PROBLEMS = {
     "409": "Refused in the object's present state (the detail says why), or a retry while the first runs.",
     "422": "The body or a parameter is invalid, or an Idempotency-Key was reused for another request.",
     "429": "Too many requests for this key this minute.",
+    "502": "The store or the warehouse refused or could not be reached (the detail says which and why).",
 }
 RATE_HEADERS = {name: {"schema": {"type": "integer"}, "description": text} for name, text in (
     ("RateLimit-Limit", "requests allowed per minute"),
@@ -78,6 +80,11 @@ for module in (connections, orders, shipments, stock, listings, shipping, runs):
 @api.exception_handler(ConnectionRefused)
 def refused(request, exc):
     return problem(409, str(exc), kind="action-refused", title="Refused")
+
+
+@api.exception_handler(ConnectorError)
+def other_side_failed(request, exc):
+    return problem(502, exc.message, kind="connector-error", title="The other side refused")
 
 
 @api.exception_handler(ValueError)
