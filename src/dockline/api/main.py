@@ -18,6 +18,7 @@ from dockline.api import cursor, idempotency
 from dockline.api.problems import CONTENT_TYPE, PROBLEM_SCHEMA, CsvRefused, problem
 from dockline.api.routers import connections, listings, orders, runs, shipments, shipping, stock
 from dockline.connections.services import ActionRefused as ConnectionRefused
+from dockline.core.crypto import CredentialsUnreadable
 from dockline.core.errors import ConnectorError
 from dockline.orders.actions import ActionRefused as OrderRefused
 
@@ -32,6 +33,7 @@ PROBLEMS = {
     "422": "The body or a parameter is invalid, or an Idempotency-Key was reused for another request.",
     "429": "Too many requests for this key this minute.",
     "502": "The store or the warehouse refused or could not be reached (the detail says which and why).",
+    "503": "Dockline cannot read its stored secrets (a key is missing); try again later.",
 }
 RATE_HEADERS = {name: {"schema": {"type": "integer"}, "description": text} for name, text in (
     ("RateLimit-Limit", "requests allowed per minute"),
@@ -80,6 +82,12 @@ for module in (connections, orders, shipments, stock, listings, shipping, runs):
 @api.exception_handler(ConnectionRefused)
 def refused(request, exc):
     return problem(409, str(exc), kind="action-refused", title="Refused")
+
+
+@api.exception_handler(CredentialsUnreadable)
+def credentials_unreadable(request, exc):
+    log.error("%s %s: %s", request.method, request.path, exc.message)
+    return problem(503, "Dockline cannot read its stored secrets; try again later.", kind="credentials-unreadable")
 
 
 @api.exception_handler(ConnectorError)
