@@ -68,3 +68,9 @@ ORDER = {
                 "country": "us"},
     "lines": [{"sku": "MUG", "quantity": 2, "name": "Mug", "unit_price": "9.50"}],
 }
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Real hashing costs a second per password; these tests are about keys and scoping, not hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
