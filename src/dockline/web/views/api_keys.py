@@ -17,7 +17,7 @@ class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses it, e.g. \"ERP nightly export\".")
     writable = forms.BooleanField(required=False, label="Read-write",
                                   help_text="Off: the key can only read. On: it can also change things.")
-    merchants = forms.ModelMultipleChoiceField(queryset=None, required=False,
+    merchants = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple,
                                                help_text="None ticked: every merchant.")
 
     def __init__(self, *args, merchants, **kwargs):
