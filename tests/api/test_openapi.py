@@ -1,4 +1,5 @@
 """The OpenAPI document: served, kept in step with docs/api/openapi.json, and fuzzed by schemathesis."""
+import itertools
 import json
 import re
 from pathlib import Path
@@ -9,8 +10,10 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -23,9 +26,9 @@ from dockline.api.keys import issue_key
 
 DOCS_COPY = Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.json"
 REGENERATE = "DJANGO_SETTINGS_MODULE=dockline.settings PYTHONPATH=src python -m dockline.api.export docs/api/openapi.json"
-EXAMPLES = 6  # per operation: the whole run stays under half a minute
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+EXAMPLES = 4  # per operation and mode (valid, invalid): the whole run stays under half a minute
+CHECKS = [not_a_server_error, negative_data_rejection, status_code_conformance, content_type_conformance,
+          response_schema_conformance, response_headers_conformance]
 
 
 def test_the_schema_copy_in_docs_matches_the_served_schema(client, db):
@@ -62,8 +65,8 @@ def test_every_operation_answers_as_its_schema_says(api_schema, bearer):
     """schemathesis generates requests for each operation from the live schema and checks every answer."""
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 25
-    for operation in operations:
-        @given(case=operation.as_strategy())
+    for operation, mode in itertools.product(operations, (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)):
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case):
