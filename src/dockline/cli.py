@@ -20,6 +20,9 @@ import click
 from rich.console import Console
 
 from dockline.accounts.commands import commands as account_commands
+from dockline.commands import backfill, export
+from dockline.commands import connections as connection_commands
+from dockline.commands import orders as order_commands
 
 console = Console()
 log = logging.getLogger("dockline.cli")
@@ -110,12 +113,17 @@ def _start_up_checks(host: str, port: int) -> None:
 
 
 @click.group()
+@click.version_option(package_name="dockline", message="dockline %(version)s")
 def main() -> None:
     """Dockline: orders from stores to 3PL warehouses, and tracking and stock back."""
 
 
 for _command in account_commands(lambda: (_setup(), _migrate())):
     main.add_command(_command)
+main.add_command(order_commands.command(lambda: (_setup(), _migrate())))
+main.add_command(connection_commands.command(lambda: (_setup(), _migrate())))
+main.add_command(backfill.command(lambda: (_setup(), _migrate())))
+main.add_command(export.command(lambda: (_setup(), _migrate())))
 
 
 @main.command()

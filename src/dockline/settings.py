@@ -129,6 +129,8 @@ INSTALLED_APPS = [
     "dockline.webhooks",
     "dockline.platforms.bigcommerce",
     "dockline.web",
+    "dockline.api",
+    "ninja",  # serves the API docs page's scripts from here, not a CDN (the CSP allows only 'self')
 ]
 
 MIDDLEWARE = [
@@ -144,6 +146,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dockline.accounts.middleware.MembershipMiddleware",
     "dockline.accounts.middleware.UnreadableCredentialsMiddleware",
+    "dockline.api.middleware.ApiKeyMiddleware",
 ]
 
 ROOT_URLCONF = "dockline.urls"
@@ -224,6 +227,8 @@ LOGGING = {
 # metadata addresses are refused whatever it says (dockline.core.addresses).
 ALLOW_PRIVATE_ADDRESSES = os.environ.get("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "") == "1"
 
+# Requests each API key may make per minute (dockline.api.ratelimit).
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("DOCKLINE_API_RATE_LIMIT", "600"))
 RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")
 # Failed logins are counted where every process sees them: the database, or Redis when the
 # platform rate limits live there (or DOCKLINE_LOGIN_THROTTLE_STORAGE=redis://... says so).

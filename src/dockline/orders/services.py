@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dockline.connections.models import ChannelKind, Connection
-from dockline.core.activity import Event
+from dockline.core.activity import SYSTEM, Actor, Event
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
 from dockline.mapping.services import Mapper
@@ -60,8 +61,32 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     return counts
 
 
-def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> bool:
-    """Store an order unless this store's order is already here. True if it was new."""
+def backfill_orders(connection: Connection, connector: StoreConnector, since: datetime,
+                    on_order: Callable[[StoreOrder, bool], None] | None = None) -> dict:
+    """Fetch every order modified since `since`, however old, and store those not here yet (`store_new_order`
+    de-duplicates, so a backfill run twice stores nothing twice). The channel cursor is left as it is: the
+    regular import goes on from where it was. `on_order(order, was_new)` is told of each (a progress bar)."""
+    counts = {"fetched": 0, "new": 0}
+    batch: list[StoreOrder] = []
+    for store_order in connector.fetch_orders(since):
+        new = store_new_order(connection, store_order, source=f"{connector.label} (backfill)")
+        counts["fetched"] += 1
+        counts["new"] += new
+        batch.append(store_order)
+        if on_order:
+            on_order(store_order, new)
+        if len(batch) >= 100:
+            connector.acknowledge(batch)
+            batch = []
+    if batch:
+        connector.acknowledge(batch)
+    return counts
+
+
+def store_new_order(connection: Connection, so: StoreOrder, *, source: str, actor: Actor = SYSTEM) -> bool:
+    """Store an order unless this store's order is already here. True if it was new.
+
+    `actor` is who brought it: Dockline for imports, the person or API key for a manual order."""
     if Order.objects.filter(store_id=connection.store_id, external_id=so.external_id).exists():
         return False
     try:
@@ -95,7 +120,8 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> b
                 for line in so.lines
             )
             units = sum(line.quantity for line in so.lines)
-            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).", event=Event.IMPORTED)
+            order.log(f"Imported from {source}: {len(so.lines)} line(s), {units} item(s).", event=Event.IMPORTED,
+                      actor=actor)
     except IntegrityError:  # stored meanwhile by a webhook or another worker
         return False
     return True

@@ -1,19 +1,26 @@
-"""What the signed-in user may see: every query in the web layer starts here (others answer 404)."""
+"""What the signed-in user (or an API key) may see: every query in the web layer and the API starts here
+(another organization's object answers 404)."""
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
 from dockline.accounts.permissions import membership
+from dockline.api.models import ApiKey
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
 
 
+def viewer(who):
+    """The user's membership, or the API key itself: both name the organization and the visible merchants."""
+    return who if isinstance(who, ApiKey) else membership(who)
+
+
 def merchants(user):
-    return membership(user).visible_merchants()
+    return viewer(user).visible_merchants()
 
 
 def connections(user):
-    m = membership(user)
+    m = viewer(user)
     return Connection.objects.filter(organization=m.organization, merchant__in=m.visible_merchants())
 
 
@@ -22,7 +29,7 @@ def connection(user, pk: int) -> Connection:
 
 
 def stores(user):
-    m = membership(user)
+    m = viewer(user)
     return Store.objects.filter(organization=m.organization, merchant__in=m.visible_merchants())
 
 

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from dockline.web.views import account, connections, home, inventory, mappings, orders, people, setup, trust, wizard
+from dockline.web.views import (
+                                account,
+                                api_keys,
+                                connections,
+                                home,
+                                inventory,
+                                mappings,
+                                orders,
+                                orders_csv,
+                                people,
+                                setup,
+                                trust,
+                                wizard,
+)
 
 urlpatterns = [
     path("setup/", setup.setup, name="setup"),
@@ -34,6 +47,10 @@ urlpatterns = [
     path("connections/<int:pk>/listings/<int:listing_id>/delete/", mappings.listing_delete, name="listing_delete"),
     path("connections/<int:pk>/shipping/", mappings.shipping_rules, name="shipping"),
     path("connections/<int:pk>/shipping/<int:rule_id>/delete/", mappings.shipping_delete, name="shipping_delete"),
+    path("connections/<int:pk>/orders/upload/", orders_csv.upload_orders, name="orders_upload"),
+    path("api-keys/", api_keys.api_keys, name="api_keys"),
+    path("api-keys/new/", api_keys.api_key_create, name="api_key_create"),
+    path("api-keys/<int:pk>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("mapping/needed/", mappings.needs_mapping, name="needs_mapping"),
     path("inventory/", inventory.inventory, name="inventory"),
     path("orders/", orders.order_list, name="orders"),
