@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "dockline.warehouses",
     "dockline.sync",
     "dockline.webhooks",
+    "dockline.alerts",
     "dockline.platforms.bigcommerce",
     "dockline.web",
 ]
@@ -229,3 +230,14 @@ RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")
 # platform rate limits live there (or DOCKLINE_LOGIN_THROTTLE_STORAGE=redis://... says so).
 LOGIN_THROTTLE_STORAGE = os.environ.get("DOCKLINE_LOGIN_THROTTLE_STORAGE") or (
     RATE_LIMIT_STORAGE if RATE_LIMIT_STORAGE.startswith(("redis://", "rediss://")) else "database")
+
+# Alerts and monitoring (docs/alerts.md). How often the scheduler evaluates alert policies and sends
+# webhook deliveries; who may read /metrics (a bearer token, and/or client networks); JSON logs.
+ALERTS_EVERY_SECONDS = float(os.environ.get("DOCKLINE_ALERTS_EVERY", "60"))
+METRICS_TOKEN = os.environ.get("DOCKLINE_METRICS_TOKEN", "")
+METRICS_NETWORKS = [n.strip() for n in os.environ.get("DOCKLINE_METRICS_NETWORKS", "").split(",") if n.strip()]
+# Seconds since the scheduler's last tick after which /healthz answers 503.
+SCHEDULER_STALE_SECONDS = float(os.environ.get("DOCKLINE_SCHEDULER_STALE", "120"))
+if os.environ.get("DOCKLINE_LOG_FORMAT", "") == "json":
+    LOGGING["formatters"]["json"] = {"()": "dockline.core.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
