@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from dockline.accounts.permissions import membership
+from dockline.alerts.models import Alert, AlertPolicy, Endpoint
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
 
@@ -28,3 +29,20 @@ def stores(user):
 
 def orders(user):
     return Order.objects.filter(connection__in=connections(user))
+
+
+def alerts(user):
+    """Alerts about connections the user sees; administrators also see those about no connection."""
+    m = membership(user)
+    found = Alert.objects.filter(organization=m.organization)
+    if m.is_admin:
+        return found
+    return found.filter(connection__in=connections(user))
+
+
+def policies(user):
+    return AlertPolicy.objects.filter(organization=membership(user).organization)
+
+
+def endpoints(user):
+    return Endpoint.objects.filter(organization=membership(user).organization)
