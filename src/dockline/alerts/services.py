@@ -22,7 +22,7 @@ from dockline.alerts.conditions import CHECKS, Finding
 from dockline.alerts.models import Alert, AlertPolicy
 from dockline.alerts.status import AlertState, Condition
 
-log = logging.getLogger("dockline.alerts")
+log = logging.getLogger(__name__)
 LIVE = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 DIGEST_EVERY = timedelta(days=1)
 

@@ -46,7 +46,7 @@ def run_due(now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
     ran = []
     for job in registered():
-        row, _ = PeriodicJob.objects.get_or_create(name=job.name)
+        row, _ = PeriodicJob.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
         claimed = PeriodicJob.objects.filter(
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now), id=row.id, next_run_at__lte=now,
         ).update(lease_expires_at=now + timedelta(seconds=max(60.0, job.seconds * 5)),
