@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from dockline.alerts import events
 from dockline.alerts.channels import webhook
-from dockline.alerts.models import Delivery, DeliveryState, Endpoint, EndpointFormat
+from dockline.alerts.models import Delivery, Endpoint, EndpointFormat
+from dockline.alerts.status import DeliveryState
 
 
 class Receiver:

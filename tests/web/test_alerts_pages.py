@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from dockline.accounts.models import Merchant, Organization, Role
 from dockline.alerts import events
-from dockline.alerts.models import Alert, AlertPolicy, Delivery, DeliveryState, Endpoint
-from dockline.alerts.status import AlertState, Condition
+from dockline.alerts.models import Alert, AlertPolicy, Delivery, Endpoint
+from dockline.alerts.status import AlertState, Condition, DeliveryState
 
 
 def alert(connection, title="Acme connection: the store needs re-authorization", **fields) -> Alert:

@@ -12,7 +12,15 @@ from django.db import models
 from django.utils import timezone
 
 from dockline.accounts.models import Merchant, Organization
-from dockline.alerts.status import DEFAULTS, EXPLANATIONS, AlertState, Condition, check_transition
+from dockline.alerts.status import (
+    DEFAULTS,
+    EXPLANATIONS,
+    AlertState,
+    Condition,
+    DeliveryState,
+    check_delivery_transition,
+    check_transition,
+)
 from dockline.connections.models import Connection
 from dockline.core.crypto import EncryptedJSONField
 
@@ -156,12 +164,6 @@ class Event(models.Model):
         return f"{self.kind} #{self.id}"
 
 
-class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent (or retried)"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Gave up after every retry"
-
-
 class Delivery(models.Model):
     """One event for one endpoint: its attempts, the last answer, and when it is tried next."""
 
@@ -181,3 +183,11 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.endpoint}"
+
+    def move_to(self, state: DeliveryState, **fields) -> None:
+        """Change state (checked against the table) with the fields that go with it, and save."""
+        check_delivery_transition(self.state, state)
+        self.state = state
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save()

@@ -44,7 +44,12 @@ def evaluate_alerts(now: datetime | None = None) -> dict:
     for organization in Organization.objects.all():
         ensure_default_policy(organization)
     for policy in AlertPolicy.objects.filter(enabled=True).select_related("organization"):
-        for key, n in evaluate_policy(policy, now).items():
+        try:
+            changed = evaluate_policy(policy, now)
+        except Exception:  # one policy's failing check must not silence the others' alerts
+            log.exception("alert policy %s (%s) could not be evaluated", policy.id, policy.organization)
+            continue
+        for key, n in changed.items():
             counts[key] += n
     return counts
 

@@ -62,3 +62,23 @@ DEFAULTS: dict[Condition, tuple[float, str]] = {
     C.WEBHOOKS_STOPPED: (6, "hours"),
     C.CREDENTIAL_EXPIRING: (0, ""),  # the platform says when (eBay: 30 days before)
 }
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent (or retried)"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up after every retry"
+
+
+D = DeliveryState
+
+DELIVERY_TRANSITIONS: dict[DeliveryState, set[DeliveryState]] = {
+    D.PENDING: {D.PENDING, D.DELIVERED, D.FAILED},  # a failed attempt with retries left stays Pending
+    D.DELIVERED: {D.PENDING},  # Redeliver
+    D.FAILED: {D.PENDING},  # Redeliver
+}
+
+
+def check_delivery_transition(current: str, new: str) -> None:
+    if DeliveryState(new) not in DELIVERY_TRANSITIONS[DeliveryState(current)]:
+        raise InvalidAlertTransition(f"a delivery cannot go from {D(current).label} to {D(new).label}")

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 import httpx
 from django.utils import timezone
 
-from dockline.alerts.models import Delivery, DeliveryState, Endpoint, EndpointFormat, Event
+from dockline.alerts.models import Delivery, Endpoint, EndpointFormat, Event
+from dockline.alerts.status import DeliveryState
 from dockline.core import http
 from dockline.core.errors import ConnectorError
 from dockline.core.net import unreachable
@@ -95,7 +96,7 @@ def attempt(delivery: Delivery, client: httpx.Client, now: datetime) -> str:
     headers = {"Content-Type": "application/json", "User-Agent": "Dockline-Webhooks/1",
                "Dockline-Event": event.kind, "Dockline-Event-Id": str(event.id),
                "Dockline-Timestamp": str(timestamp), "Dockline-Signature": sign(endpoint.secret, timestamp, raw)}
-    delivery.attempts += 1
+    attempts = delivery.attempts + 1
     status, error = None, ""
     try:
         response = client.post(endpoint.url, content=raw, headers=headers)
@@ -106,25 +107,20 @@ def attempt(delivery: Delivery, client: httpx.Client, now: datetime) -> str:
         error = unreachable(endpoint.name, endpoint.url, exc)
     except ConnectorError as exc:  # the address guard refused the destination
         error = exc.message
-    delivery.last_status, delivery.last_error = status, error
+    answer = {"attempts": attempts, "last_status": status}
     if not error:
-        delivery.state, delivery.delivered_at = DeliveryState.DELIVERED, now
-        outcome = "delivered"
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.state = DeliveryState.FAILED
-        delivery.last_error = f"{error.rstrip('.')}. Gave up after {delivery.attempts} attempts; press Redeliver once fixed."
-        outcome = "failed"
-    else:
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
-        delivery.last_error = f"{error.rstrip('.')}; trying again at {delivery.next_attempt_at:%H:%M:%S} UTC."
-        outcome = "retrying"
-    delivery.save()
-    return outcome
+        delivery.move_to(DeliveryState.DELIVERED, delivered_at=now, last_error="", **answer)
+        return "delivered"
+    if attempts >= MAX_ATTEMPTS:
+        delivery.move_to(DeliveryState.FAILED, **answer, last_error=f"{error.rstrip('.')}. Gave up after {attempts} "
+                         "attempts; press Redeliver once fixed.")
+        return "failed"
+    retry_at = now + backoff(attempts)
+    delivery.move_to(DeliveryState.PENDING, next_attempt_at=retry_at, **answer,
+                     last_error=f"{error.rstrip('.')}; trying again at {retry_at:%H:%M:%S} UTC.")
+    return "retrying"
 
 
 def redeliver(delivery: Delivery, now: datetime | None = None) -> None:
     """Send a delivery again on the next tick (the same event id), whatever became of it."""
-    delivery.state, delivery.attempts = DeliveryState.PENDING, 0
-    delivery.next_attempt_at = now or timezone.now()
-    delivery.last_error = ""
-    delivery.save(update_fields=["state", "attempts", "next_attempt_at", "last_error"])
+    delivery.move_to(DeliveryState.PENDING, attempts=0, next_attempt_at=now or timezone.now(), last_error="")
