@@ -11,6 +11,10 @@ DOCKLINE_WEB_WORKERS, DOCKLINE_WEB_THREADS, DOCKLINE_WEB_TIMEOUT  gunicorn proce
 DOCKLINE_INVITE_DAYS      days an invitation link works (default 7)
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1), DEFAULT_FROM_EMAIL
                           SMTP for invitation and password links; unset EMAIL_HOST: links are shown to copy
+DOCKLINE_ALERTS_EVERY     seconds between alert checks and webhook sends (default 60); docs/alerts.md
+DOCKLINE_METRICS_TOKEN, DOCKLINE_METRICS_NETWORKS  who may read /metrics (bearer token; CIDRs); neither: loopback
+DOCKLINE_SCHEDULER_STALE  seconds without a scheduler tick before /healthz answers 503 (default 120)
+DOCKLINE_LOG_FORMAT       json: one JSON object per log line, with connection and order ids
 
 Generated secrets are created atomically (two processes starting together agree on one key) and
 readable by their owner only; so is the SQLite file (and its -wal/-shm, which take its mode).
