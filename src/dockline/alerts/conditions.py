@@ -156,13 +156,15 @@ def files_not_taken(connections: list[Connection], hours: float, now: datetime) 
         sent = ExchangeRecord.objects.filter(warehouse_id=warehouse_id, direction=Direction.OUT,
                                              kind=ExchangeKind.ORDERS, state=ExchangeState.SENT,
                                              created_at__lte=cutoff, created_at__gt=cutoff - timedelta(days=7))
-        names = list(sent.order_by("created_at").values_list("filename", flat=True)[:200])
+        # A file with a shipped order was taken: only the others are asked about.
+        sent = sent.exclude(dispatches__isnull=False, dispatches__order__shipments__isnull=False)
+        names = list(sent.order_by("created_at").values_list("filename", flat=True).distinct()[:200])
         if not names:
             continue
         if warehouse.file_format_handler().acknowledges:
             why, todo = "no 997 acknowledgment came back", "Ask the warehouse whether it received and read these files"
         else:
-            names = _still_in_inbox(warehouse, names)
+            names = _still_in_inbox(warehouse, names, now)
             why, todo = "they are still in its inbox", "Ask the warehouse whether its system picks up files"
         if names:
             found.append(Finding(
@@ -174,14 +176,25 @@ def files_not_taken(connections: list[Connection], hours: float, now: datetime) 
     return found
 
 
-def _still_in_inbox(warehouse, names: list[str]) -> list[str]:
-    try:
-        with warehouse.open_transport() as transport:
-            there = {f.name for f in transport.list(warehouse.folders.inbox)}
-    except ConnectorError as exc:  # unreachable: the channels' runs report it, not this condition
-        log.info("could not list the inbox of %s: %s", warehouse, exc.message)
-        return []
-    return [n for n in names if n in there]
+# The inbox listed per warehouse server and folder: {key: (when, names)}, reused for INBOX_EVERY, so a check
+# every minute costs one listing per warehouse every quarter of an hour at most.
+_inboxes: dict[tuple, tuple[datetime, set[str]]] = {}
+INBOX_EVERY = timedelta(minutes=15)
+
+
+def _still_in_inbox(warehouse, names: list[str], now: datetime) -> list[str]:
+    key = (warehouse.id, warehouse.transport, warehouse.credentials.get("host"), warehouse.credentials.get("port"),
+           warehouse.folders.inbox)
+    listed = _inboxes.get(key)
+    if listed is None or not timedelta(0) <= now - listed[0] < INBOX_EVERY:
+        try:
+            with warehouse.open_transport() as transport:
+                listed = (now, {f.name for f in transport.list(warehouse.folders.inbox)})
+        except ConnectorError as exc:  # unreachable: the channels' runs report it, not this condition
+            log.info("could not list the inbox of %s: %s", warehouse, exc.message)
+            return []
+        _inboxes[key] = listed
+    return [n for n in names if n in listed[1]]
 
 
 def no_inventory(connections: list[Connection], hours: float, now: datetime) -> list[Finding]:
