@@ -91,3 +91,19 @@ def test_a_new_endpoint_shows_its_secret_once_and_a_failed_delivery_can_be_redel
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.PENDING and delivery.attempts == 0
     assert delivery.next_attempt_at <= timezone.now()
+
+
+def test_every_alerts_page_an_admin_opens_renders_and_names_the_conditions(client, login_as, make_connection, org):
+    login_as(Role.ADMIN)
+    make_connection()
+    endpoint = Endpoint.objects.create(organization=org, name="Ops", url="https://hooks.example.com/d",
+                                       secrets={"secret": "whsec_x"})
+    policy = AlertPolicy.objects.create(organization=org, name="Day shift", conditions=[Condition.REAUTH],
+                                        thresholds={Condition.NOT_SHIPPED: 3})
+    for path in ("/alerts/", "/alerts/?state=closed", "/alerts/policies/", "/alerts/policies/new/",
+                 f"/alerts/policies/{policy.pk}/", "/alerts/endpoints/", f"/alerts/endpoints/{endpoint.pk}/"):
+        assert client.get(path).status_code == 200, path
+    page = client.get(f"/alerts/policies/{policy.pk}/").content.decode()
+    assert "Orders at the warehouse without a shipment (ship-by): threshold (days)" in page
+    assert 'name="t_not_shipped" value="3"' in page
+    assert "whsec_x" not in client.get(f"/alerts/endpoints/{endpoint.pk}/").content.decode()
