@@ -127,3 +127,18 @@ def test_the_daily_summary_is_off_by_default_and_sent_once_a_day_when_on(connect
     assert send_digests(now + timedelta(hours=24)) == 1
     summary = smtp.messages[-1].content.decode()
     assert "Daily alert summary" in summary and "the store needs re-authorization" in summary
+
+
+def test_an_acumatica_shared_secret_expiring_within_14_days_alerts_with_its_date(connection, policy):
+    policy(Condition.CREDENTIAL_EXPIRING)
+    store = connection.store
+    store.platform = "acumatica"
+    ends = (timezone.now() + timedelta(days=9)).date()
+    store.credentials = {"instance_url": "https://acme.acumatica.com", "client_id": "c@Acme", "client_secret": "s",
+                         "username": "u", "password": "p", "client_secret_expires": ends.isoformat()}
+    store.save()
+    evaluate_alerts()
+    assert f"The Acumatica Shared Secret expires on {ends:%Y-%m-%d} (in 9 days)" in Alert.objects.get().detail
+    store.credentials = {**store.credentials, "client_secret_expires": (ends + timedelta(days=30)).isoformat()}
+    store.save()
+    assert evaluate_alerts(timezone.now() + timedelta(hours=25))["closed"] == 1  # renewed: it closes itself
