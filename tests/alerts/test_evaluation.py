@@ -105,3 +105,18 @@ def test_an_x12_warehouse_that_sends_no_997_for_our_file_opens_an_alert_which_cl
     record.move_to(ExchangeState.ACKNOWLEDGED)
     evaluate_alerts(now + timedelta(hours=27))
     assert Alert.objects.get().state == AlertState.CLOSED
+
+
+def test_a_mail_the_smtp_server_could_not_take_says_so_and_goes_at_the_next_check(connection, policy, smtp,
+                                                                                  settings, closed_port):
+    policy(Condition.REAUTH)
+    connection.warehouse_auth_error = "The FTP server refused the login."
+    connection.save()
+    working = settings.EMAIL_PORT
+    settings.EMAIL_PORT = closed_port
+    evaluate_alerts()
+    assert "could not be reached" in Alert.objects.get().notify_error and not smtp.messages
+    settings.EMAIL_PORT = working
+    evaluate_alerts(timezone.now() + timedelta(minutes=1))
+    assert Alert.objects.get().notify_error == ""
+    assert "the warehouse needs re-authorization" in body(smtp.messages[0])

@@ -80,6 +80,8 @@ def record(policy: AlertPolicy, condition: Condition, finding: Finding, now: dat
         for name, value in fields.items():
             setattr(alert, name, value)
         alert.last_seen, alert.seen = now, alert.seen + 1
+        if alert.notify_error:  # the mail could not go when it opened: try again while it lasts
+            alert.notify_error = email.send_alert(alert)
         alert.save()
         return False
     try:
