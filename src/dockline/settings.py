@@ -11,6 +11,10 @@ DOCKLINE_WEB_WORKERS, DOCKLINE_WEB_THREADS, DOCKLINE_WEB_TIMEOUT  gunicorn proce
 DOCKLINE_INVITE_DAYS      days an invitation link works (default 7)
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1), DEFAULT_FROM_EMAIL
                           SMTP for invitation and password links; unset EMAIL_HOST: links are shown to copy
+DOCKLINE_ALERTS_EVERY     seconds between alert checks and webhook sends (default 60); docs/alerts.md
+DOCKLINE_METRICS_TOKEN, DOCKLINE_METRICS_NETWORKS  who may read /metrics (bearer token; CIDRs); neither: loopback
+DOCKLINE_SCHEDULER_STALE  seconds without a scheduler tick before /healthz answers 503 (default 120)
+DOCKLINE_LOG_FORMAT       json: one JSON object per log line, with connection and order ids
 
 Generated secrets are created atomically (two processes starting together agree on one key) and
 readable by their owner only; so is the SQLite file (and its -wal/-shm, which take its mode).
@@ -127,6 +131,7 @@ INSTALLED_APPS = [
     "dockline.warehouses",
     "dockline.sync",
     "dockline.webhooks",
+    "dockline.alerts",
     "dockline.platforms.bigcommerce",
     "dockline.web",
     "dockline.api",
@@ -234,3 +239,14 @@ RATE_LIMIT_STORAGE = os.environ.get("DOCKLINE_RATE_LIMIT_STORAGE", "memory://")
 # platform rate limits live there (or DOCKLINE_LOGIN_THROTTLE_STORAGE=redis://... says so).
 LOGIN_THROTTLE_STORAGE = os.environ.get("DOCKLINE_LOGIN_THROTTLE_STORAGE") or (
     RATE_LIMIT_STORAGE if RATE_LIMIT_STORAGE.startswith(("redis://", "rediss://")) else "database")
+
+# Alerts and monitoring (docs/alerts.md). How often the scheduler evaluates alert policies and sends
+# webhook deliveries; who may read /metrics (a bearer token, and/or client networks); JSON logs.
+ALERTS_EVERY_SECONDS = float(os.environ.get("DOCKLINE_ALERTS_EVERY", "60"))
+METRICS_TOKEN = os.environ.get("DOCKLINE_METRICS_TOKEN", "")
+METRICS_NETWORKS = [n.strip() for n in os.environ.get("DOCKLINE_METRICS_NETWORKS", "").split(",") if n.strip()]
+# Seconds since the scheduler's last tick after which /healthz answers 503.
+SCHEDULER_STALE_SECONDS = float(os.environ.get("DOCKLINE_SCHEDULER_STALE", "120"))
+if os.environ.get("DOCKLINE_LOG_FORMAT", "") == "json":
+    LOGGING["formatters"]["json"] = {"()": "dockline.core.logs.JsonFormatter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -39,6 +39,11 @@ def can_manage_people(user) -> bool:
     return role(user) == Role.ADMIN
 
 
+def can_manage_alerts(user) -> bool:
+    """Change alert policies and webhook endpoints, redeliver: administrators."""
+    return role(user) == Role.ADMIN
+
+
 def require(allowed: bool) -> None:
     """Refuse as if the page did not exist: another role's action is not advertised."""
     if not allowed:

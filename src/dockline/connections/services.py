@@ -106,7 +106,7 @@ def needs_reauthorization(connection: Connection, reason: str, *, side: Side) ->
     Connection.objects.filter(id=connection.id).update(**{field: reason})
     setattr(connection, field, reason)
     alerts.error("Connection %s (%s): the %s needs re-authorization: %s",
-                 connection.id, connection.name, side.label.lower(), reason)
+                 connection.id, connection.name, side.label.lower(), reason, extra={"connection_id": connection.id})
     return True
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dockline.alerts import events
 from dockline.connections.models import ChannelKind, Connection
 from dockline.core.activity import SYSTEM, Actor, Event
 from dockline.core.errors import ConnectorError, ErrorKind
@@ -124,6 +125,8 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str, acto
                       actor=actor)
     except IntegrityError:  # stored meanwhile by a webhook or another worker
         return False
+    events.publish(connection.organization_id, events.ORDER_IMPORTED, {"source": source}, connection=connection,
+                   order=order)
     return True
 
 
@@ -139,6 +142,8 @@ def prepare_orders(connection: Connection, mapper: Mapper | None = None) -> dict
             message = " ".join(problems)
             if order.status != S.ERROR or order.error != message:
                 order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+                events.publish(connection.organization_id, events.ORDER_ERROR, {"error": message},
+                               connection=connection, order=order)
             counts["error"] += 1
         else:
             order.move_to(S.QUEUED, "Every item and the shipping method are mapped; queued for the warehouse.")
@@ -200,6 +205,8 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
             message = (f"{RENDER_PROBLEM}: {exc.field}: {exc.reason.rstrip('.')}. "
                        "Fix it in the store, then reprocess.")
             order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+            events.publish(connection.organization_id, events.ORDER_ERROR, {"error": message},
+                           connection=connection, order=order)
             counts["unwritable"] = counts.get("unwritable", 0) + 1
             continue
         try:
@@ -219,6 +226,8 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
             order.retry_at = None
             order.move_to(S.OPEN, f"Sent to warehouse {connection.warehouse.name} in file {exchange.filename}.")
         counts["sent"] += 1
+        events.publish(connection.organization_id, events.ORDER_SENT, {"file": exchange.filename},
+                       connection=connection, order=order)
         _tell_store_forwarded(order, connector)
     return counts
 

@@ -145,6 +145,11 @@ class StoreConnector:
         ({"label", "ok": True/False/None, "detail", "link"}). Default: none."""
         return []
 
+    def reauthorization_warning(self) -> str | None:
+        """What to tell the merchant when a credential the platform dates ends soon (alerts read it);
+        None when it does not, or the platform does not say when (the default)."""
+        return None
+
     def close(self) -> None:
         """Release connections and clients. Default: nothing to release."""
 

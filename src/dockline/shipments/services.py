@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from dockline.alerts import events
 from dockline.connections.models import Connection
 from dockline.core.activity import Event
 from dockline.core.errors import ConnectorError, ErrorKind
@@ -208,6 +209,11 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
             posted.save(update_fields=["store_shipment_id", "posted_at", "post_error"])
         order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} posted to the store.",
                   event=Event.POSTED)
+    events.publish(order.connection.organization_id, events.SHIPMENT_POSTED, {"shipment": {
+        "id": shipment.id, "warehouse_shipment_id": shipment.warehouse_shipment_id, "store_shipment_id": store_id,
+        "carrier": shipment.carrier, "service": shipment.service, "tracking_numbers": store_shipment.tracking_numbers,
+        "shipped_at": shipment.shipped_at.isoformat(), "lines": [vars(line) for line in store_lines]}},
+        connection=order.connection, order=order)
     return True
 
 

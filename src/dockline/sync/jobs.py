@@ -141,7 +141,7 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
         elif exc.kind == ErrorKind.CONFIG:
             _warn_once(channel, run)
     except Exception as exc:  # a bug or an unexpected answer: record it, keep the engine running
-        log.exception("channel %s failed", channel)
+        log.exception("channel %s failed", channel, extra={"connection_id": connection.id, "channel_id": channel.id})
         run.ok = False
         run.error = f"Unexpected error: {exc}"
     finally:
@@ -160,4 +160,5 @@ def _warn_once(channel: Channel, run: SyncRun) -> None:
         return
     where = Side(run.side).label.lower() if run.side else "store or warehouse"
     alerts.warning("Connection %s (%s): the %s's setup needs fixing: %s",
-                   channel.connection_id, channel.connection.name, where, run.error)
+                   channel.connection_id, channel.connection.name, where, run.error,
+                   extra={"connection_id": channel.connection_id, "channel_id": channel.id})

@@ -21,3 +21,26 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["channel", "-started_at"], name="run_channel_started")]
+
+
+class SchedulerBeat(models.Model):
+    """The last tick of each scheduler process, so /healthz can tell a stopped scheduler from an idle one."""
+
+    owner = models.CharField(max_length=64, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.owner} at {self.beat_at:%H:%M:%S}"
+
+
+class PeriodicJob(models.Model):
+    """A job of no organization (alert evaluation, webhook deliveries), run by whichever scheduler claims it."""
+
+    name = models.CharField(max_length=64, unique=True)
+    next_run_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import close_old_connections, connections
 
+from dockline.sync import periodic
 from dockline.sync.jobs import run_channel
 from dockline.sync.scheduler import claim_due, new_owner
 
 log = logging.getLogger(__name__)
+BEAT = 5.0  # seconds between two heartbeats of one scheduler
 
 
 class LocalRunner:
@@ -56,22 +59,48 @@ class Dispatcher(threading.Thread):
         self.tick = tick
         self.owner = new_owner()
         self._halt = threading.Event()
+        self._beaten = -BEAT
+        self._periodic: threading.Thread | None = None
 
     def run(self) -> None:
         while not self._halt.is_set():
             try:
                 self.dispatch_once()
+                self._tick_periodic()
             except Exception:
                 log.exception("scheduler tick failed")
             finally:
                 connections.close_all()
             self._halt.wait(self.tick)
+        if self._periodic is not None:
+            self._periodic.join()
 
     def dispatch_once(self) -> int:
         ids = claim_due(self.owner, limit=self.runner.free_slots)
         for channel_id in ids:
             self.runner.submit(channel_id, self.owner)
         return len(ids)
+
+    def _tick_periodic(self) -> None:
+        """Beat (at most every BEAT seconds) and start the periodic jobs in their own thread, so a slow
+        delivery never delays dispatching; a tick while they still run starts nothing."""
+        now = time.monotonic()
+        if now - self._beaten < BEAT:
+            return
+        periodic.beat(self.owner)
+        self._beaten = now
+        if self._periodic is None or not self._periodic.is_alive():
+            self._periodic = threading.Thread(target=self._run_periodic, name="dockline-periodic", daemon=True)
+            self._periodic.start()
+
+    @staticmethod
+    def _run_periodic() -> None:
+        try:
+            periodic.run_due()
+        except Exception:
+            log.exception("periodic jobs failed")
+        finally:
+            connections.close_all()
 
     def stop(self) -> None:
         self._halt.set()

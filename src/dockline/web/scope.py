@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 
 from dockline.accounts.permissions import membership
+from dockline.alerts.models import Alert, AlertPolicy, Endpoint
 from dockline.api.models import ApiKey
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
@@ -35,3 +36,20 @@ def stores(user):
 
 def orders(user):
     return Order.objects.filter(connection__in=connections(user))
+
+
+def alerts(user):
+    """Alerts about connections the user sees; administrators also see those about no connection."""
+    m = membership(user)
+    found = Alert.objects.filter(organization=m.organization)
+    if m.is_admin:
+        return found
+    return found.filter(connection__in=connections(user))
+
+
+def policies(user):
+    return AlertPolicy.objects.filter(organization=membership(user).organization)
+
+
+def endpoints(user):
+    return Endpoint.objects.filter(organization=membership(user).organization)

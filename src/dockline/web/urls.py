@@ -1,19 +1,20 @@
 from django.urls import path
 
 from dockline.web.views import (
-                                account,
-                                api_keys,
-                                connections,
-                                home,
-                                inventory,
-                                mappings,
-                                orders,
-                                orders_csv,
-                                people,
-                                setup,
-                                trust,
-                                wizard,
+    account,
+    api_keys,
+    connections,
+    home,
+    inventory,
+    mappings,
+    orders,
+    orders_csv,
+    people,
+    setup,
+    trust,
+    wizard,
 )
+from dockline.web.views import alerts as alert_views
 
 urlpatterns = [
     path("setup/", setup.setup, name="setup"),
@@ -57,6 +58,15 @@ urlpatterns = [
     path("orders/bulk/", orders.bulk_action, name="orders_bulk"),
     path("orders/<int:pk>/", orders.order_detail, name="order"),
     path("orders/<int:pk>/action/", orders.order_action, name="order_action"),
+    path("alerts/", alert_views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/policies/", alert_views.policy_list, name="alert_policies"),
+    path("alerts/policies/new/", alert_views.policy_edit, name="alert_policy_new"),
+    path("alerts/policies/<int:pk>/", alert_views.policy_edit, name="alert_policy"),
+    path("alerts/endpoints/", alert_views.endpoint_list, name="alert_endpoints"),
+    path("alerts/endpoints/<int:pk>/", alert_views.endpoint_detail, name="alert_endpoint"),
+    path("alerts/endpoints/<int:pk>/deliveries/<int:delivery_id>/redeliver/", alert_views.delivery_redeliver,
+         name="delivery_redeliver"),
     path("people/", people.people, name="people"),
     path("people/invite/", people.invite, name="people_invite"),
     path("people/invitations/<int:pk>/revoke/", people.revoke, name="invitation_revoke"),

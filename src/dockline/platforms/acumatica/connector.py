@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar, NamedTuple
 
@@ -30,6 +30,7 @@ from dockline.platforms.base import Capability, CheckReport, CredentialField, St
 
 DEFAULT_VERSION = "22.200.001"
 MODES = ("sales_orders", "shipments")
+SECRET_WARNING = timedelta(days=14)  # how long before the Shared Secret's expiry date alerts say so
 
 
 class Entity(NamedTuple):
@@ -104,6 +105,9 @@ class AcumaticaConnector(StoreConnector):
         CredentialField("username", "Username", help="The integration user Dockline signs in as."),
         CredentialField("password", "Password", secret=True,
                         help="Used to sign in once; afterwards Dockline keeps the session with a refresh token."),
+        CredentialField("client_secret_expires", "Shared Secret expires on", required=False,
+                        help="The secret's Expiration Date in Connected Applications (YYYY-MM-DD), if it has one; "
+                             "Dockline alerts 14 days before."),
     )
     settings_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField("mode", "Mode", required=False, default="sales_orders",
@@ -173,7 +177,7 @@ class AcumaticaConnector(StoreConnector):
 
     def _require_credentials(self) -> None:
         c = self.credentials
-        missing = [f.label for f in self.credential_fields if not str(c.get(f.name) or "").strip()]
+        missing = [f.label for f in self.credential_fields if f.required and not str(c.get(f.name) or "").strip()]
         if missing:
             raise ConnectorError(f"Acumatica credentials incomplete: {', '.join(missing)} empty", ErrorKind.REAUTH)
         marker = c.get("reauth")
@@ -186,7 +190,8 @@ class AcumaticaConnector(StoreConnector):
         """Signs in with the password when there is no live session, which also re-authorizes the connection."""
         report = CheckReport()
         try:
-            missing = [f.label for f in self.credential_fields if not str(self.credentials.get(f.name) or "").strip()]
+            missing = [f.label for f in self.credential_fields
+                       if f.required and not str(self.credentials.get(f.name) or "").strip()]
             if missing:
                 raise ConnectorError(f"Empty: {', '.join(missing)}", ErrorKind.REAUTH)
             if self.credentials.get("reauth") or not self.client.token:
@@ -391,6 +396,24 @@ class AcumaticaConnector(StoreConnector):
     def push_stock(self, updates: list[StockUpdate]) -> PushResult:
         """Acumatica is the ERP: it owns its stock, so nothing is written (each SKU is reported skipped)."""
         return PushResult(skipped=[(u.sku, NO_STOCK) for u in updates])
+
+    def reauthorization_warning(self) -> str | None:
+        """When the shared secret's entered Expiration Date is within SECRET_WARNING (or past)."""
+        raw = str(self.credentials.get("client_secret_expires") or "").strip()
+        try:
+            ends = datetime.fromisoformat(raw).date() if raw else None
+        except ValueError:
+            return f"The Shared Secret's expiry date {raw!r} is not a date (YYYY-MM-DD): correct it in the credentials."
+        if ends is None:
+            return None
+        left = ends - datetime.now(UTC).date()
+        if left > SECRET_WARNING:
+            return None
+        if left.days < 0:
+            return (f"The Acumatica Shared Secret expired on {ends:%Y-%m-%d}: add a new secret to the connected "
+                    "application in Acumatica and enter it (and its expiry date) in Dockline.")
+        return (f"The Acumatica Shared Secret expires on {ends:%Y-%m-%d} (in {left.days} days): add a new secret to the "
+                "connected application in Acumatica and enter it (and its expiry date) in Dockline before then.")
 
     def close(self) -> None:
         self.client.close()

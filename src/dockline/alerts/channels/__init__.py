@@ -1,0 +1,1 @@
+"""How alerts and events reach people: email (Django's SMTP settings) and outbound webhooks."""
