@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from dockline.accounts.permissions import membership
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
+from dockline.warehouses.models import Warehouse
 
 
 def merchants(user):
@@ -28,3 +29,8 @@ def stores(user):
 
 def orders(user):
     return Order.objects.filter(connection__in=connections(user))
+
+
+def warehouses(user):
+    """The organization's warehouses: one serves many merchants and stores, so every member may pick one."""
+    return Warehouse.objects.filter(organization=membership(user).organization)

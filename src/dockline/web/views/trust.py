@@ -9,10 +9,11 @@ from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.accounts.models import Role
+from dockline.connections.credentials import server_address, test_warehouse
 from dockline.core.errors import ConnectorError
 from dockline.warehouses.transports.ftps import TlsMode, tls_mode
 from dockline.warehouses.transports.sftp import fingerprint_label
-from dockline.web import scope, wizard
+from dockline.web import scope
 from dockline.web.forms import TlsTrustForm
 
 SEEN_KEY = "warehouse_seen_certificate"  # session: {"warehouse": pk, "where": ..., "certificate": fingerprint}
@@ -87,7 +88,7 @@ def test_certificate(request, pk: int):
     creds = dict(warehouse.credentials)
     settings = {k: v for k, v in warehouse.settings.items() if k not in ("tls_mode", "tls_certificate", "tls_pin",
                                                                           "verify_tls")}
-    report, seen = wizard.test_warehouse(warehouse.transport, creds, {**settings, **form.trust()})
+    report, seen = test_warehouse(warehouse.transport, creds, {**settings, **form.trust()})
     if seen.get("certificate"):
         request.session[SEEN_KEY] = {"warehouse": warehouse.pk, **seen}
     return render(request, "web/wizard/_report.html", {"report": report, "seen": seen})
@@ -100,7 +101,7 @@ def save_certificate_check(request, pk: int):
     permissions.require(can_change_trust(request.user) and conn.warehouse.transport == "ftps")
     warehouse = conn.warehouse
     seen = request.session.get(SEEN_KEY) or {}
-    same = seen.get("warehouse") == warehouse.pk and seen.get("where") == wizard.server_address(
+    same = seen.get("warehouse") == warehouse.pk and seen.get("where") == server_address(
         warehouse.transport, warehouse.credentials)
     form = TlsTrustForm(request.POST, seen_fingerprint=seen.get("certificate", "") if same else "")
     if not form.is_valid():
