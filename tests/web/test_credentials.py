@@ -96,7 +96,7 @@ def test_a_credential_link_works_once_expires_and_never_shows_the_secret_to_the_
 
     page = client.get(f"/credentials/{token}/")
     body = page.content.decode()
-    assert page.status_code == 200 and page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
     assert "Acme store" in body and OLD_TOKEN not in body and 'value="acme"' not in body  # nothing stored is shown
     assert "Acme connection" not in body  # nor anything else of the organization
 

@@ -3,7 +3,7 @@
 No Dockline account is needed and nothing of the organization is shown beyond its name and the store's: the
 token in the address is the only key. Each address may open or test links a limited number of times per quarter
 hour (the login throttle's counts), each link allows a bounded number of tests, CSRF protection stays on, and
-the answers are neither cached nor sent on as a referrer. Whether a link works is decided in
+the answers are neither cached nor sent to other sites as a referrer. Whether a link works is decided in
 `connections.credential_links`.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ WINDOW = 15 * 60
 
 def _private(response):
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # "no-referrer" would send Origin: null and fail CSRF
     response["X-Robots-Tag"] = "noindex"
     return response
 

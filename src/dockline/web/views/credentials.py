@@ -29,6 +29,7 @@ from dockline.connections.credentials import (
     test_warehouse,
 )
 from dockline.connections.models import Side
+from dockline.core import crypto
 from dockline.core.activity import Actor
 from dockline.platforms.base import platforms
 from dockline.warehouses import transports as file_transports
@@ -60,12 +61,25 @@ def _stored(conn, side: Side) -> dict:
     return dict(conn.store.credentials if side is Side.STORE else conn.warehouse.credentials)
 
 
-def _form(conn, side: Side, data=None):
+def _pending(conn, side: Side, data) -> dict:
+    """Secrets typed before a failed test, carried encrypted in the form so "Save anyway" saves them, not the old."""
+    token = (data or {}).get("pending", "")
+    if not token:
+        return {}
+    try:
+        got = crypto.decrypt(token)
+    except crypto.CredentialsUnreadable:
+        return {}
+    return got.get("secrets", {}) if got.get("for") == f"{conn.pk}:{side.value}" else {}
+
+
+def _form(conn, side: Side, data=None, *, kept: dict | None = None):
     stored = _stored(conn, side)
     cls = fields_form(_fields(conn, side), PREFIX)
     if data is None:
-        return cls(values={k: v for k, v in stored.items() if isinstance(v, str | int)}, kept_secrets=stored)
-    return cls(data, kept_secrets=stored, values={})
+        return cls(values={k: v for k, v in stored.items() if isinstance(v, str | int)},
+                   kept_secrets={**stored, **(kept or {})})
+    return cls(data, kept_secrets={**stored, **_pending(conn, side, data)}, values={})
 
 
 def _run(conn, side: Side, values: dict):
@@ -78,18 +92,21 @@ def _run(conn, side: Side, values: dict):
 def _page(request, conn, side: Side, form, *, report=None, status: int = 200, **extra):
     rows_form = form if form.is_bound else None
     errors = rows_form.field_errors() if rows_form is not None else {}
-    shown = _form(conn, side)  # drawn from what is stored: a typed secret is never drawn back
+    pending = rows_form.secrets() if rows_form is not None and report is not None else {}
+    shown = _form(conn, side, kept=pending)  # a typed secret is never drawn back, only its mask
     if rows_form is not None:
         shown.initial.update(rows_form.values())
     ctx = {"connection": conn, "side": side, "rows": shown.rows(errors), "report": report,
            "check": last_checks(conn).get(side), "auth_error": conn.auth_error(side),
            "activity": conn.activity.all()[:10], "platform_label": platforms()[conn.store.platform].label,
            "transport_label": file_transports.transport_class(conn.warehouse.transport).label,
-           "test_url": reverse(f"{side.value}_credentials_test", args=[conn.pk]), **extra}
+           "test_url": reverse(f"{side.value}_credentials_test", args=[conn.pk]),
+           "pending": crypto.encrypt({"for": f"{conn.pk}:{side.value}", "secrets": pending}) if pending else "",
+           **extra}
     if side is Side.STORE:
         ctx.update(links=credential_links.open_links(conn), link_form=extra.get("link_form") or LinkForm())
     else:
-        ctx.update(trust.trust_context(request, conn), sharing=conn.warehouse.connections.exclude(pk=conn.pk))
+        ctx.update(trust.trust_context(request, conn), trust_back="credentials", sharing=conn.warehouse.connections.exclude(pk=conn.pk))
     return render(request, "web/credentials/side.html", ctx, status=status)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
@@ -21,6 +22,14 @@ SEEN_KEY = "warehouse_seen_certificate"  # session: {"warehouse": pk, "where": .
 
 def can_change_trust(user) -> bool:
     return permissions.role(user) == Role.ADMIN
+
+
+def _back(request, conn):
+    """Where a trust form returns: the warehouse's credential screen when it was sent from there, else the
+    connection page's server identity card."""
+    if request.POST.get("back") == "credentials":
+        return redirect(f"{reverse('warehouse_credentials', args=[conn.pk])}#trust")
+    return redirect(f"{reverse('connection', args=[conn.pk])}#trust")
 
 
 def trust_context(request, conn, form: TlsTrustForm | None = None) -> dict:
@@ -56,7 +65,7 @@ def accept_host_key(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Host key {shown} accepted for {conn.warehouse.name}: runs use it from now on.")
-    return redirect("connection", pk=conn.pk)
+    return _back(request, conn)
 
 
 @require_POST
@@ -72,7 +81,7 @@ def check_host_key(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"The server presented the pinned host key {shown}.")
-    return redirect(f"/connections/{conn.pk}/#trust")
+    return _back(request, conn)
 
 
 @require_POST
@@ -108,7 +117,7 @@ def save_certificate_check(request, pk: int):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(f"/connections/{conn.pk}/#trust")
+        return _back(request, conn)
     warehouse.set_tls_trust(form.trust(), request.user)
     request.session.pop(SEEN_KEY, None)
     mode = tls_mode(warehouse.settings)
@@ -117,4 +126,4 @@ def save_certificate_check(request, pk: int):
                                   "password and the orders.")
     else:
         messages.success(request, f"Saved: the FTPS certificate is {mode.state}.")
-    return redirect(f"/connections/{conn.pk}/#trust")
+    return _back(request, conn)
