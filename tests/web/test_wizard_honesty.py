@@ -4,6 +4,7 @@ import pytest
 
 from dockline.accounts.models import Merchant, Role
 from dockline.connections.models import Connection, CredentialCheck, Side
+from dockline.inventory.models import StockLevel
 from dockline.sandbox.bigcommerce import BigCommerceSandbox
 from dockline.sandbox.ftpserver import LoopbackFtpServer
 from dockline.web.summaries import checklist
@@ -53,7 +54,10 @@ def test_an_existing_warehouse_is_reused_and_both_passing_tests_add_it_with_a_tr
     items = {i["label"]: i for i in checklist(conn)}
     assert items["Store and warehouse credentials"]["ok"] is True
     assert "passed Test Connection" in items["Store and warehouse credentials"]["detail"]
-    assert items["SKUs mapped"]["ok"] is None  # no order imported: nothing to tick yet
+    assert items["SKUs mapped"]["ok"] is False  # nothing mapped and no stock reported
+    StockLevel.objects.create(warehouse=shared, sku="WIDGET", on_hand=3, available=3)
+    skus = next(i for i in checklist(conn) if i["label"] == "SKUs mapped")
+    assert skus["ok"] is None and "no order is imported yet" in skus["detail"]  # known SKUs, nothing to tick yet
 
 
 def test_a_failed_store_test_needs_add_anyway_and_the_checklist_shows_the_failure(client, org, login_as,

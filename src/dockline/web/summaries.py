@@ -69,7 +69,7 @@ def checklist(conn: Connection) -> list[dict]:
     imported = conn.orders.exists()
     return [
         _credentials_item(conn),
-        {"label": "SKUs mapped", "ok": (has_skus and not skus) if imported or skus else None,
+        {"label": "SKUs mapped", "ok": (has_skus and not skus) if imported or skus or not has_skus else None,
          "detail": (f"{len(skus)} SKU(s) in recent orders have no listing." if skus else
                     "Listings or warehouse SKUs are known." if has_skus and imported else
                     "Listings or warehouse SKUs are known; no order is imported yet to check them against."

@@ -98,7 +98,7 @@ def _page(request, conn, side: Side, form, *, report=None, status: int = 200, **
         shown.initial.update(rows_form.values())
     ctx = {"connection": conn, "side": side, "rows": shown.rows(errors), "report": report,
            "check": last_checks(conn).get(side), "auth_error": conn.auth_error(side),
-           "activity": conn.activity.all()[:10], "platform_label": platforms()[conn.store.platform].label,
+           "entries": conn.activity.all()[:10], "platform_label": platforms()[conn.store.platform].label,
            "transport_label": file_transports.transport_class(conn.warehouse.transport).label,
            "test_url": reverse(f"{side.value}_credentials_test", args=[conn.pk]),
            "pending": crypto.encrypt({"for": f"{conn.pk}:{side.value}", "secrets": pending}) if pending else "",
