@@ -98,3 +98,11 @@ def test_a_test_passed_with_other_values_does_not_count(client, org, login_as, m
     review = client.get("/connections/new/review/").content.decode()
     store_row = review.split('data-side="store"')[1].split("</li>")[0]
     assert "Not tested with these values" in store_row and "Passed" not in store_row
+
+
+def test_ultracart_skus_get_no_tick_before_an_order_is_imported(make_connection):
+    conn = make_connection("Acme")
+    conn.store.platform = "ultracart"
+    conn.store.save()
+    item = next(i for i in checklist(conn) if i["label"].startswith("UltraCart SKUs"))
+    assert item["ok"] is None and "No order is imported yet" in item["detail"]
