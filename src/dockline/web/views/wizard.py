@@ -312,6 +312,9 @@ def _finish(request, draft):
     if merchant.get("choice") != "new" and not scope.merchants(request.user).filter(
             pk=merchant.get("merchant_id") or 0).exists():
         return redirect("wizard", step="merchant")
+    existing = draft.values("warehouse").get("existing_id")
+    if existing and not scope.warehouses(request.user).filter(pk=existing).exists():  # deleted meanwhile
+        return redirect("wizard", step="warehouse")
     if not draft.all_passed() and request.POST.get("add_anyway") != "on":
         messages.error(request, "The store or warehouse test failed or was never run with these values: go Back "
                                 "and run Test Connection, or tick “Add anyway; it stays disabled”.")
