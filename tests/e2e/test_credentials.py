@@ -82,7 +82,7 @@ def test_store_credentials_are_changed_from_the_reauthorization_notice(page, sho
     expect(page.locator(".msg.success")).to_contain_text("Store credentials saved (Access Token changed)")
     expect(page.locator("#auth-error")).to_have_count(0)
     expect(page.locator("#last-check")).to_contain_text("✓ passed")
-    expect(page.locator("#credentials-activity")).to_contain_text("ops — Changed the store credentials (Access Token)")
+    expect(page.locator("#credentials-activity")).to_contain_text("ops — Saved the store credentials (Access Token) — Test Connection passed.")
     assert NEW_TOKEN not in page.content()
     _both(page, shot, "creds-02-store-saved")
 

@@ -139,14 +139,16 @@ def _settle(connections, side: Side, outcome: Outcome) -> None:
 
 
 def _entry(what: str, changed: list[str], outcome: Outcome) -> str:
-    fields = f" ({', '.join(changed)})" if changed else " (the same values again)"
-    result = "Test Connection passed" if outcome.ok else f"saved although Test Connection failed: {outcome.message}"
-    return f"{what}{fields}; {result}."
+    """The activity sentence: which fields changed (never their values) and how the test went."""
+    fields = f" ({', '.join(changed)})" if changed else ", unchanged,"
+    result = ("Test Connection passed" if outcome.ok else
+              f"saved although Test Connection failed: {outcome.message.rstrip('.')}")
+    return f"{what}{fields} — {result}."
 
 
 @transaction.atomic
 def save_store_credentials(connection: Connection, credentials: dict, outcome: Outcome, actor: Actor, *,
-                           what: str = "Changed the store credentials") -> list[str]:
+                           what: str = "Saved the store credentials") -> list[str]:
     """Store `credentials` (declared fields only) encrypted on the connection's store; returns the changed labels."""
     store = Store.objects.select_for_update().get(pk=connection.store_id)
     fields = platforms()[store.platform].credential_fields
@@ -175,7 +177,7 @@ def save_warehouse_credentials(connection: Connection, credentials: dict, outcom
     if seen_host_key and seen_host_key != (warehouse.settings or {}).get("host_key"):
         warehouse.record_offered_host_key(seen_host_key)
     _settle(list(Connection.objects.filter(warehouse=warehouse)), Side.WAREHOUSE, outcome)
-    ConnectionActivity.log(connection, actor, _entry("Changed the warehouse credentials", changed, outcome),
+    ConnectionActivity.log(connection, actor, _entry("Saved the warehouse credentials", changed, outcome),
                            level="info" if outcome.ok else "warning")
     connection.refresh_from_db()
     return changed
