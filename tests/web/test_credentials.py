@@ -141,3 +141,12 @@ def test_a_link_page_refuses_an_address_that_keeps_trying(client, conn, login_as
     for _ in range(credential_link.MAX_REQUESTS):
         client.get("/credentials/guessing/")
     assert "Too many attempts" in client.get("/credentials/guessing/").content.decode()
+
+
+def test_staff_see_no_names_of_other_merchants_connections_on_a_shared_warehouse(client, make_connection, login_as):
+    acme, bolt = make_connection("Acme"), make_connection("Bolt")
+    Connection.objects.filter(pk=bolt.pk).update(warehouse=acme.warehouse)
+    login_as(Role.STAFF, [acme.merchant])
+    page = client.get(f"/connections/{acme.pk}/warehouse/credentials/").content.decode()
+    assert "Bolt connection" not in page and "also serves 1 other connection" in page
+    assert client.get(f"/connections/{bolt.pk}/warehouse/credentials/").status_code == 404

@@ -97,5 +97,5 @@ def credential_link_test(request, token: str):
         report = credential_links.test_with_link(link, declared_values(_form_class(link).declared, form.values(),
                                                                        form.secrets()))
     except credential_links.LinkRefused as exc:
-        return _private(render(request, "web/wizard/_report.html", {"errors": [str(exc)]}))
+        return _private(render(request, "web/wizard/_report.html", {"refused": str(exc)}))
     return _private(render(request, "web/wizard/_report.html", {"report": report}))

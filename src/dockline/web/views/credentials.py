@@ -106,7 +106,10 @@ def _page(request, conn, side: Side, form, *, report=None, status: int = 200, **
     if side is Side.STORE:
         ctx.update(links=credential_links.open_links(conn), link_form=extra.get("link_form") or LinkForm())
     else:
-        ctx.update(trust.trust_context(request, conn), trust_back="credentials", sharing=conn.warehouse.connections.exclude(pk=conn.pk))
+        others = conn.warehouse.connections.exclude(pk=conn.pk)
+        sharing = list(scope.connections(request.user).filter(pk__in=others).order_by("name"))
+        ctx.update(trust.trust_context(request, conn), trust_back="credentials", sharing=sharing,
+                   sharing_hidden=others.count() - len(sharing))  # names of unseen merchants' connections stay hidden
     return render(request, "web/credentials/side.html", ctx, status=status)
 
 
