@@ -150,3 +150,12 @@ def test_staff_see_no_names_of_other_merchants_connections_on_a_shared_warehouse
     page = client.get(f"/connections/{acme.pk}/warehouse/credentials/").content.decode()
     assert "Bolt connection" not in page and "also serves 1 other connection" in page
     assert client.get(f"/connections/{bolt.pk}/warehouse/credentials/").status_code == 404
+
+
+def test_a_link_runs_only_a_bounded_number_of_tests(client, conn, login_as, monkeypatch):
+    monkeypatch.setattr(credential_links, "MAX_TESTS", 1)
+    _link, token = credential_links.create_link(conn, login_as(Role.ADMIN))
+    client.logout()
+    assert "Connection works" in client.post(f"/credentials/{token}/test/", _form(NEW_TOKEN)).content.decode()
+    again = client.post(f"/credentials/{token}/test/", _form(NEW_TOKEN)).content.decode()
+    assert "Test Connection was run 1 times" in again and "Connection works" not in again
