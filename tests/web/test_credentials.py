@@ -159,3 +159,19 @@ def test_a_link_runs_only_a_bounded_number_of_tests(client, conn, login_as, monk
     assert "Connection works" in client.post(f"/credentials/{token}/test/", _form(NEW_TOKEN)).content.decode()
     again = client.post(f"/credentials/{token}/test/", _form(NEW_TOKEN)).content.decode()
     assert "Test Connection was run 1 times" in again and "Connection works" not in again
+
+
+def test_unreadable_store_credentials_can_be_entered_again(client, conn, login_as):
+    from cryptography.fernet import Fernet
+    from django.db import connection as db
+
+    from dockline.connections.models import Store
+
+    other_key = Fernet(Fernet.generate_key()).encrypt(b"{}").decode()  # a key Dockline does not have
+    with db.cursor() as cursor:
+        cursor.execute(f"UPDATE {Store._meta.db_table} SET credentials = %s WHERE id = %s", [other_key, conn.store_id])
+    login_as(Role.ADMIN)
+    page = client.get(f"/connections/{conn.pk}/store/credentials/").content.decode()
+    assert "cannot be read with Dockline's configured keys" in page
+    assert client.post(f"/connections/{conn.pk}/store/credentials/", _form(NEW_TOKEN)).status_code == 302
+    assert Store.objects.get(pk=conn.store_id).credentials["access_token"] == NEW_TOKEN

@@ -24,6 +24,7 @@ from dockline.connections.models import (
     Side,
     Store,
 )
+from dockline.core import crypto
 from dockline.core.activity import Actor
 from dockline.core.errors import ConnectorError
 from dockline.platforms.base import CheckReport, CredentialField, platforms
@@ -119,6 +120,11 @@ def changed_labels(fields: tuple[CredentialField, ...], before: dict, after: dic
     return [f.label for f in fields if str(before.get(f.name) or "") != str(after.get(f.name) or "")]
 
 
+def readable(credentials) -> dict:
+    """The stored credentials as a dict; {} when no configured key opens them (they are then entered again)."""
+    return {} if crypto.unreadable(credentials) else dict(credentials)
+
+
 def record_check(connection: Connection, side: Side, outcome: Outcome) -> CredentialCheck:
     check, _ = CredentialCheck.objects.update_or_create(
         connection=connection, side=side, defaults={"at": outcome.at, "ok": outcome.ok, "message": outcome.message})
@@ -152,7 +158,7 @@ def save_store_credentials(connection: Connection, credentials: dict, outcome: O
     """Store `credentials` (declared fields only) encrypted on the connection's store; returns the changed labels."""
     store = Store.objects.select_for_update().get(pk=connection.store_id)
     fields = platforms()[store.platform].credential_fields
-    changed = changed_labels(fields, store.credentials, credentials)
+    changed = changed_labels(fields, readable(store.credentials), credentials)
     store.credentials = dict(credentials)
     store.save(update_fields=["credentials"])
     _settle(list(Connection.objects.filter(store=store)), Side.STORE, outcome)
@@ -171,7 +177,7 @@ def save_warehouse_credentials(connection: Connection, credentials: dict, outcom
     accept it (the connection page's server identity card), as a run's refusal would."""
     warehouse = Warehouse.objects.select_for_update().get(pk=connection.warehouse_id)
     fields = file_transports.transport_class(warehouse.transport).credential_fields
-    changed = changed_labels(fields, warehouse.credentials, credentials)
+    changed = changed_labels(fields, readable(warehouse.credentials), credentials)
     warehouse.credentials = dict(credentials)
     warehouse.save(update_fields=["credentials"])
     if seen_host_key and seen_host_key != (warehouse.settings or {}).get("host_key"):

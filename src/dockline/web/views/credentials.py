@@ -23,6 +23,7 @@ from dockline.connections.credentials import (
     Outcome,
     declared_values,
     last_checks,
+    readable,
     save_store_credentials,
     save_warehouse_credentials,
     test_store,
@@ -58,7 +59,7 @@ def _fields(conn, side: Side):
 
 
 def _stored(conn, side: Side) -> dict:
-    return dict(conn.store.credentials if side is Side.STORE else conn.warehouse.credentials)
+    return readable(conn.store.credentials if side is Side.STORE else conn.warehouse.credentials)
 
 
 def _pending(conn, side: Side, data) -> dict:
@@ -98,6 +99,7 @@ def _page(request, conn, side: Side, form, *, report=None, status: int = 200, **
         shown.initial.update(rows_form.values())
     ctx = {"connection": conn, "side": side, "rows": shown.rows(errors), "report": report,
            "check": last_checks(conn).get(side), "auth_error": conn.auth_error(side),
+           "unreadable": crypto.unreadable(conn.store.credentials if side is Side.STORE else conn.warehouse.credentials),
            "entries": conn.activity.all()[:10], "platform_label": platforms()[conn.store.platform].label,
            "transport_label": file_transports.transport_class(conn.warehouse.transport).label,
            "test_url": reverse(f"{side.value}_credentials_test", args=[conn.pk]),

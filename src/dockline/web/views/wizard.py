@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.accounts.models import Role
+from dockline.connections.credentials import readable
 from dockline.connections.credentials import test_store as run_store_test
 from dockline.connections.credentials import test_warehouse as run_warehouse_test
 from dockline.connections.models import Side
@@ -195,7 +196,7 @@ def test_warehouse(request):
     report, seen = None, {}
     if not errors and values.get("existing_id"):
         picked = scope.warehouses(request.user).get(pk=values["existing_id"])
-        report, _ = run_warehouse_test(picked.transport, dict(picked.credentials), dict(picked.settings))
+        report, _ = run_warehouse_test(picked.transport, readable(picked.credentials), dict(picked.settings))
         draft.remember_test(Side.WAREHOUSE, report, values, secrets)
     elif not errors:
         report, seen = run_warehouse_test(values["transport"], {**values["credentials"], **secrets},
@@ -281,7 +282,7 @@ def _ctx_review(request, draft, errors):
     trust = wh.get("trust") or {}
     tls_label = TlsMode(trust["tls_mode"]).label if wh["transport"] == "ftps" and trust.get("tls_mode") else ""
     existing = scope.warehouses(request.user).filter(pk=wh.get("existing_id") or 0).first()
-    warehouse_rows = (_shown(transport.credential_fields, existing.credentials, existing.credentials) if existing else
+    warehouse_rows = (_shown(transport.credential_fields, readable(existing.credentials), readable(existing.credentials)) if existing else
                       _shown(transport.credential_fields, wh["credentials"], draft.secrets("warehouse")))
     tests = [{"side": side.label, "id": side.value, "test": draft.last_test(side)} for side in Side]
     return {"basic": draft.values("basic"), "merchant_label": merchant_label, "warehouse": wh, "store": store,
