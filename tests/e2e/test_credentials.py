@@ -214,3 +214,29 @@ def test_merchant_enters_credentials_through_a_one_time_link(page, shot, login, 
     expect(page.locator("#auth-error")).to_have_count(0)
     _both(page, shot, "creds-12-3pl-sees-masked-result")
     assert ConnectionActivity.objects.filter(connection=world, actor__contains="credential link").count() == 1
+
+
+def test_acumatica_is_reauthorized_with_the_password_again(page, shot, login, world):
+    from dockline.sandbox.acumatica import AcumaticaSandbox
+
+    with AcumaticaSandbox(action_seconds=0.01) as sb:
+        store = world.store
+        store.platform, store.settings = "acumatica", {}
+        store.credentials = {**sb.credentials, "password": "changed-since", "token": {"access_token": "stale"},
+                             "reauth": {"fingerprint": "x", "at": "2026-12-01T00:00:00+00:00"}}
+        store.save()
+        Connection.objects.filter(pk=world.pk).update(
+            store_auth_error="Acumatica refused Dockline's sign-in: enter the credentials again.")
+        login("ops", PASSWORD)
+        page.goto(f"/connections/{world.pk}/")
+        page.get_by_role("link", name="Change the store credentials →").click()
+        expect(page.locator("#reauth-note")).to_contain_text("password grant")
+        page.fill("#c__password", sb.password)
+        page.get_by_role("button", name="Test Connection").click()
+        expect(page.locator("#credentials-report")).to_contain_text("Signed in to")
+        _both(page, shot, "creds-13-acumatica-reauthorize")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".msg.success")).to_contain_text("Password changed")
+        expect(page.locator("#auth-error")).to_have_count(0)
+        store.refresh_from_db()
+        assert store.credentials == sb.credentials and sb.password not in page.content()
