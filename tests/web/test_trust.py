@@ -42,7 +42,7 @@ def _finish(client):
         "p_bigcommerce__access_token": "token-abc", "s_bigcommerce__api_base": "http://127.0.0.1:1",
         "s_bigcommerce__monitored_status_id": "11", "go": "next"})
     review = client.get("/connections/new/review/").content.decode()
-    client.post("/connections/new/review/", {"go": "next"})
+    client.post("/connections/new/review/", {"go": "next", "add_anyway": "on"})
     return review, Connection.objects.get(name="Acme → Riverside")
 
 

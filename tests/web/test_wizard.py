@@ -43,7 +43,9 @@ def test_whole_wizard_creates_a_disabled_connection_and_never_shows_secrets(clie
     review = client.get("/connections/new/review/").content.decode()
     assert SECRET_TOKEN not in review and SECRET_PASSWORD not in review and "Acme Outfitters (new)" in review
 
-    response = client.post("/connections/new/review/", {"go": "next"})
+    refused = client.post("/connections/new/review/", {"go": "next"})  # neither side was tested
+    assert refused["Location"].endswith("/connections/new/review/") and not Connection.objects.exists()
+    response = client.post("/connections/new/review/", {"go": "next", "add_anyway": "on"})
     conn = Connection.objects.get(name="Acme → Riverside")
     assert response["Location"] == f"/connections/{conn.pk}/"
     assert not conn.enabled

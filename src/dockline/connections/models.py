@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings as django_settings
 from django.db import models
 from django.utils import timezone
 
 from dockline.accounts.models import Merchant, Organization
+from dockline.core.activity import SYSTEM_LABEL, Actor, ActorKind
 from dockline.core.crypto import EncryptedJSONField
 from dockline.warehouses.models import Warehouse
 
@@ -127,3 +129,63 @@ class Channel(models.Model):
         cls.objects.bulk_create(
             [cls(connection=connection, kind=kind, interval=interval) for kind, interval in DEFAULT_INTERVALS.items()]
         )
+
+
+# ---------------------------------------------------------------- credentials: last test, activity, merchant links
+
+class CredentialCheck(models.Model):
+    """The last real Test Connection of one side of a connection, with the credentials that side has now.
+
+    Written when the wizard adds the connection (the test run there, if its values are the ones saved), when
+    credentials are saved on a credential screen, and when a merchant submits a credential link. The setup
+    checklist shows it, so a ✓ for credentials means a test really passed."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="credential_checks")
+    side = models.CharField(max_length=10, choices=Side.choices)
+    at = models.DateTimeField(default=timezone.now)
+    ok = models.BooleanField()
+    message = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "side"], name="uniq_credential_check_side")]
+
+
+class ConnectionActivity(models.Model):
+    """One entry of a connection's story (credentials changed, received from the merchant), with who acted as data."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="activity")
+    at = models.DateTimeField(default=timezone.now)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices, default=ActorKind.SYSTEM)
+    user = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    actor = models.CharField(max_length=150, default=SYSTEM_LABEL)  # the name as it was then
+    level = models.CharField(max_length=8, default="info")  # info | warning
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor}: {self.message}"
+
+    @classmethod
+    def log(cls, connection: Connection, actor: Actor, message: str, *, level: str = "info") -> ConnectionActivity:
+        return cls.objects.create(connection=connection, actor_kind=actor.kind, user=actor.user,
+                                  actor=actor.label[:150], message=message, level=level)
+
+
+class CredentialLink(models.Model):
+    """A one-time link a 3PL sends a merchant to enter the store's credentials; only its token's hash is kept."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="credential_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    tests = models.PositiveIntegerField(default=0)  # Test Connection runs from the link, capped
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

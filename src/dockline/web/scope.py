@@ -9,6 +9,7 @@ from dockline.alerts.models import Alert, AlertPolicy, Endpoint
 from dockline.api.models import ApiKey
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
+from dockline.warehouses.models import Warehouse
 
 
 def viewer(who):
@@ -53,3 +54,8 @@ def policies(user):
 
 def endpoints(user):
     return Endpoint.objects.filter(organization=membership(user).organization)
+
+
+def warehouses(user):
+    """The organization's warehouses: one serves many merchants and stores, so every member may pick one."""
+    return Warehouse.objects.filter(organization=membership(user).organization)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
 
-from dockline.connections.models import Channel, Connection, Side
+from dockline.connections.credentials import last_checks
+from dockline.connections.models import Channel, Connection, CredentialCheck, Side
 from dockline.core.errors import ConnectorError
 from dockline.orders.held import needs_mapping
 from dockline.platforms.base import Capability, platforms
@@ -65,22 +66,14 @@ def checklist(conn: Connection) -> list[dict]:
     methods = [m for m in missing if m.kind == "shipping"]
     has_skus = conn.listings.exists() or conn.warehouse.stock.exists()
     has_rules = conn.shipping_rules.exists()
-    last = SyncRun.objects.filter(channel__connection=conn).exclude(ok=None).first()
-    if conn.has_auth_error:
-        credentials = " ".join(f"{side.label}: {conn.auth_error(side)}" for side in Side if conn.auth_error(side))
-    elif last is None:
-        credentials = "Saved encrypted; no run has used them yet."
-    elif last.ok:
-        credentials = "Saved encrypted; they worked at the last run."
-    else:
-        credentials = f"The last run failed: {last.error}"
+    imported = conn.orders.exists()
     return [
-        {"label": "Store and warehouse credentials", "ok": not conn.has_auth_error and (last is None or bool(last.ok)),
-         "detail": credentials, "link": ""},
-        {"label": "SKUs mapped", "ok": has_skus and not skus,
+        _credentials_item(conn),
+        {"label": "SKUs mapped", "ok": (has_skus and not skus) if imported or skus or not has_skus else None,
          "detail": (f"{len(skus)} SKU(s) in recent orders have no listing." if skus else
-                    "Listings or warehouse SKUs are known." if has_skus else
-                    "No listings yet and the warehouse has not reported stock."), "link": "listings"},
+                    "Listings or warehouse SKUs are known." if has_skus and imported else
+                    "Listings or warehouse SKUs are known; no order is imported yet to check them against."
+                    if has_skus else "No listings yet and the warehouse has not reported stock."), "link": "listings"},
         {"label": "Shipping methods mapped", "ok": has_rules and not methods,
          "detail": (f"{len(methods)} shipping method(s) in recent orders have no rule." if methods else
                     "Shipping rules are set." if has_rules else "No shipping rules yet."),
@@ -91,6 +84,31 @@ def checklist(conn: Connection) -> list[dict]:
         *_platform_items(conn),
         *_identity_items(conn),
     ]
+
+
+def _credentials_item(conn: Connection) -> dict:
+    """Each side as it really is: needs re-authorization, worked at a run, or its last Test Connection (or none)."""
+    checks = last_checks(conn)
+    last = SyncRun.objects.filter(channel__connection=conn).exclude(ok=None).first()
+    states = [_side_state(conn, side, checks.get(side), last) for side in Side]
+    detail = " ".join(text for _, text in states)
+    if last is not None and not last.ok:
+        detail += f" The last run failed: {last.error}"
+    return {"label": "Store and warehouse credentials", "detail": detail, "link": "credentials",
+            "ok": all(ok for ok, _ in states) and (last is None or bool(last.ok))}
+
+
+def _side_state(conn: Connection, side: Side, check: CredentialCheck | None, last: SyncRun | None) -> tuple[bool, str]:
+    if conn.auth_error(side):
+        return False, f"{side.label}: needs re-authorization: {conn.auth_error(side)}"
+    if last is not None and last.ok and (check is None or last.started_at >= check.at):
+        return True, f"{side.label}: worked at the last run."
+    if check is None:
+        return False, f"{side.label}: never tested; run Test Connection on its credential screen."
+    when = f"{check.at:%Y-%m-%d %H:%M} UTC"
+    if check.ok:
+        return True, f"{side.label}: passed Test Connection at {when}."
+    return False, f"{side.label}: failed Test Connection at {when}: {check.message}"
 
 
 def _identity_items(conn) -> list[dict]:

@@ -4,6 +4,8 @@ from dockline.web.views import (
     account,
     api_keys,
     connections,
+    credential_link,
+    credentials,
     home,
     inventory,
     mappings,
@@ -74,4 +76,21 @@ urlpatterns = [
     path("people/<int:pk>/deactivate/", people.deactivate, name="person_deactivate"),
     path("people/<int:pk>/reactivate/", people.reactivate, name="person_reactivate"),
     path("people/<int:pk>/reset-password/", people.send_reset, name="person_reset"),
+]
+
+# Credentials and setup (issue 16): each side's credential screen, and the merchant's one-time credential link.
+urlpatterns += [
+    path("connections/<int:pk>/store/credentials/", credentials.store_credentials, name="store_credentials"),
+    path("connections/<int:pk>/store/credentials/test/", credentials.store_credentials_test,
+         name="store_credentials_test"),
+    path("connections/<int:pk>/warehouse/credentials/", credentials.warehouse_credentials,
+         name="warehouse_credentials"),
+    path("connections/<int:pk>/warehouse/credentials/test/", credentials.warehouse_credentials_test,
+         name="warehouse_credentials_test"),
+    path("connections/<int:pk>/store/credential-links/", credentials.credential_link_create,
+         name="credential_link_create"),
+    path("connections/<int:pk>/store/credential-links/<int:link_id>/withdraw/", credentials.credential_link_revoke,
+         name="credential_link_revoke"),
+    path("credentials/<str:token>/", credential_link.credential_link, name="credential_link"),
+    path("credentials/<str:token>/test/", credential_link.credential_link_test, name="credential_link_test"),
 ]

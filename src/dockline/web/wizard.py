@@ -4,24 +4,30 @@ Secret fields are kept encrypted (core.crypto) in the session and dropped when t
 they are shown back only masked. The server identity Test Connection saw (the SFTP host key, the FTPS
 certificate's fingerprint) is kept too, with the host and port it came from: it is what gets pinned
 when the connection is added, so the first run trusts only what a person was shown.
+
+Each side's last Test Connection is kept with a keyed digest of the values it tested (`Draft.remember_test`):
+the review step shows it only while those are still the values saved, the connection is added with a failed or
+missing test only when the person ticks "Add anyway", and the result becomes the side's `CredentialCheck`.
 """
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 
 from dockline.accounts.models import Merchant
-from dockline.connections.models import Connection, Store
+from dockline.connections.credentials import Outcome, record_check, server_address
+from dockline.connections.models import Connection, Side, Store
 from dockline.core import crypto
-from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO
-from dockline.platforms.base import CheckReport, platforms
+from dockline.platforms.base import CheckReport
 from dockline.warehouses import formats as file_formats
 from dockline.warehouses import transports as file_transports
 from dockline.warehouses.formats.base import FileFormat
 from dockline.warehouses.models import Warehouse
-from dockline.warehouses.transports.base import Folders, Transport, TransportConfig
-from dockline.warehouses.transports.ftps import FtpsTransport
-from dockline.warehouses.transports.sftp import SftpTransport, fingerprint_label
+from dockline.warehouses.transports.base import Folders, Transport
 
 STEPS = [("basic", "Basic Information"), ("merchant", "Merchant Information"),
          ("warehouse", "Warehouse Setup"), ("store", "Store Setup"), ("review", "Add Connection")]
@@ -29,6 +35,16 @@ SESSION_KEY = "connection_wizard"
 FOLDERS = [("inbox", "Inbox", "Dockline writes orders here"),
            ("outbox", "Outbox", "The warehouse writes shipments and stock here"),
            ("archive", "Archive", "Files Dockline has read move here"), ("error", "Error", "Unreadable files move here")]
+
+
+def tested_digest(values: dict, secrets: dict) -> str:
+    """A keyed digest of what a test depends on: transport or platform, values, folders, secrets, the warehouse
+    reused. The SFTP key and FTPS pin are left out: saving pins what the test showed, so they differ by design."""
+    trust = {k: v for k, v in (values.get("trust") or {}).items() if k not in ("host_key", "tls_pin")}
+    what = {"kind": values.get("transport") or values.get("platform"), "credentials": values.get("credentials"),
+            "settings": values.get("settings"), "folders": values.get("folders"), "trust": trust,
+            "existing": values.get("existing_id"), "secrets": secrets}
+    return salted_hmac("dockline.wizard.tested", json.dumps(what, sort_keys=True, default=str)).hexdigest()
 
 
 def transports() -> dict[str, type[Transport]]:
@@ -93,57 +109,24 @@ class Draft:
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)
 
+    def remember_test(self, side: Side, report: CheckReport, values: dict, secrets: dict, *, now=None) -> None:
+        """Keep the test just run with `values` and `secrets` (as the step would save them)."""
+        outcome = Outcome.of(report, now=now)
+        self.data.setdefault("tested", {})[side.value] = {
+            "at": outcome.at.isoformat(), "ok": outcome.ok, "message": outcome.message,
+            "values": tested_digest(values, secrets)}
+        self.session[SESSION_KEY] = self.data
+        self.session.modified = True
 
-def _guarded(check, what: str) -> CheckReport:
-    try:
-        return check()
-    except ConnectorError as exc:
-        report = CheckReport()
-        report.add(what, False, exc.message)
-        return report
-    except (OSError, ValueError) as exc:
-        report = CheckReport()
-        report.add(what, False, str(exc) or type(exc).__name__)
-        return report
+    def last_test(self, side: Side) -> Outcome | None:
+        """The side's last test if it ran with the values saved now; None when it never ran (or ran with others)."""
+        got = (self.data.get("tested") or {}).get(side.value)
+        if not got or got.get("values") != tested_digest(self.values(side.value), self.secrets(side.value)):
+            return None
+        return Outcome(datetime.fromisoformat(got["at"]), bool(got["ok"]), got.get("message", ""))
 
-
-def server_address(transport: str, credentials: dict) -> str:
-    """"sftp://host:port" with the transport's default port filled in, to match an identity to its server."""
-    port = str(credentials.get("port") or "").strip() or str(file_transports.transport_class(transport).default_port)
-    return f"{transport}://{(credentials.get('host') or '').strip().lower()}:{port}"
-
-
-def test_warehouse(transport: str, credentials: dict, settings: dict) -> tuple[CheckReport, dict]:
-    """Test Connection, and what it saw of the server's identity (for `Draft.remember_seen`)."""
-    creds = dict(credentials)
-    try:
-        port = int(creds.pop("port", "") or 0)
-    except ValueError:
-        report = CheckReport()
-        report.add("Read the settings", False, "The port must be a number.")
-        return report, {}
-    config = TransportConfig(host=creds.pop("host", ""), port=port, username=creds.pop("username", ""),
-                             password=creds.pop("password", ""), folders=Folders.from_settings(settings),
-                             timeout=10.0, extra={**creds, **settings})
-    tested = file_transports.transport_class(transport)(config)
-    report = _guarded(tested.test, "Reach the warehouse")
-    seen = {"where": server_address(transport, credentials)}
-    if isinstance(tested, SftpTransport) and tested.seen_host_key:
-        seen.update(host_key=tested.seen_host_key, fingerprint=fingerprint_label(tested.seen_host_key))
-    elif isinstance(tested, FtpsTransport) and tested.seen_certificate:
-        seen.update(certificate=tested.seen_fingerprint)
-    return report, seen
-
-
-def test_store(platform: str, credentials: dict, settings: dict) -> CheckReport:
-    def check():
-        connector = platforms()[platform](credentials, settings)
-        try:
-            return connector.test_connection()
-        finally:
-            connector.close()
-
-    return _guarded(check, "Reach the store")
+    def all_passed(self) -> bool:
+        return all((t := self.last_test(side)) is not None and t.ok for side in Side)
 
 
 @transaction.atomic
@@ -155,15 +138,23 @@ def create_connection(organization, draft: Draft) -> Connection:
         merchant, _ = Merchant.objects.get_or_create(organization=organization, name=merchant_step["new_name"])
     else:
         merchant = Merchant.objects.get(organization=organization, pk=merchant_step["merchant_id"])
-    warehouse = Warehouse.objects.create(
-        organization=organization, name=wh["name"], transport=wh["transport"], file_format=wh["format"],
-        credentials={**wh["credentials"], **draft.secrets("warehouse")},
-        settings={**wh["folders"], ABSENT_MEANS_ZERO: wh.get(ABSENT_MEANS_ZERO, True),
-                  **{k: v for k, v in (wh.get("trust") or {}).items() if v}},
-    )
+    if wh.get("existing_id"):
+        warehouse = Warehouse.objects.get(organization=organization, pk=wh["existing_id"])
+    else:
+        warehouse = Warehouse.objects.create(
+            organization=organization, name=wh["name"], transport=wh["transport"], file_format=wh["format"],
+            credentials={**wh["credentials"], **draft.secrets("warehouse")},
+            settings={**wh["folders"], ABSENT_MEANS_ZERO: wh.get(ABSENT_MEANS_ZERO, True),
+                      **{k: v for k, v in (wh.get("trust") or {}).items() if v}},
+        )
     store_row = Store.objects.create(
         organization=organization, merchant=merchant, name=store["name"], platform=store["platform"],
         credentials={**store["credentials"], **draft.secrets("store")}, settings=store["settings"],
     )
-    return Connection.objects.create(organization=organization, name=basic["name"], merchant=merchant,
-                                     store=store_row, warehouse=warehouse)
+    connection = Connection.objects.create(organization=organization, name=basic["name"], merchant=merchant,
+                                           store=store_row, warehouse=warehouse)
+    for side in Side:
+        tested = draft.last_test(side)
+        if tested is not None:
+            record_check(connection, side, tested)
+    return connection

@@ -26,6 +26,9 @@ def unknown_skus(connection: Connection) -> list[str]:
 
 def checklist_item(connection: Connection) -> dict:
     """The item for the connection page's setup checklist (same keys as web.views.connections.checklist)."""
+    if not OrderLine.objects.filter(order__connection=connection).exists():  # nothing to check yet: no ✓
+        return {"label": REQUIREMENT, "ok": None, "link": "listings",
+                "detail": "No order is imported yet: checked once UltraCart orders arrive."}
     unknown = unknown_skus(connection)
     shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
     return {

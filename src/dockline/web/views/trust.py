@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.accounts.models import Role
+from dockline.connections.credentials import server_address, test_warehouse
 from dockline.core.errors import ConnectorError
 from dockline.warehouses.transports.ftps import TlsMode, tls_mode
 from dockline.warehouses.transports.sftp import fingerprint_label
-from dockline.web import scope, wizard
+from dockline.web import scope
 from dockline.web.forms import TlsTrustForm
 
 SEEN_KEY = "warehouse_seen_certificate"  # session: {"warehouse": pk, "where": ..., "certificate": fingerprint}
@@ -20,6 +22,14 @@ SEEN_KEY = "warehouse_seen_certificate"  # session: {"warehouse": pk, "where": .
 
 def can_change_trust(user) -> bool:
     return permissions.role(user) == Role.ADMIN
+
+
+def _back(request, conn):
+    """Where a trust form returns: the warehouse's credential screen when it was sent from there, else the
+    connection page's server identity card."""
+    if request.POST.get("back") == "credentials":
+        return redirect(f"{reverse('warehouse_credentials', args=[conn.pk])}#trust")
+    return redirect(f"{reverse('connection', args=[conn.pk])}#trust")
 
 
 def trust_context(request, conn, form: TlsTrustForm | None = None) -> dict:
@@ -55,7 +65,7 @@ def accept_host_key(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Host key {shown} accepted for {conn.warehouse.name}: runs use it from now on.")
-    return redirect("connection", pk=conn.pk)
+    return _back(request, conn)
 
 
 @require_POST
@@ -71,7 +81,7 @@ def check_host_key(request, pk: int):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"The server presented the pinned host key {shown}.")
-    return redirect(f"/connections/{conn.pk}/#trust")
+    return _back(request, conn)
 
 
 @require_POST
@@ -87,7 +97,7 @@ def test_certificate(request, pk: int):
     creds = dict(warehouse.credentials)
     settings = {k: v for k, v in warehouse.settings.items() if k not in ("tls_mode", "tls_certificate", "tls_pin",
                                                                           "verify_tls")}
-    report, seen = wizard.test_warehouse(warehouse.transport, creds, {**settings, **form.trust()})
+    report, seen = test_warehouse(warehouse.transport, creds, {**settings, **form.trust()})
     if seen.get("certificate"):
         request.session[SEEN_KEY] = {"warehouse": warehouse.pk, **seen}
     return render(request, "web/wizard/_report.html", {"report": report, "seen": seen})
@@ -100,14 +110,14 @@ def save_certificate_check(request, pk: int):
     permissions.require(can_change_trust(request.user) and conn.warehouse.transport == "ftps")
     warehouse = conn.warehouse
     seen = request.session.get(SEEN_KEY) or {}
-    same = seen.get("warehouse") == warehouse.pk and seen.get("where") == wizard.server_address(
+    same = seen.get("warehouse") == warehouse.pk and seen.get("where") == server_address(
         warehouse.transport, warehouse.credentials)
     form = TlsTrustForm(request.POST, seen_fingerprint=seen.get("certificate", "") if same else "")
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(f"/connections/{conn.pk}/#trust")
+        return _back(request, conn)
     warehouse.set_tls_trust(form.trust(), request.user)
     request.session.pop(SEEN_KEY, None)
     mode = tls_mode(warehouse.settings)
@@ -116,4 +126,4 @@ def save_certificate_check(request, pk: int):
                                   "password and the orders.")
     else:
         messages.success(request, f"Saved: the FTPS certificate is {mode.state}.")
-    return redirect(f"/connections/{conn.pk}/#trust")
+    return _back(request, conn)

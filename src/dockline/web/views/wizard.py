@@ -1,4 +1,8 @@
-"""The Add Connection wizard: five steps; Back keeps what was typed; nothing is saved until the last step."""
+"""The Add Connection wizard: five steps; Back keeps what was typed; nothing is saved until the last step.
+
+The warehouse step adds a new warehouse or reuses one of the organization's; each side's Test Connection is
+remembered with the values it ran with, and a connection whose test failed or never ran is added only when the
+person ticks "Add anyway; it stays disabled"."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -8,6 +12,10 @@ from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.accounts.models import Role
+from dockline.connections.credentials import readable
+from dockline.connections.credentials import test_store as run_store_test
+from dockline.connections.credentials import test_warehouse as run_warehouse_test
+from dockline.connections.models import Side
 from dockline.core import crypto
 from dockline.inventory.services import ABSENT_MEANS_ZERO
 from dockline.platforms.base import platforms
@@ -114,7 +122,20 @@ def _read_warehouse(request, draft, *, testing: bool = False):
     errors = {**login.field_errors(), **trust_errors}
     if "name" in form.errors:
         errors["name"] = form.field_errors()["name"]
+    if request.POST.get("warehouse_choice") == "existing":  # the new warehouse's typing is kept, not checked
+        picked = _picked_warehouse(request)
+        values.update(choice="existing", existing_id=picked.pk if picked else None)
+        if picked is None:
+            return values, login.secrets(), {"existing_id": "Select one of your warehouses."}
+        values.update(name=picked.name, transport=picked.transport, format=picked.file_format)
+        return values, login.secrets(), {}
+    values["choice"] = "new"
     return values, login.secrets(), errors
+
+
+def _picked_warehouse(request):
+    raw = request.POST.get("existing_id", "")
+    return scope.warehouses(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
 
 
 def _read_trust(request, draft, transport: str, credentials: dict, *, testing: bool) -> tuple[dict, dict]:
@@ -155,7 +176,10 @@ def _ctx_warehouse(request, draft, errors):
     folders = values.get("folders") or wizard.folder_defaults()
     trust = values.get("trust") or {}
     tls_form = TlsTrustForm(initial={k: v for k, v in trust.items() if k.startswith("tls_") and v})
-    return {"values": values, "transports": groups, "tls_form": tls_form,
+    warehouses = list(scope.warehouses(request.user).order_by("name"))
+    choice = values.get("choice") or "new"
+    return {"values": values, "transports": groups, "tls_form": tls_form, "existing": warehouses,
+            "choice": choice if warehouses else "new", "existing_id": values.get("existing_id"),
             "tls_errors": {k: v for k, v in errors.items() if k.startswith("tls_")},
             "folders": [{"name": n, "label": lbl, "help": why, "value": folders.get(n, "")} for n, lbl, why in FOLDERS],
             "formats": [(n, c.label) for n, c in wizard.formats().items()], "current_format": values.get("format", "dsfx"),
@@ -170,11 +194,16 @@ def test_warehouse(request):
     values, secrets, errors = _read_warehouse(request, draft, testing=True)
     errors.pop("name", None)
     report, seen = None, {}
-    if not errors:
-        report, seen = wizard.test_warehouse(values["transport"], {**values["credentials"], **secrets},
-                                             {**values["folders"], **values["trust"]})
+    if not errors and values.get("existing_id"):
+        picked = scope.warehouses(request.user).get(pk=values["existing_id"])
+        report, _ = run_warehouse_test(picked.transport, readable(picked.credentials), dict(picked.settings))
+        draft.remember_test(Side.WAREHOUSE, report, values, secrets)
+    elif not errors:
+        report, seen = run_warehouse_test(values["transport"], {**values["credentials"], **secrets},
+                                          {**values["folders"], **values["trust"]})
         if seen.get("host_key") or seen.get("certificate"):
             draft.remember_seen(seen)
+        draft.remember_test(Side.WAREHOUSE, report, values, secrets)
     return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values(), "seen": seen,
                                                        "transport": values["transport"]})
 
@@ -235,7 +264,8 @@ def test_store(request):
     report = None
     choices = []
     if not errors:
-        report = wizard.test_store(values["platform"], {**values["credentials"], **secrets}, values["settings"])
+        report = run_store_test(values["platform"], {**values["credentials"], **secrets}, values["settings"])
+        draft.remember_test(Side.STORE, report, values, secrets)
         choices = [(f"s_{values['platform']}__{name}", options) for name, options in report.choices.items()]
     return render(request, "web/wizard/_report.html", {"report": report, "errors": errors.values(), "choices": choices})
 
@@ -251,12 +281,17 @@ def _ctx_review(request, draft, errors):
     transport, platform = wizard.transports()[wh["transport"]], platforms()[store["platform"]]
     trust = wh.get("trust") or {}
     tls_label = TlsMode(trust["tls_mode"]).label if wh["transport"] == "ftps" and trust.get("tls_mode") else ""
+    existing = scope.warehouses(request.user).filter(pk=wh.get("existing_id") or 0).first()
+    warehouse_rows = (_shown(transport.credential_fields, readable(existing.credentials), readable(existing.credentials)) if existing else
+                      _shown(transport.credential_fields, wh["credentials"], draft.secrets("warehouse")))
+    tests = [{"side": side.label, "id": side.value, "test": draft.last_test(side)} for side in Side]
     return {"basic": draft.values("basic"), "merchant_label": merchant_label, "warehouse": wh, "store": store,
+            "existing": existing, "tests": tests, "all_passed": draft.all_passed(),
             "host_key_fingerprint": fingerprint_label(trust["host_key"]) if trust.get("host_key") else "",
             "tls_label": tls_label,
             "transport_label": transport.label, "platform_label": platform.label,
             "format_label": wizard.formats()[wh["format"]].label, "absent_means_zero": wh.get(ABSENT_MEANS_ZERO, True),
-            "warehouse_rows": _shown(transport.credential_fields, wh["credentials"], draft.secrets("warehouse")),
+            "warehouse_rows": warehouse_rows,
             "store_rows": _shown(platform.credential_fields + platform.settings_fields,
                                  {**store["credentials"], **store["settings"]}, draft.secrets("store"))}
 
@@ -278,6 +313,13 @@ def _finish(request, draft):
     if merchant.get("choice") != "new" and not scope.merchants(request.user).filter(
             pk=merchant.get("merchant_id") or 0).exists():
         return redirect("wizard", step="merchant")
+    existing = draft.values("warehouse").get("existing_id")
+    if existing and not scope.warehouses(request.user).filter(pk=existing).exists():  # deleted meanwhile
+        return redirect("wizard", step="warehouse")
+    if not draft.all_passed() and request.POST.get("add_anyway") != "on":
+        messages.error(request, "The store or warehouse test failed or was never run with these values: go Back "
+                                "and run Test Connection, or tick “Add anyway; it stays disabled”.")
+        return redirect("wizard", step="review")
     membership = permissions.membership(request.user)
     connection = wizard.create_connection(membership.organization, draft)
     if merchant.get("choice") == "new" and membership.role != Role.ADMIN:
