@@ -143,6 +143,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dockline.accounts.middleware.MembershipMiddleware",
+    "dockline.accounts.middleware.TimezoneMiddleware",
     "dockline.accounts.middleware.UnreadableCredentialsMiddleware",
 ]
 
