@@ -1,4 +1,8 @@
-"""Orders per day by status as stacked bars, drawn server-side as inline SVG (no script)."""
+"""Orders per day by status as stacked bars, drawn server-side as inline SVG (no script).
+
+Days are the reader's days (the active time zone), and each is labelled with its weekday, day and month
+("Mon 30 Nov"), so the axis never reads as if a number were today.
+"""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,9 +21,14 @@ COLORS = {
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 190, 34, 22, 8
 
 
+def day_label(day: date) -> str:
+    """A day as the axis and tooltips show it: "Mon 30 Nov"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
 def orders_per_day(orders, days: int = 14, today: date | None = None) -> dict:
     """Bars (one per day, oldest first) with stacked segments, the y-axis top and the legend."""
-    today = today or timezone.now().date()
+    today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
     rows = (orders.filter(placed_at__date__gte=first).annotate(day=TruncDate("placed_at"))
             .values("day", "status").annotate(n=Count("id")))
@@ -43,9 +52,9 @@ def orders_per_day(orders, days: int = 14, today: date | None = None) -> dict:
             h = n / top * plot_h
             y -= h
             segments.append({"y": round(y, 1), "h": round(h, 1), "color": COLORS[status.value],
-                             "title": f"{day:%b %d}: {n} {status.label}"})
+                             "title": f"{day_label(day)}: {n} {status.label}"})
         bars.append({"x": round(x, 1), "w": round(slot * 0.7, 1), "segments": segments,
-                     "label": f"{day:%d}" if i % 2 == 0 or days <= 7 else "", "lx": round(x + slot * 0.35, 1),
+                     "label": day_label(day) if (days - 1 - i) % 2 == 0 or days <= 7 else "", "lx": round(x + slot * 0.35, 1),
                      "total": sum(counts.get(day, {}).values())})
     legend = [{"label": s.label, "color": COLORS[s.value]} for s in OrderStatus if s in seen]
     return {"bars": bars, "top": top, "width": WIDTH, "height": HEIGHT, "left": LEFT,
