@@ -129,5 +129,7 @@ def needs_mapping(request):
         except ValueError as exc:
             messages.error(request, f"{value}: {exc}")
         return redirect("needs_mapping")
+    items = held.needs_mapping(conns)
+    suggestions = {c.pk: services.unlisted_warehouse_skus(c) for c in {i.connection for i in items if i.kind == "sku"}}
     return render(request, "web/needs_mapping.html", {
-        "items": held.needs_mapping(conns), "can_manage": permissions.can_manage_connections(request.user)})
+        "items": items, "suggestions": suggestions, "can_manage": permissions.can_manage_connections(request.user)})
