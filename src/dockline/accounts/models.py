@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,9 +15,10 @@ def valid_time_zone(name: str) -> None:
         raise ValidationError(f"'{name}' is not a time zone; choose one such as America/Chicago or Europe/London.")
 
 
-def time_zones() -> list[str]:
-    """Every IANA time zone name this machine knows, sorted."""
-    return sorted(zoneinfo.available_timezones())
+@cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name this machine knows, sorted (read once: it walks the zone files)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 class Organization(models.Model):
