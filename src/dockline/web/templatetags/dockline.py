@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timeuntil
 
+from dockline.core import durations
+
 register = template.Library()
 
 TRACKING = {
@@ -50,6 +52,12 @@ def next_run(row: dict, connection, now: datetime | None = None):
     if channel.next_run_at <= now:
         return "due now"
     return format_html("in {} · {}", timeuntil(channel.next_run_at, now), when(channel.next_run_at, "H:i"))
+
+
+@register.filter
+def took(run) -> str:
+    """How long a finished run took, in words ("2 seconds"); '' while it runs."""
+    return durations.describe(run.finished_at - run.started_at) if run.finished_at else ""
 
 
 @register.filter
