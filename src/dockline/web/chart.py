@@ -18,7 +18,7 @@ COLORS = {
     "shipped": "#f0b429", "closed": "#3ebd93", "delayed": "#f9703e", "error": "#e12d39",
     "failed": "#ab091e", "canceled": "#7b8794", "skipped": "#bcccdc", "archived": "#829ab1",
 }
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 190, 34, 22, 8
+WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 720, 190, 34, 22, 22, 8  # RIGHT: room for the last day's label
 
 
 def day_label(day: date) -> str:
@@ -37,7 +37,7 @@ def orders_per_day(orders, days: int = 14, today: date | None = None) -> dict:
         counts.setdefault(row["day"], {})[row["status"]] = row["n"]
     peak = max([sum(c.values()) for c in counts.values()] or [0])
     top = max(peak, 4)
-    plot_h, slot = HEIGHT - BOTTOM - TOP, (WIDTH - LEFT) / days
+    plot_h, slot = HEIGHT - BOTTOM - TOP, (WIDTH - LEFT - RIGHT) / days
     bars, seen = [], set()
     for i in range(days):
         day = first + timedelta(days=i)
@@ -58,5 +58,5 @@ def orders_per_day(orders, days: int = 14, today: date | None = None) -> dict:
                      "total": sum(counts.get(day, {}).values())})
     legend = [{"label": s.label, "color": COLORS[s.value]} for s in OrderStatus if s in seen]
     return {"bars": bars, "top": top, "width": WIDTH, "height": HEIGHT, "left": LEFT,
-            "base": HEIGHT - BOTTOM, "top_y": TOP, "legend": legend, "first": first, "last": today,
+            "base": HEIGHT - BOTTOM, "top_y": TOP, "legend": legend, "zone": timezone.get_current_timezone_name(), "first": first, "last": today,
             "total": sum(sum(c.values()) for c in counts.values())}
