@@ -93,4 +93,4 @@ def test_the_enable_button_shows_why_webhooks_are_off(world, settings, client):
     assert client.login(username=world.username, password=world.password)
     page = client.post(f"/connections/{world.connection.id}/enable/", follow=True).content.decode()
     assert "is enabled" in page
-    assert "Webhooks are off" in page and "https://dockline.example:8443" in page and "every 60 minutes" in page
+    assert "Webhooks are off" in page and "https://dockline.example:8443" in page and "every 1 hour" in page
