@@ -62,3 +62,10 @@ def test_the_chart_labels_days_with_weekday_day_and_month(make_connection):
     labels = [b["label"] for b in chart["bars"] if b["label"]]
     assert labels[-1] == "Tue 1 Dec" and "Mon 30 Nov" not in labels and "Sun 29 Nov" in labels
     assert all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2}", label) for label in labels)
+
+
+def test_a_stored_zone_this_machine_does_not_know_falls_back_to_utc(client, conn, org, login_as):
+    login_as(Role.ADMIN)
+    org.time_zone = "Atlantis/Capital"  # saved before a tzdata update removed it, say
+    org.save()
+    assert _time(client.get(f"/connections/{conn.pk}/runs/").content.decode()) == "Mon 30 Nov, 23:30"

@@ -103,8 +103,12 @@ class TimezoneMiddleware:
     def __call__(self, request):
         membership = Membership.objects.select_related("organization").filter(
             user_id=request.user.pk).first() if request.user.is_authenticated else None
-        if membership is not None:
-            timezone.activate(zoneinfo.ZoneInfo(membership.effective_time_zone))
+        try:
+            zone = zoneinfo.ZoneInfo(membership.effective_time_zone) if membership is not None else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a zone this machine no longer knows: UTC
+            zone = None
+        if zone is not None:
+            timezone.activate(zone)
         else:
             timezone.deactivate()
         try:
