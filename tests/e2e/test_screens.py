@@ -89,6 +89,11 @@ def test_a_channel_shows_its_next_run_and_paged_history_and_runs_opens_as_a_full
     expect(orders.locator(".next-run")).to_contain_text("due now")
     expect(page.locator(f"#runs-{world.pk} tr[data-channel=inventory] .next-run")).to_contain_text(re.compile(r"in \d\xa0minutes · \d\d:\d\d"))
     expect(page.locator("#history")).to_contain_text("imported")
+    with page.expect_response(lambda r: r.url.endswith(f"/connections/{world.pk}/runs/")) as refreshed:
+        pass  # htmx refreshes the channels table every 5 s with the fragment, not a page inside the page
+    assert "<html" not in refreshed.value.text()
+    expect(page.locator("header")).to_have_count(1)
+    expect(page.locator(f"#runs-{world.pk}")).to_have_count(1)
     both("schedule-connection")
     page.goto(f"/connections/{world.pk}/runs/?channel=shipments")
     expect(page.locator("header nav")).to_be_visible()  # a whole page, styled, not a bare fragment
