@@ -53,7 +53,7 @@ def world(transactional_db):
     Channel.objects.filter(connection=conn, kind=ChannelKind.INVENTORY).update(next_run_at=now + timedelta(minutes=4))
     listing = Listing.objects.create(connection=conn, store_sku="ACME-MUG")
     ListingComponent.objects.create(listing=listing, warehouse_sku="MUG-ENML-01", quantity=1)
-    for sku in ("MUG-ENML-01", "HAT-SUN-01"):
+    for sku in ("MUG-ENML-01", "LANTERN-300", "HAT-SUN-01"):
         StockLevel.objects.create(warehouse=warehouse, sku=sku, on_hand=50, available=50)
     for n in range(6):
         order = Order.objects.create(
@@ -189,6 +189,6 @@ def test_needs_mapping_says_what_to_map_the_unmapped_sku_to(page, login, both, w
     login("ops", "correct-horse-9")
     page.goto("/mapping/needed/")
     row = page.locator("tr", has_text="ACME-HAT")
-    expect(row.locator(".unlisted")).to_contain_text("HAT-SUN-01")
+    expect(row.locator(".unlisted")).to_contain_text("HAT-SUN-01, LANTERN-300")  # the likeliest first
     expect(row.locator(".unlisted")).not_to_contain_text("MUG-ENML-01")  # already picked by a listing
     both("needs-mapping-hint")

@@ -61,12 +61,6 @@ def took(run) -> str:
 
 
 @register.filter
-def get(mapping: dict, key):
-    """`mapping[key]`, or None: for dicts keyed by something a template cannot spell."""
-    return mapping.get(key)
-
-
-@register.filter
 def tracking_url(number: str, carrier: str) -> str:
     """The carrier's public tracking page for a number, or '' when the carrier is not known."""
     pattern = TRACKING.get((carrier or "").strip().upper().replace(" ", ""))
