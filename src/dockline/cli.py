@@ -43,8 +43,9 @@ def _migrate() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def _serve_web(host: str, port: int, workers: int | None = None) -> subprocess.Popen:
-    """gunicorn serving dockline.wsgi in a child process; the database connections here are closed first."""
+def _serve_web(host: str, port: int, workers: int | None = None, log_level: str = "info") -> subprocess.Popen:
+    """gunicorn serving dockline.wsgi in a child process; the database connections here are closed first.
+    gunicorn logs no requests; `log_level` "warning" also keeps its start and stop lines out of the terminal."""
     from django.conf import settings
     from django.db import connections
 
@@ -57,7 +58,7 @@ def _serve_web(host: str, port: int, workers: int | None = None) -> subprocess.P
     args = ["dockline.wsgi:application", "--bind", f"{host}:{port}",
             "--worker-class", "gthread", "--workers", str(workers or settings.WEB_WORKERS),
             "--threads", str(settings.WEB_THREADS), "--timeout", str(settings.WEB_TIMEOUT),
-            "--graceful-timeout", "10", "--keep-alive", "5", "--no-control-socket",
+            "--graceful-timeout", "10", "--keep-alive", "5", "--no-control-socket", "--log-level", log_level,
             "--forwarded-allow-ips", ",".join(settings.TRUSTED_PROXIES)]
     return subprocess.Popen([sys.executable, "-c", _GUNICORN_MAIN, str(os.getpid()), *args], env=env)
 
@@ -234,6 +235,8 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
          file_format: str, dsfx_version: str) -> None:
     """Run Dockline against a sandbox store and a simulated warehouse (FTP, FTPS or SFTP)."""
     os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")  # the sandboxes listen on loopback
+    # Links and webhook addresses name the port this demo listens on, not another server's default.
+    os.environ.setdefault("DOCKLINE_PUBLIC_URL", f"http://127.0.0.1:{port}")
     _setup(tempfile.mkdtemp(prefix="dockline-check-") if check and "DOCKLINE_HOME" not in os.environ else None)
     _migrate()
     from dockline.sandbox import demo as world_mod
@@ -248,7 +251,7 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
     try:
         if check:
             sys.exit(_check(world, world_mod, dispatcher, order_count, timeout))
-        _interactive(world, dispatcher, port)
+        _interactive(world, world_mod, dispatcher, port)
     finally:
         dispatcher.stop()
         world.stop()
@@ -294,15 +297,40 @@ def _file_format_of(world) -> str:
     return f"{warehouse.file_format} v{version}" if version else warehouse.file_format
 
 
-def _interactive(world, dispatcher, port: int) -> None:
-    web = _serve_web("127.0.0.1", port, workers=1)
+def _wait_listening(web: subprocess.Popen, port: int, timeout: float = 30.0) -> bool:
+    """Whether the web server accepts connections on `port` within `timeout` (False if it died)."""
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def _interactive(world, world_mod, dispatcher, port: int) -> None:
+    web = _serve_web("127.0.0.1", port, workers=1, log_level="warning")
+    if not _wait_listening(web, port):
+        _stop_web(web)
+        raise click.ClickException(f"the dashboard did not start on port {port}; is another program using it?")
+    # Hooks are registered only now that the server that receives them is up, at the demo's own address.
+    note = world_mod.turn_on_webhooks(world, f"http://127.0.0.1:{port}")
     dispatcher.start()
+    sku, name, _ = world_mod.UNMAPPED_SKU
     console.print(
         f"\n[bold]Dockline demo[/bold] is running at http://127.0.0.1:{port}\n"
         f"  login: [bold]{world.username}[/bold]  password: [bold]{world.password}[/bold]\n"
         f"  store: {world.store.label} at {world.store.address}\n"
         f"  warehouse: simulated WMS on {world.wms.url}\n"
-        "A new order is placed every few seconds; watch them move on the Orders page. Ctrl-C stops.\n"
+        f"  webhooks: {note or 'on: each new order is imported as soon as it is placed'}\n"
+        "A new order is placed every few seconds; watch them move on the Orders page.\n"
+        f"Now and then one includes [bold]{sku}[/bold] ({name.split(' (')[0]}), which has no listing yet: that order "
+        f"stops on the Needs mapping page. Map {sku} there to the warehouse SKU [bold]{world_mod.UNMAPPED_SKU_MAPS_TO}"
+        "[/bold] and its held orders go on to the warehouse.\nCtrl-C stops.\n",
+        highlight=False,
     )
     try:
         while web.poll() is None:

@@ -150,6 +150,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dockline.accounts.middleware.MembershipMiddleware",
+    "dockline.accounts.middleware.TimezoneMiddleware",
     "dockline.accounts.middleware.UnreadableCredentialsMiddleware",
     "dockline.api.middleware.ApiKeyMiddleware",
 ]

@@ -76,7 +76,7 @@ def test_with_absent_means_zero_unticked_on_the_connection_page_a_sku_left_out_k
     form = {"name": world.connection.name, "inventory_mode": world.connection.inventory_mode}
     for channel in world.connection.channels.all():
         form[f"{channel.kind}_enabled"] = "on"
-        form[f"{channel.kind}_minutes"] = "60"
+        form[f"{channel.kind}_every"], form[f"{channel.kind}_every_unit"] = "1", "hours"
     client.post(reverse("connection_settings", args=[world.connection.pk]), form)  # the box left unticked
     world.connection.warehouse.refresh_from_db()
     assert world.connection.warehouse.settings["absent_means_zero"] is False

@@ -29,6 +29,7 @@ def test_enable_then_disable_switch_the_connection_and_say_so(client, conn, logi
 
 
 def test_sync_makes_only_the_chosen_channel_due(client, conn, login_as):
+    Connection.objects.filter(pk=conn.pk).update(enabled=True)
     later = timezone.now() + timedelta(hours=1)
     Channel.objects.filter(connection=conn).update(next_run_at=later)
     login_as(Role.STAFF, [conn.merchant])
@@ -37,6 +38,16 @@ def test_sync_makes_only_the_chosen_channel_due(client, conn, login_as):
     due = set(Channel.objects.filter(connection=conn, next_run_at__lt=later).values_list("kind", flat=True))
     assert due == {ChannelKind.ORDERS}
     assert client.post(f"/connections/{conn.pk}/sync/", {"kind": "everything"}).status_code == 404
+
+
+def test_sync_now_on_a_disabled_connection_says_it_will_not_run_until_enabled(client, conn, login_as):
+    later = timezone.now() + timedelta(hours=1)
+    Channel.objects.filter(connection=conn).update(next_run_at=later)
+    login_as(Role.STAFF, [conn.merchant])
+    page = client.post(f"/connections/{conn.pk}/sync/", {"kind": "orders"}, follow=True).content.decode()
+    assert "is disabled: the sync of orders will not run until you enable it." in page
+    assert "starts within seconds" not in page
+    assert not Channel.objects.filter(connection=conn, next_run_at__lt=later).exists()
 
 
 def test_delete_removes_an_enabled_connection_after_switching_it_off(client, conn, login_as):
@@ -76,12 +87,13 @@ def test_another_organizations_connection_answers_404_and_get_is_not_a_verb(clie
 def test_settings_save_what_is_usable_and_name_each_bad_interval(client, conn, login_as):
     login_as(Role.ADMIN)
     page = client.post(f"/connections/{conn.pk}/settings/", {
-        "name": "Renamed", "inventory_mode": "nonsense", "orders_enabled": "on", "orders_minutes": "7",
-        "shipments_minutes": "0", "inventory_minutes": "15"}, follow=True).content.decode()
+        "name": "Renamed", "inventory_mode": "nonsense", "orders_enabled": "on", "orders_every": "7", "orders_every_unit": "minutes",
+        "shipments_every": "0", "shipments_every_unit": "minutes", "inventory_every": "15",
+        "inventory_every_unit": "minutes"}, follow=True).content.decode()
     conn.refresh_from_db()
     channels = {ch.kind: ch for ch in conn.channels.all()}
     assert conn.name == "Renamed" and conn.inventory_mode == InventoryMode.SMART
     assert channels[ChannelKind.ORDERS].enabled and channels[ChannelKind.ORDERS].interval == timedelta(minutes=7)
     assert not channels[ChannelKind.SHIPMENTS].enabled
-    assert "Shipments: the interval must be 1 to 10080 minutes, not &#x27;0&#x27;." in page
+    assert "Shipments: the interval must be 1 minute to 7 days, not 0 minutes." in page
     assert conn.warehouse.settings["absent_means_zero"] is False

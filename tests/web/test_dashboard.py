@@ -65,7 +65,8 @@ def test_home_charts_orders_per_day_by_status(client):
     Order.objects.filter(pk=order.pk).update(status="closed")
     _login(client, org, Role.ADMIN)
     page = client.get("/").content.decode()
-    assert f"{timezone.now():%b %d}: 1 Closed" in page  # the bar's tooltip
+    today = timezone.now().date()
+    assert f"{today:%a} {today.day} {today:%b}: 1 Closed" in page  # the bar's tooltip
     assert "No orders in Error." in page
 
 

@@ -80,7 +80,7 @@ def test_enable_with_an_http_public_address_says_webhooks_are_off_and_polling_br
     note = enable(world.connection)
     assert note.startswith("Webhooks are off: BigCommerce delivers them only to https addresses on port 443")
     assert "(DOCKLINE_PUBLIC_URL) is http://127.0.0.1:8000" in note
-    assert note.endswith("Until then new orders arrive by polling, every 60 minutes.")
+    assert note.endswith("Until then new orders arrive by polling, every 1 hour.")
     assert world.store.sandbox.store.hooks == {}
     world.connection.refresh_from_db()
     assert world.connection.enabled
@@ -93,4 +93,4 @@ def test_the_enable_button_shows_why_webhooks_are_off(world, settings, client):
     assert client.login(username=world.username, password=world.password)
     page = client.post(f"/connections/{world.connection.id}/enable/", follow=True).content.decode()
     assert "is enabled" in page
-    assert "Webhooks are off" in page and "https://dockline.example:8443" in page and "every 60 minutes" in page
+    assert "Webhooks are off" in page and "https://dockline.example:8443" in page and "every 1 hour" in page

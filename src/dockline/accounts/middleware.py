@@ -6,19 +6,24 @@
 - ContentSecurityPolicyMiddleware: settings.CONTENT_SECURITY_POLICY on every response (set for https).
 - MembershipMiddleware: a fresh install sends the login page to the one-time setup page, and a
   signed-in user who belongs to no organization is told what to do instead of meeting 404s.
+- TimezoneMiddleware: activates the signed-in person's time zone (theirs, else the organization's), so
+  templates show local times; everything stored stays UTC.
 - UnreadableCredentialsMiddleware: secrets no configured key opens answer 503 with the fix, and are logged.
 """
 from __future__ import annotations
 
 import ipaddress
 import logging
+import zoneinfo
 from functools import lru_cache
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
+from dockline.accounts.models import Membership
 from dockline.accounts.permissions import NoMembership
 from dockline.accounts.services import needs_setup
 from dockline.core.crypto import CredentialsUnreadable
@@ -89,6 +94,27 @@ class MembershipMiddleware:
         if isinstance(exception, NoMembership):
             return render(request, "web/no_organization.html", status=403)
         return None
+
+
+class TimezoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        membership = Membership.objects.select_related("organization").filter(
+            user_id=request.user.pk).first() if request.user.is_authenticated else None
+        try:
+            zone = zoneinfo.ZoneInfo(membership.effective_time_zone) if membership is not None else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a zone this machine no longer knows: UTC
+            zone = None
+        if zone is not None:
+            timezone.activate(zone)
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
 
 
 class UnreadableCredentialsMiddleware:

@@ -1,12 +1,30 @@
 """Organizations (fulfillment providers), merchants, and who may see what."""
 from __future__ import annotations
 
+import zoneinfo
+from functools import cache
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+
+def valid_time_zone(name: str) -> None:
+    """An IANA time zone name such as Europe/London (ValidationError otherwise)."""
+    if name and name not in time_zones():
+        raise ValidationError(f"'{name}' is not a time zone; choose one such as America/Chicago or Europe/London.")
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name this machine knows, sorted (read once: it walks the zone files)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 class Organization(models.Model):
     name = models.CharField(max_length=200, unique=True)
+    # Where the provider works: the times its people see unless they choose their own.
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[valid_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -39,9 +57,16 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="members")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.ADMIN)
     merchants = models.ManyToManyField(Merchant, blank=True, related_name="members")
+    time_zone = models.CharField(max_length=64, blank=True, validators=[valid_time_zone],
+                                 help_text="Empty: the organization's time zone.")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organization})"
+
+    @property
+    def effective_time_zone(self) -> str:
+        """The time zone this person reads times in: their own choice, else the organization's."""
+        return self.time_zone or self.organization.time_zone
 
     @property
     def is_admin(self) -> bool:

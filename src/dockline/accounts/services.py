@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dockline.accounts.models import Membership, Merchant, Organization, Role, SetupToken
+from dockline.accounts.models import Membership, Merchant, Organization, Role, SetupToken, valid_time_zone
 
 SETUP_TOKEN_LIFETIME = timedelta(hours=24)
 
@@ -221,3 +221,17 @@ def redeem_setup_token(token: str, organization: str, username: str, email: str,
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def set_time_zones(membership: Membership, *, own: str, organization: str | None = None) -> None:
+    """Set the person's own time zone ("" follows the organization's) and, when `organization` is given
+    (administrators), the organization's. Names are checked (`valid_time_zone`)."""
+    for name in (own, organization or ""):
+        valid_time_zone(name)
+    with transaction.atomic():
+        membership.time_zone = own
+        membership.save(update_fields=["time_zone"])
+        if organization:
+            org = membership.organization
+            org.time_zone = organization
+            org.save(update_fields=["time_zone"])

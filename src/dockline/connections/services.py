@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dockline.connections.models import AUTH_ERROR_FIELDS, Channel, ChannelKind, Connection, Side
+from dockline.core import durations
 from dockline.core.errors import ConnectorError
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,7 @@ def enable(connection: Connection) -> str:
     Channel.objects.filter(connection=connection).update(next_run_at=timezone.now())
     orders = Channel.objects.filter(connection=connection, kind=ChannelKind.ORDERS, enabled=True).first()
     if note and orders:
-        minutes = max(1, round(orders.interval.total_seconds() / 60))
-        note += f" Until then new orders arrive by polling, every {minutes} minute{'s' if minutes > 1 else ''}."
+        note += f" Until then new orders arrive by polling, every {durations.describe(orders.interval)}."
     return note
 
 

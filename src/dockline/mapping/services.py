@@ -115,3 +115,12 @@ def delete_shipping_rule(connection: Connection, rule: ShippingRule) -> str:
     method = rule.store_method
     rule.delete()
     return method
+
+
+def unlisted_warehouse_skus(connection: Connection, limit: int = 20) -> list[str]:
+    """The warehouse's SKUs (from its stock reports) that no listing of this connection picks yet: the likely
+    answers to "map it to what?" for a new store SKU. Sorted, at most `limit`."""
+    used = ListingComponent.objects.filter(listing__connection=connection).values("warehouse_sku")
+    listed = Listing.objects.filter(connection=connection).values("store_sku")
+    return list(StockLevel.objects.filter(warehouse=connection.warehouse).exclude(sku__in=used)
+                .exclude(sku__in=listed).order_by("sku").values_list("sku", flat=True).distinct()[:limit])

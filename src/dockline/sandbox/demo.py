@@ -43,6 +43,11 @@ SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORI
                   # Amazon names shipping speeds, not methods (sandbox/amazon/demo.py)
                   ("Standard", "UPS", "GND"), ("Free Economy", "USPS", "PRIORITY"), ("Expedited", "FDXE", "2DAY")]
 UNMAPPED_SKU = ("ACME-HAT", "Sun Hat (new product, not yet mapped)", "22.00")
+# What the demo's warehouse stocks the hat as: the answer to "map it to what?" on Needs mapping.
+UNMAPPED_SKU_MAPS_TO = "HAT-SUN-01"
+# Where the demo tells its store to send webhooks: the store delivers them to the demo's own web
+# server (`DemoStore.route_webhooks`), as DNS and a TLS proxy would for a real Dockline.
+DEMO_PUBLIC_URL = "https://dockline-demo.test"
 
 
 class DemoStore(Protocol):
@@ -69,6 +74,10 @@ class DemoStore(Protocol):
 
     def inventory_level(self, sku: str) -> int | None: ...
 
+    def route_webhooks(self, public_url: str, origin: str) -> bool:
+        """Deliver the store's webhooks for `public_url`'s host to `origin` (the demo's web server);
+        False where the store sends no webhooks."""
+
 
 class SandboxDemoStore:
     """What demo stores that wrap one platform sandbox share: its lifecycle, and what the wizard would save."""
@@ -92,6 +101,10 @@ class SandboxDemoStore:
     @property
     def settings(self) -> dict:
         return self.sandbox.settings
+
+    def route_webhooks(self, public_url: str, origin: str) -> bool:
+        """Stores send no webhooks unless their sandbox can deliver them (BigCommerce's can)."""
+        return False
 
 
 def demo_stores() -> dict[str, type[DemoStore]]:
@@ -150,7 +163,7 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
     for sku, name, price, _ in CATALOG:
         sandbox.add_product(sku, name, price, tracked=True)
     sandbox.add_product(*UNMAPPED_SKU, tracked=False)
-    wms = SimulatedWms(dict(WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
+    wms = SimulatedWms({**WAREHOUSE_STOCK, UNMAPPED_SKU_MAPS_TO: 500}, ship_delay=ship_delay, partial_rate=partial_rate,
                        inventory_interval=2.0, seed=seed, transport=transport, format=file_format,
                        format_settings=format_settings)
     wms.start(simulate=simulate)
@@ -207,6 +220,19 @@ def create_connection(store: DemoStore, warehouse_settings: dict, *, transport: 
         connection.enabled = True
         connection.save(update_fields=["enabled"])
     return connection, password
+
+
+def turn_on_webhooks(world: DemoWorld, origin: str) -> str:
+    """Have the store send new orders to Dockline at once: register the connection's hooks under
+    DEMO_PUBLIC_URL, delivered to `origin` (where the demo's web server listens, already up, so no
+    delivery is refused). Returns what Enable would say about webhooks ("" when they are on)."""
+    if not world.store.route_webhooks(DEMO_PUBLIC_URL, origin):
+        return "this store sends no webhooks in the demo; new orders arrive by polling"
+    connector = world.connection.store.connector()
+    try:
+        return connector.on_enable(world.connection, public_url=DEMO_PUBLIC_URL)
+    finally:
+        connector.close()
 
 
 def demo_intervals(seconds: float) -> dict[str, timedelta]:

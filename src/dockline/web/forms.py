@@ -10,8 +10,9 @@ from datetime import timedelta
 
 from django import forms
 
+from dockline.accounts.models import time_zones
 from dockline.connections.models import InventoryMode
-from dockline.core import crypto
+from dockline.core import crypto, durations
 from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.ftps import (
     TlsMode,
@@ -245,22 +246,44 @@ class StoreForm(StepForm):
 
 # ---------------------------------------------------------------- a connection's settings
 
-class MinutesField(forms.CharField):
-    """A channel's interval in whole minutes, 1 to a week; the error names the channel and what was typed."""
+class IntervalInput(forms.Widget):
+    """Reads an interval typed as `<name>` (a number) and `<name>_unit` (seconds, minutes, hours, days)."""
 
-    def __init__(self, *, channel_label: str, **kwargs):
+    def value_from_datadict(self, data, files, name):
+        return data.get(name, ""), data.get(f"{name}_unit", "")
+
+
+class IntervalField(forms.Field):
+    """A channel's interval as a number and a unit (seconds, minutes, hours, days).
+
+    What the page showed comes back unchanged, whatever it is (the demo's 5 seconds too): a form saved
+    without touching the interval never changes it. A changed interval must be 1 minute to 7 days;
+    the error names the channel and what was typed."""
+
+    widget = IntervalInput
+
+    def __init__(self, *, channel_label: str, current: timedelta, **kwargs):
         super().__init__(required=False, **kwargs)
         self.channel_label = channel_label
+        self.current = current
 
     def clean(self, value):
-        raw = super().clean(value)
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_MINUTES:
+        number, unit = value
+        number = (number or "").strip()
+        if not number and not unit:
+            return None  # not in the form that was sent: the channel keeps its interval
+        if unit not in durations.SECONDS_IN or not number.isdigit():
             raise forms.ValidationError(
-                f"{self.channel_label}: the interval must be 1 to {MAX_MINUTES} minutes, not '{raw}'.")
-        return timedelta(minutes=int(raw))
+                f"{self.channel_label}: type the interval as a whole number of seconds, minutes, hours or days, "
+                f"not '{number} {unit}'.")
+        interval = durations.from_units(int(number), unit)
+        if interval != self.current and not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+            raise forms.ValidationError(
+                f"{self.channel_label}: the interval must be 1 minute to 7 days, not {number} {unit}.")
+        return interval
 
 
-MAX_MINUTES = 7 * 24 * 60
+MIN_INTERVAL, MAX_INTERVAL = timedelta(minutes=1), timedelta(days=7)
 
 
 class ConnectionSettingsForm(forms.Form):
@@ -277,7 +300,7 @@ class ConnectionSettingsForm(forms.Form):
         self.channels = list(channels)
         for ch in self.channels:
             self.fields[f"{ch.kind}_enabled"] = forms.BooleanField(required=False)
-            self.fields[f"{ch.kind}_minutes"] = MinutesField(channel_label=ch.get_kind_display())
+            self.fields[f"{ch.kind}_every"] = IntervalField(channel_label=ch.get_kind_display(), current=ch.interval)
 
     def clean_inventory_mode(self) -> str:
         value = self.cleaned_data.get("inventory_mode")
@@ -286,8 +309,28 @@ class ConnectionSettingsForm(forms.Form):
     def schedules(self) -> dict[str, tuple[bool, timedelta | None]]:
         """By channel kind: (on, interval), the interval None when what was typed is not usable."""
         data = self.cleaned_data
-        return {ch.kind: (data.get(f"{ch.kind}_enabled", False), data.get(f"{ch.kind}_minutes"))
+        return {ch.kind: (data.get(f"{ch.kind}_enabled", False), data.get(f"{ch.kind}_every"))
                 for ch in self.channels}
 
     def problems(self) -> list[str]:
         return [message for errors in self.errors.values() for message in errors]
+
+
+# ---------------------------------------------------------------- the account page
+
+class TimeZoneForm(forms.Form):
+    """The person's own time zone (empty: the organization's), and for administrators the organization's."""
+
+    time_zone = forms.ChoiceField(required=False, label="Your time zone")
+    organization_time_zone = forms.ChoiceField(required=False, label="Organization's time zone")
+
+    def __init__(self, *args, organization_zone: str, is_admin: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = [(z, z) for z in time_zones()]
+        self.fields["time_zone"].choices = [("", f"The organization's ({organization_zone})"), *zones]
+        self.fields["time_zone"].help_text = "Times on every page are shown in it; hover over one to see it in UTC."
+        if is_admin:
+            self.fields["organization_time_zone"].choices = zones
+            self.fields["organization_time_zone"].help_text = "What everyone who has not chosen their own sees."
+        else:
+            del self.fields["organization_time_zone"]

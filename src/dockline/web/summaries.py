@@ -10,17 +10,14 @@ from django.db.models import Exists, OuterRef, Prefetch, Subquery
 
 from dockline.connections.credentials import last_checks
 from dockline.connections.models import Channel, Connection, CredentialCheck, Side
+from dockline.core import durations
 from dockline.core.errors import ConnectorError
 from dockline.orders.held import needs_mapping
 from dockline.platforms.base import Capability, platforms
 from dockline.sync.health import SetupWarning, warning_for
 from dockline.sync.models import SyncRun
 from dockline.warehouses.transports.ftps import TlsMode, tls_mode
-from dockline.web import scope
-
-
-def _every(seconds: float) -> str:
-    return f"{int(seconds)} s" if seconds < 60 else f"{int(seconds // 60)} min"
+from dockline.web import runs, scope
 
 
 def _annotated_channels():
@@ -36,8 +33,8 @@ def _rows(channels: list[Channel]) -> list[dict]:
     ids = [ch.last_run_id for ch in channels if ch.last_run_id]
     runs = SyncRun.objects.in_bulk(ids) if ids else {}
     return [{"channel": ch, "last": runs.get(ch.last_run_id), "running": ch.running,
-             "minutes": int(ch.interval.total_seconds() // 60) or 1,
-             "every": _every(ch.interval.total_seconds())} for ch in channels]
+             "every": durations.describe(ch.interval), "every_number": durations.natural(ch.interval)[0],
+             "every_unit": durations.natural(ch.interval)[1]} for ch in channels]
 
 
 def channel_rows(connection: Connection) -> list[dict]:
@@ -51,7 +48,11 @@ def connection_rows(user) -> list[dict]:
         Prefetch("channels", queryset=_annotated_channels(), to_attr="annotated_channels")))
     rows = _rows([ch for c in conns for ch in c.annotated_channels])
     by_channel = {row["channel"].pk: row for row in rows}
-    return [{"connection": c, "channels": [by_channel[ch.pk] for ch in c.annotated_channels]} for c in conns]
+    result = []
+    for c in conns:
+        channels = [by_channel[ch.pk] for ch in c.annotated_channels]
+        result.append({"connection": c, "channels": channels, "failing": runs.failing(channels)})
+    return result
 
 
 def setup_warnings(rows: list[dict]) -> list[SetupWarning]:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("setup/", setup.setup, name="setup"),
     path("login/", account.login, name="login"),
     path("logout/", account.logout, name="logout"),
+    path("account/", account.account, name="account"),
     path("password/", account.password_change, name="password_change"),
     path("password/done/", account.password_change_done, name="password_change_done"),
     path("invite/<str:token>/", people.accept, name="invite_accept"),

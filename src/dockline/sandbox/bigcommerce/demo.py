@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from urllib.parse import urlsplit
 
 from dockline.sandbox.bigcommerce.server import BigCommerceSandbox
 from dockline.sandbox.demo import SandboxDemoStore
@@ -27,6 +28,10 @@ class BigCommerceDemoStore(SandboxDemoStore):
 
     def inventory_level(self, sku: str) -> int | None:
         return self.sandbox.store.inventory_level(sku)
+
+    def route_webhooks(self, public_url: str, origin: str) -> bool:
+        self.sandbox.webhooks.resolve[urlsplit(public_url).hostname] = origin
+        return True
 
 
 DEMO_STORE = BigCommerceDemoStore

@@ -4,18 +4,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.connections import services
 from dockline.connections.models import ChannelKind, InventoryMode
+from dockline.core.durations import UNITS
 from dockline.core.errors import ConnectorError
 from dockline.inventory.services import ABSENT_MEANS_ZERO, absent_means_zero
 from dockline.platforms.base import platforms
 from dockline.warehouses.formats import format_class
-from dockline.web import scope, summaries
+from dockline.web import fragments, runs, scope, summaries
 from dockline.web.forms import ConnectionSettingsForm
 from dockline.web.views import trust
+
+UNIT_CHOICES = [unit for unit, _ in reversed(UNITS)]
 
 
 def _platform_label(platform: str) -> str:
@@ -39,12 +43,20 @@ def connection_list(request):
     })
 
 
+def _history_context(conn, request, size: int = runs.PAGE_SIZE) -> dict:
+    before = request.GET.get("before", "")
+    page = runs.run_history(conn, kind=request.GET.get("channel", ""), size=size,
+                            before=int(before) if before.isdigit() else None)
+    return {"history": page, "history_tabs": [("", "All channels"), *ChannelKind.choices]}
+
+
 @login_required
 def connection_detail(request, pk: int):
     conn = scope.connection(request.user, pk)
     channels = summaries.channel_rows(conn)
     return render(request, "web/connection.html", {
-        "connection": conn, "channels": channels, "checklist": summaries.checklist(conn),
+        "connection": conn, "channels": channels, "failing": runs.failing(channels), "units": UNIT_CHOICES,
+        **_history_context(conn, request, size=10), "checklist": summaries.checklist(conn),
         "setup_warnings": summaries.setup_warnings(channels),
         "platform_label": _platform_label(conn.store.platform),
         "format_label": _format_label(conn.warehouse.file_format),
@@ -57,9 +69,13 @@ def connection_detail(request, pk: int):
 
 @login_required
 def connection_runs(request, pk: int):
-    """The channels table alone, refreshed by htmx while the page is open."""
+    """The channels table (next and last runs) and the paged run history: a full page when opened, the
+    channels table alone for htmx, which refreshes it while the connection's page is open."""
     conn = scope.connection(request.user, pk)
-    return render(request, "web/_runs.html", {"connection": conn, "channels": summaries.channel_rows(conn)})
+    channels = summaries.channel_rows(conn)
+    context = {"connection": conn, "channels": channels, "failing": runs.failing(channels)}
+    return fragments.render_part(request, "web/_runs.html", "web/runs.html", context, lambda: {
+        **_history_context(conn, request), "time_zone": timezone.get_current_timezone_name()})
 
 
 def _managed(request, pk: int):
@@ -109,8 +125,11 @@ def connection_sync(request, pk: int):
     kind = request.POST.get("kind") or None
     if kind and kind not in ChannelKind.values:
         permissions.require(False)
-    services.sync_now(conn, kind)
     what = ChannelKind(kind).label.lower() if kind else "every channel"
+    if not conn.enabled:
+        messages.warning(request, f"{conn.name} is disabled: the sync of {what} will not run until you enable it.")
+        return _back(request, conn)
+    services.sync_now(conn, kind)
     messages.success(request, f"Sync of {what} for {conn.name} starts within seconds.")
     return _back(request, conn)
 

@@ -1,6 +1,8 @@
 """Listings (with CSV import/export), shipping rules, and what needs mapping."""
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -129,5 +131,14 @@ def needs_mapping(request):
         except ValueError as exc:
             messages.error(request, f"{value}: {exc}")
         return redirect("needs_mapping")
+    items = held.needs_mapping(conns)
+    unlisted = {c.pk: services.unlisted_warehouse_skus(c) for c in {i.connection for i in items if i.kind == "sku"}}
+    rows = [(item, _likeliest_first(item.value, unlisted[item.connection.pk]) if item.kind == "sku" else [])
+            for item in items]
     return render(request, "web/needs_mapping.html", {
-        "items": held.needs_mapping(conns), "can_manage": permissions.can_manage_connections(request.user)})
+        "rows": rows, "can_manage": permissions.can_manage_connections(request.user)})
+
+
+def _likeliest_first(store_sku: str, warehouse_skus: list[str]) -> list[str]:
+    """Warehouse SKUs ordered by how much they look like the store SKU (ACME-HAT: HAT-SUN-01 first)."""
+    return sorted(warehouse_skus, key=lambda sku: -SequenceMatcher(None, store_sku.upper(), sku.upper()).ratio())
