@@ -31,7 +31,8 @@ class Mapper:
             _norm(r.store_method): (r.carrier, r.service)
             for r in ShippingRule.objects.filter(connection=connection)
         }
-        skus = set(StockLevel.objects.filter(warehouse=connection.warehouse_id).values_list("sku", flat=True))
+        warehouses = [w.pk for w in connection.warehouses()]
+        skus = set(StockLevel.objects.filter(warehouse__in=warehouses).values_list("sku", flat=True))
         return cls(listings, rules, skus)
 
     def components(self, store_sku: str) -> list[dict] | None:
