@@ -235,7 +235,8 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
         raise click.BadParameter(f"choose one of {', '.join(world_mod.demo_stores())}", param_hint="--platform")
     world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform,
                             transport=transport, file_format=file_format,
-                            format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None)
+                            format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None,
+                            second_warehouse=True)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:
         if check:
@@ -293,7 +294,8 @@ def _interactive(world, dispatcher, port: int) -> None:
         f"\n[bold]Dockline demo[/bold] is running at http://127.0.0.1:{port}\n"
         f"  login: [bold]{world.username}[/bold]  password: [bold]{world.password}[/bold]\n"
         f"  store: {world.store.label} at {world.store.address}\n"
-        f"  warehouse: simulated WMS on {world.wms.url}\n"
+        f"  warehouses: simulated WMS on {', '.join(wms.url for wms in world.all_wms)} "
+        "(the second alone stocks LANTERN-300: orders are split by availability)\n"
         "A new order is placed every few seconds; watch them move on the Orders page. Ctrl-C stops.\n"
     )
     try:

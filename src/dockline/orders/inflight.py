@@ -3,7 +3,9 @@
 A warehouse reports what it has available at a time (a stock level's `as_of`). An order file
 Dockline sent after that time has not been subtracted from that figure: its units are "in flight".
 The time an order was sent is when Dockline recorded its file for that warehouse (`Dispatch.created_at`);
-only files the warehouse has (Sent or Acknowledged) count, and not orders cancelled since.
+only files the warehouse has (Sent or Acknowledged) count, and not orders cancelled since. An order
+the warehouse shipped from at or before the count is in that count, whatever the clocks say (a
+warehouse's times often have whole seconds only).
 """
 from __future__ import annotations
 
@@ -28,13 +30,17 @@ def units_sent_since(warehouse: Warehouse, counted_at: dict[str, datetime]) -> d
         Dispatch.objects.filter(warehouse=warehouse, created_at__gt=oldest, exchange__state__in=AT_WAREHOUSE)
         .exclude(order__status=S.CANCELED)
         .select_related("order")
-        .prefetch_related("order__lines", "order__parts__lines")
+        .prefetch_related("order__lines", "order__parts__lines", "order__shipments")
     )
     units: dict[str, int] = {}
     for dispatch in dispatches:
+        shipped = [s.shipped_at for s in dispatch.order.shipments.all() if s.warehouse_id == warehouse.pk]
         for sku, qty in dispatch_units(dispatch).items():
-            if sku in counted_at and dispatch.created_at > counted_at[sku]:
-                units[sku] = units.get(sku, 0) + qty
+            if sku not in counted_at or dispatch.created_at <= counted_at[sku]:
+                continue
+            if shipped and min(shipped) <= counted_at[sku]:
+                continue
+            units[sku] = units.get(sku, 0) + qty
     return units
 
 

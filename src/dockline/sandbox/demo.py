@@ -1,5 +1,8 @@
 """The demo world: a sandbox store and a simulated warehouse wired to Dockline through one connection.
 
+With `second_warehouse`, the connection also ships from a second simulated warehouse that alone stocks
+the lanterns: orders are split by availability, so a person sees an order go to two warehouses.
+
 Used by `dockline demo`, `dockline demo --check` and the end-to-end tests.
 """
 from __future__ import annotations
@@ -18,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import Channel, ChannelKind, Connection, Store
+from dockline.connections.models import Channel, ChannelKind, Connection, ConnectionWarehouse, Routing, Store
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
@@ -42,6 +45,9 @@ WAREHOUSE_STOCK = {"TT-100-S": 4000, "TT-100-M": 4000, "TT-100-L": 4000, "MUG-EN
 SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORITY"), ("Express", "FDXE", "2DAY"),
                   # Amazon names shipping speeds, not methods (sandbox/amazon/demo.py)
                   ("Standard", "UPS", "GND"), ("Free Economy", "USPS", "PRIORITY"), ("Expedited", "FDXE", "2DAY")]
+# The second warehouse (with `second_warehouse`): the only one with lanterns, and some medium tees.
+SECOND_WAREHOUSE = "Harbor 3PL"
+SECOND_WAREHOUSE_STOCK = {"LANTERN-300": 3000, "TT-100-M": 500}
 UNMAPPED_SKU = ("ACME-HAT", "Sun Hat (new product, not yet mapped)", "22.00")
 
 
@@ -119,6 +125,11 @@ class DemoWorld:
     password: str
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     placed: list[str] = field(default_factory=list)
+    other_wms: list[SimulatedWms] = field(default_factory=list)  # further warehouses, in the connection's order
+
+    @property
+    def all_wms(self) -> list[SimulatedWms]:
+        return [self.wms, *self.other_wms]
 
     def place_order(self, *, allow_unmapped: bool = False) -> str:
         skus = [c[0] for c in CATALOG]
@@ -132,25 +143,30 @@ class DemoWorld:
         return number
 
     def stop(self) -> None:
-        self.wms.stop()
+        for wms in self.all_wms:
+            wms.stop()
         self.store.stop()
 
 
 def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", ship_delay: float = 1.0,
           partial_rate: float = 0.2, seed: int = 7, transport: str = "ftp", file_format: str = "dsfx",
-          format_settings: dict | None = None, simulate: bool = True) -> DemoWorld:
+          format_settings: dict | None = None, simulate: bool = True, second_warehouse: bool = False) -> DemoWorld:
     """Start both sandboxes and create the organization, merchant, store, warehouse and an enabled connection.
 
     `transport` (ftp, ftps, sftp) and `file_format` (dsfx, x12, json; with `format_settings`
     such as ``{"version": 1}`` for DSFX) pick how the simulated warehouse is reached and what it speaks.
     With `simulate` off the warehouse only acts when the caller calls ``world.wms.tick()``.
+    With `second_warehouse`, a second simulated warehouse (same transport and format) holds the lanterns.
     """
     sandbox = demo_store(platform)
     sandbox.start()
     for sku, name, price, _ in CATALOG:
         sandbox.add_product(sku, name, price, tracked=True)
     sandbox.add_product(*UNMAPPED_SKU, tracked=False)
-    wms = SimulatedWms(dict(WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
+    first_stock = dict(WAREHOUSE_STOCK)
+    if second_warehouse:
+        first_stock.pop("LANTERN-300")
+    wms = SimulatedWms(first_stock, ship_delay=ship_delay, partial_rate=partial_rate,
                        inventory_interval=2.0, seed=seed, transport=transport, format=file_format,
                        format_settings=format_settings)
     wms.start(simulate=simulate)
@@ -160,9 +176,37 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
     connection, password = create_connection(sandbox, wms.transport_settings(), transport=transport,
                                              file_format=file_format, format_settings=format_settings,
                                              intervals=intervals)
+    others = []
+    if second_warehouse:
+        other = SimulatedWms(dict(SECOND_WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
+                             inventory_interval=2.0, seed=seed + 1, transport=transport, format=file_format,
+                             format_settings=format_settings)
+        other.start(simulate=simulate)
+        if not simulate:
+            other.tick()
+        add_warehouse(connection, SECOND_WAREHOUSE, other.transport_settings(), transport=transport,
+                      file_format=file_format, format_settings=format_settings)
+        others.append(other)
     # Learn the warehouse's SKUs before the first order arrives, as a new connection's setup does.
     sync_inventory(connection)
-    return DemoWorld(sandbox, wms, connection, "admin", password)
+    return DemoWorld(sandbox, wms, connection, "admin", password, other_wms=others)
+
+
+def add_warehouse(connection: Connection, name: str, warehouse_settings: dict, *, transport: str, file_format: str,
+                  format_settings: dict | None = None, routing: Routing = Routing.SPLIT) -> Warehouse:
+    """Another warehouse for `connection`, reached with `warehouse_settings`, after those it has; orders
+    are routed by `routing` from then on."""
+    settings = dict(warehouse_settings)
+    creds = {k: settings.pop(k) for k in ("host", "port", "username", "password")}
+    warehouse = Warehouse.objects.create(
+        organization=connection.organization, name=name, transport=transport, credentials=creds,
+        settings={**settings, **(format_settings or {})}, file_format=file_format,
+    )
+    ConnectionWarehouse.objects.create(connection=connection, warehouse=warehouse,
+                                       position=connection.other_warehouses.count() + 1)
+    connection.routing = routing
+    connection.save(update_fields=["routing"])
+    return warehouse
 
 
 def create_connection(store: DemoStore, warehouse_settings: dict, *, transport: str, file_format: str,
@@ -222,10 +266,10 @@ class CheckResult:
 def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     """Compare what each side saw: the warehouse, the store, and Dockline."""
     numbers = list(world.placed)
-    received = dict(world.wms.received)
-    missing = [n for n in numbers if received.get(n, 0) == 0]
-    twice = [n for n in numbers if received.get(n, 0) > 1]
-    shipped = list(world.wms.shipped_shipments)
+    received = [dict(wms.received) for wms in world.all_wms]  # a split order reaches several, once each
+    missing = [n for n in numbers if not any(r.get(n, 0) for r in received)]
+    twice = [n for n in numbers if any(r.get(n, 0) > 1 for r in received)]
+    shipped = [s for wms in world.all_wms for s in wms.shipped_shipments]
     posted_twice, not_posted, posted = [], [], 0
     takes_tracking = True
     for number in numbers:
@@ -273,11 +317,13 @@ def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
 
 
 def _expected_store_stock(world: DemoWorld) -> dict[str, int]:
-    stock = dict(world.wms.stock)
+    """What each warehouse can make of each store SKU, summed over the warehouses that stock any of it."""
+    stocks = [dict(wms.stock) for wms in world.all_wms]
     expected = {}
     for store_sku, _, _, components in CATALOG:
         parts = components or [(store_sku, 1)]
-        expected[store_sku] = min(stock[sku] // qty for sku, qty in parts)
+        expected[store_sku] = sum(min(stock.get(sku, 0) // qty for sku, qty in parts)
+                                  for stock in stocks if any(sku in stock for sku, _ in parts))
     return expected
 
 
