@@ -1,6 +1,18 @@
 from django.urls import path
 
-from dockline.web.views import account, connections, home, inventory, mappings, orders, people, setup, trust, wizard
+from dockline.web.views import (
+    account,
+    connections,
+    home,
+    inventory,
+    mappings,
+    orders,
+    people,
+    setup,
+    stock_settings,
+    trust,
+    wizard,
+)
 
 urlpatterns = [
     path("setup/", setup.setup, name="setup"),
@@ -20,6 +32,9 @@ urlpatterns = [
     path("connections/<int:pk>/", connections.connection_detail, name="connection"),
     path("connections/<int:pk>/runs/", connections.connection_runs, name="connection_runs"),
     path("connections/<int:pk>/settings/", connections.connection_settings, name="connection_settings"),
+    path("connections/<int:pk>/stock/", stock_settings.stock_settings, name="connection_stock_settings"),
+    path("connections/<int:pk>/warehouses/add/", stock_settings.add_warehouse, name="connection_add_warehouse"),
+    path("connections/<int:pk>/warehouses/remove/", stock_settings.remove_warehouse, name="connection_remove_warehouse"),
     path("connections/<int:pk>/enable/", connections.connection_enable, name="connection_enable"),
     path("connections/<int:pk>/disable/", connections.connection_disable, name="connection_disable"),
     path("connections/<int:pk>/sync/", connections.connection_sync, name="connection_sync"),
