@@ -89,3 +89,29 @@ def test_units_sent_after_the_last_count_are_not_offered_to_the_store_again(two)
     sync_inventory(two.connection)
     terms = stock_terms(two.connection)[0]["LANTERN-300"]
     assert (terms.warehouses[0].available, terms.warehouses[0].in_flight, terms.quantity) == (2960, 0, 2960)
+
+
+def test_a_warehouse_that_drops_the_upload_delays_only_its_part_and_nothing_reaches_a_warehouse_twice(two):
+    from django.utils import timezone
+
+    first, second = two.wms, two.other_wms[0]
+    for wms in (first, second):
+        wms.pause()
+    second.server.drop_after_bytes(10, "upload")
+    order_id = two.store.sandbox.store.place_order(items=[("LANTERN-300", 1), ("ACME-MUG", 2)],
+                                                  shipping_method="Flat Rate")
+    number = str(order_id)
+    sync_orders(two.connection)
+    order = Order.objects.get(external_id=number)
+    assert order.status == S.DELAYED
+    assert {p.warehouse.name: bool(p.sent_at) for p in order.parts.all()} == {"Riverside 3PL": True,
+                                                                               SECOND_WAREHOUSE: False}
+    Order.objects.filter(pk=order.pk).update(retry_at=timezone.now())
+    sync_orders(two.connection)
+    sync_orders(two.connection)
+    order.refresh_from_db()
+    assert order.status == S.OPEN
+    first.tick()
+    second.tick()
+    assert (first.received, second.received) == ({number: 1}, {number: 1})
+    assert (_skus(first, number), _skus(second, number)) == ([("MUG-ENML-01", 2)], [("LANTERN-300", 1)])

@@ -51,3 +51,20 @@ def test_another_organizations_warehouse_cannot_be_added_and_a_merchant_user_can
                                                           "stock_minimum": "0"}).status_code == 404  # as if absent
     conn.refresh_from_db()
     assert conn.warehouses() == [conn.warehouse] and conn.routing == Routing.FIRST
+
+
+def test_a_listing_gets_its_own_buffer_and_clearing_it_brings_back_the_connections(client, make_connection, login_as):
+    from dockline.mapping.models import Listing
+
+    login_as(Role.ADMIN)
+    conn = make_connection()
+    kit = Listing.objects.create(connection=conn, store_sku="KIT")
+    page = client.post(f"/connections/{conn.pk}/listings/{kit.pk}/buffer/",
+                       {"stock_buffer": "2", "stock_buffer_unit": BufferUnit.UNITS}, follow=True).content.decode()
+    assert "Listing KIT: holds back 2 units." in page
+    kit.refresh_from_db()
+    assert (kit.stock_buffer, kit.stock_buffer_unit) == (2, BufferUnit.UNITS)
+    client.post(f"/connections/{conn.pk}/listings/{kit.pk}/buffer/",
+                {"stock_buffer": "", "stock_buffer_unit": BufferUnit.UNITS})
+    kit.refresh_from_db()
+    assert kit.stock_buffer is None

@@ -85,6 +85,14 @@ def save_listing(connection: Connection, store_sku: str, components: list[tuple[
     return listing
 
 
+def set_listing_buffer(listing: Listing, amount: int | None, unit: str) -> Listing:
+    """Give a listing its own stock buffer (`amount` in `unit`, a BufferUnit), or None: the connection's."""
+    listing.stock_buffer = amount
+    listing.stock_buffer_unit = unit
+    listing.save(update_fields=["stock_buffer", "stock_buffer_unit"])
+    return listing
+
+
 def save_shipping_rule(connection: Connection, store_method: str, carrier: str, service: str) -> ShippingRule:
     """Create or replace the rule for a store shipping method (matched ignoring case and spacing)."""
     if not carrier.strip():

@@ -5,17 +5,22 @@ Dockline sent after that time has not been subtracted from that figure: its unit
 The time an order was sent is when Dockline recorded its file for that warehouse (`Dispatch.created_at`);
 only files the warehouse has (Sent or Acknowledged) count, and not orders cancelled since. An order
 the warehouse shipped from at or before the count is in that count, whatever the clocks say (a
-warehouse's times often have whole seconds only).
+warehouse's times often have whole seconds only). Orders sent more than `LOOKBACK` ago are taken as
+counted: a warehouse that has not counted a SKU for that long has no count worth correcting, and
+each inventory run then reads a bounded number of orders.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 
 from dockline.orders.models import Dispatch
 from dockline.orders.status import OrderStatus as S
 from dockline.warehouses.models import ExchangeState, Warehouse
 
 AT_WAREHOUSE = (ExchangeState.SENT, ExchangeState.ACKNOWLEDGED)
+LOOKBACK = timedelta(days=14)
 
 
 def units_sent_since(warehouse: Warehouse, counted_at: dict[str, datetime]) -> dict[str, int]:
@@ -25,7 +30,7 @@ def units_sent_since(warehouse: Warehouse, counted_at: dict[str, datetime]) -> d
     """
     if not counted_at:
         return {}
-    oldest = min(counted_at.values())
+    oldest = max(min(counted_at.values()), timezone.now() - LOOKBACK)
     dispatches = (
         Dispatch.objects.filter(warehouse=warehouse, created_at__gt=oldest, exchange__state__in=AT_WAREHOUSE)
         .exclude(order__status=S.CANCELED)

@@ -109,12 +109,16 @@ def route_orders(connection: Connection) -> dict:
                                     dispatches__isnull=True).select_related("connection__warehouse")
                .order_by("placed_at", "id"))
     for order in waiting:
-        if connection.routing == Routing.SPLIT:
-            parts = split_by_availability(order)
-            counts["split" if len(parts) > 1 else "routed"] += 1
-        else:
-            route_to_warehouse(order, holding_warehouse(order) or connection.warehouse)
-            counts["routed"] += 1
+        try:
+            if connection.routing == Routing.SPLIT:
+                parts = split_by_availability(order)
+                counts["split" if len(parts) > 1 else "routed"] += 1
+            else:
+                route_to_warehouse(order, holding_warehouse(order) or connection.warehouse)
+                counts["routed"] += 1
+        except ActionRefused as exc:  # it goes whole to the first warehouse, as without routing
+            order.log(f"Not routed: {exc} It goes to warehouse {connection.warehouse.name}.", level="warning",
+                      event=Event.WARNING)
     return counts
 
 

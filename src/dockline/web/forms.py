@@ -316,3 +316,16 @@ class WarehouseChoiceForm(forms.Form):
     """One of the organization's warehouses, picked by id."""
 
     warehouse = forms.IntegerField(min_value=1)
+
+
+class ListingBufferForm(forms.Form):
+    """A listing's own stock buffer; left empty, the connection's applies."""
+
+    stock_buffer = forms.IntegerField(min_value=0, max_value=1_000_000, required=False, label="Buffer")
+    stock_buffer_unit = forms.ChoiceField(choices=BufferUnit.choices, label="Buffer unit")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("stock_buffer_unit") == BufferUnit.PERCENT and (data.get("stock_buffer") or 0) > 100:
+            self.add_error("stock_buffer", "A buffer in percent is at most 100.")
+        return data

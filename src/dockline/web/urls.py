@@ -46,6 +46,7 @@ urlpatterns = [
     path("connections/<int:pk>/listings/", mappings.listings, name="listings"),
     path("connections/<int:pk>/listings/export.csv", mappings.listings_export, name="listings_export"),
     path("connections/<int:pk>/listings/import/", mappings.listings_import, name="listings_import"),
+    path("connections/<int:pk>/listings/<int:listing_id>/buffer/", mappings.listing_buffer, name="listing_buffer"),
     path("connections/<int:pk>/listings/<int:listing_id>/delete/", mappings.listing_delete, name="listing_delete"),
     path("connections/<int:pk>/shipping/", mappings.shipping_rules, name="shipping"),
     path("connections/<int:pk>/shipping/<int:rule_id>/delete/", mappings.shipping_delete, name="shipping_delete"),
