@@ -274,10 +274,12 @@ def _check(world, world_mod, dispatcher, order_count: int, timeout: float) -> in
     elapsed = time.monotonic() - started
     status = "check passed" if result.ok else "check FAILED"
     console.print(f"{status}: {result.summary} in {elapsed:.1f} s", soft_wrap=True, highlight=False)
-    wms = world.wms
-    acks = (f", 997s: {len(wms.acks_sent)} from the warehouse, {len(wms.acks_received)} from Dockline"
-            if _file_format_of(world) == "x12" else "")
-    console.print(f"warehouse: {wms.transport} + {_file_format_of(world)}{acks}", soft_wrap=True, highlight=False)
+    every = world.all_wms
+    taken = sum(sum(w.received.values()) for w in every)  # order files (a split order sends one per warehouse)
+    acks = (f", 997s: {sum(len(w.acks_sent) for w in every)} from the warehouses for {taken} order files, "
+            f"{sum(len(w.acks_received) for w in every)} from Dockline" if _file_format_of(world) == "x12" else "")
+    console.print(f"warehouses: {len(every)}, {world.wms.transport} + {_file_format_of(world)}{acks}",
+                  soft_wrap=True, highlight=False)
     return 0 if result.ok else 1
 
 
