@@ -68,3 +68,22 @@ def test_a_listing_gets_its_own_buffer_and_clearing_it_brings_back_the_connectio
                 {"stock_buffer": "", "stock_buffer_unit": BufferUnit.UNITS})
     kit.refresh_from_db()
     assert kit.stock_buffer is None
+
+
+def test_a_split_orders_page_says_which_warehouse_ships_what_and_which_part_waits(
+        client, org, make_connection, make_order, login_as):
+    from django.utils import timezone
+
+    from dockline.orders.models import OrderPart, OrderPartLine
+
+    login_as(Role.ADMIN)
+    conn = make_connection()
+    harbor = Warehouse.objects.create(organization=org, name="Harbor 3PL", credentials={"host": "127.0.0.1"})
+    order = make_order(conn, "1001", skus=("MUG", "LANTERN"))
+    mug, lantern = order.lines.all()
+    for warehouse, line, sent in ((conn.warehouse, mug, timezone.now()), (harbor, lantern, None)):
+        part = OrderPart.objects.create(order=order, warehouse=warehouse, sent_at=sent)
+        OrderPartLine.objects.create(part=part, order_line=line, quantity=1)
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    assert "<strong>Acme 3PL</strong> ships 1 × <code>MUG</code> <span class=\"muted\">sent " in page
+    assert "<strong>Harbor 3PL</strong> ships 1 × <code>LANTERN</code> <span class=\"muted\">waiting to be sent" in page
