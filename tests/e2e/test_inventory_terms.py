@@ -38,11 +38,12 @@ def _world():
                             exchange=exchange)
     user = get_user_model().objects.create_user("ops", password="pw-long-enough-1")
     Membership.objects.create(user=user, organization=org, role=Role.ADMIN)
+    return conn
 
 
 def test_inventory_page_shows_each_warehouse_in_flight_units_the_buffer_and_the_minimum(page, login, shot,
                                                                                         transactional_db):
-    _world()
+    conn = _world()
     page.set_viewport_size({"width": 1366, "height": 900})
     login("ops", "pw-long-enough-1")
     page.goto("/inventory/")
@@ -63,3 +64,10 @@ def test_inventory_page_shows_each_warehouse_in_flight_units_the_buffer_and_the_
     expect(lantern.locator(".offered")).to_be_visible()
     assert page.locator("table.stock-terms").bounding_box()["width"] <= 390  # one block per SKU, no sideways scroll
     shot("inventory-terms-390")
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"/connections/{conn.pk}/#warehouses")
+    expect(page.locator("#warehouses ol.warehouses li")).to_have_count(2)
+    expect(page.locator("#warehouses ol.warehouses li").nth(1)).to_contain_text("Harbor 3PL")
+    expect(page.locator("#stock_buffer")).to_have_value("10")
+    shot("connection-warehouses-1366")
