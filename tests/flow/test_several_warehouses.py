@@ -116,3 +116,19 @@ def test_a_warehouse_that_drops_the_upload_delays_only_its_part_and_nothing_reac
     second.tick()
     assert (first.received, second.received) == ({number: 1}, {number: 1})
     assert (_skus(first, number), _skus(second, number)) == ([("MUG-ENML-01", 2)], [("LANTERN-300", 1)])
+
+
+def test_the_second_warehouse_refusing_the_login_is_named_and_the_first_ones_success_does_not_clear_it(two):
+    from dockline.connections.models import Channel, ChannelKind, Connection
+    from dockline.core.errors import ErrorKind
+    from dockline.sync.jobs import run_channel
+
+    harbor = two.connection.warehouses()[1]
+    harbor.credentials = {**harbor.credentials, "password": "not-the-password"}
+    harbor.save()
+    channel = Channel.objects.get(connection=two.connection, kind=ChannelKind.SHIPMENTS)
+    Channel.objects.filter(pk=channel.pk).update(lease_owner="test")
+    run = run_channel(channel.id, "test")  # Riverside answers, then Harbor refuses
+    assert not run.ok and run.kind == ErrorKind.REAUTH
+    assert run.error.startswith(f"Warehouse {SECOND_WAREHOUSE}: ")
+    assert Connection.objects.get(pk=two.connection.pk).warehouse_auth_error.startswith(f"Warehouse {SECOND_WAREHOUSE}")

@@ -27,6 +27,7 @@ from dockline.platforms.base import Capability
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
 from dockline.sync.scheduler import LeaseLost, heartbeat, release, take
+from dockline.warehouses.models import Warehouse
 
 log = logging.getLogger(__name__)
 alerts = logging.getLogger("dockline.alerts")
@@ -62,7 +63,7 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
                 counts.update(forward_orders(connection, transport, connection.warehouse.file_format_handler(),
                                              connector))
         for warehouse in warehouses_with_parts_due(connection):  # routed orders, to each of their warehouses
-            with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
+            with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
                 _add(counts, forward_parts(connection, warehouse, transport, warehouse.file_format_handler(),
                                            connector))
         return counts
@@ -77,6 +78,17 @@ def _has_orders_to_send(connection: Connection) -> bool:
     ).exists()
 
 
+@contextmanager
+def _at(connection: Connection, warehouse: Warehouse) -> Iterator[None]:
+    """Name the warehouse in an error from one of the connection's other warehouses (the first needs no name)."""
+    try:
+        yield
+    except ConnectorError as exc:
+        if warehouse.pk == connection.warehouse_id:
+            raise
+        raise ConnectorError(f"Warehouse {warehouse.name}: {exc.message}", exc.kind, exc.retry_after) from exc
+
+
 def _add(counts: dict, more: dict) -> None:
     """Add one warehouse's counts to the run's (several warehouses count into the same keys)."""
     for key, value in more.items():
@@ -87,7 +99,7 @@ def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
     sides = sides or Sides()
     counts: dict = {}
     for warehouse in connection.warehouses():
-        with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
+        with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
             _add(counts, pull_shipments(warehouse, transport, warehouse.file_format_handler()))
     connector = connection.store.connector()
     try:
@@ -103,7 +115,7 @@ def sync_inventory(connection: Connection, sides: Sides | None = None) -> dict:
     sides = sides or Sides()
     counts: dict = {}
     for warehouse in connection.warehouses():
-        with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
+        with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
             _add(counts, pull_inventory(warehouse, transport, warehouse.file_format_handler()))
     connector = connection.store.connector()
     try:
@@ -161,7 +173,7 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
         run.ok = False
         run.error = f"Unexpected error: {exc}"
     finally:
-        for side in sides.worked:
+        for side in sides.worked - {sides.failed}:  # one warehouse's success does not clear another's refusal
             authorization_works(connection, side)
         run.finished_at = timezone.now()
         run.save()
