@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
 from dockline.connections.models import Channel, ChannelKind, Connection, ConnectionWarehouse, Routing, Store
@@ -308,11 +309,14 @@ def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     if stock_off:
         problems.append(f"store stock differs from the warehouse's for {len(stock_off)} SKU(s): {stock_off}")
     where = "posted to the store" if takes_tracking else "kept in Dockline (the platform takes no tracking)"
+    split = (Order.objects.filter(connection=world.connection).annotate(parts_count=Count("parts"))
+             .filter(parts_count__gt=1).count())
     summary = (f"{expected_orders} orders: {len(numbers) - len(missing)} reached the warehouse "
                f"({len(twice)} more than once), {len(shipped)} warehouse shipments, {posted} tracking numbers "
                f"{where} ({len(posted_twice)} twice), {done} {final.label.lower()}, "
                + (f"stock matches for {len(expected_stock) - len(stock_off)}/{len(expected_stock)} SKUs" if takes_stock
-                  else "stock kept in Dockline (the platform takes no stock)"))
+                  else "stock kept in Dockline (the platform takes no stock)")
+               + (f", {split} split across {len(world.all_wms)} warehouses" if world.other_wms else ""))
     return CheckResult(not problems, summary if not problems else summary + "; " + "; ".join(problems))
 
 
