@@ -246,7 +246,8 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
         raise click.BadParameter(f"choose one of {', '.join(world_mod.demo_stores())}", param_hint="--platform")
     world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform,
                             transport=transport, file_format=file_format,
-                            format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None)
+                            format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None,
+                            second_warehouse=True)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:
         if check:
@@ -284,10 +285,12 @@ def _check(world, world_mod, dispatcher, order_count: int, timeout: float) -> in
     elapsed = time.monotonic() - started
     status = "check passed" if result.ok else "check FAILED"
     console.print(f"{status}: {result.summary} in {elapsed:.1f} s", soft_wrap=True, highlight=False)
-    wms = world.wms
-    acks = (f", 997s: {len(wms.acks_sent)} from the warehouse, {len(wms.acks_received)} from Dockline"
-            if _file_format_of(world) == "x12" else "")
-    console.print(f"warehouse: {wms.transport} + {_file_format_of(world)}{acks}", soft_wrap=True, highlight=False)
+    every = world.all_wms
+    taken = sum(sum(w.received.values()) for w in every)  # order files (a split order sends one per warehouse)
+    acks = (f", 997s: {sum(len(w.acks_sent) for w in every)} from the warehouses for {taken} order files, "
+            f"{sum(len(w.acks_received) for w in every)} from Dockline" if _file_format_of(world) == "x12" else "")
+    console.print(f"warehouses: {len(every)}, {world.wms.transport} + {_file_format_of(world)}{acks}",
+                  soft_wrap=True, highlight=False)
     return 0 if result.ok else 1
 
 
@@ -324,7 +327,8 @@ def _interactive(world, world_mod, dispatcher, port: int) -> None:
         f"\n[bold]Dockline demo[/bold] is running at http://127.0.0.1:{port}\n"
         f"  login: [bold]{world.username}[/bold]  password: [bold]{world.password}[/bold]\n"
         f"  store: {world.store.label} at {world.store.address}\n"
-        f"  warehouse: simulated WMS on {world.wms.url}\n"
+        f"  warehouses: simulated WMS on {', '.join(wms.url for wms in world.all_wms)} "
+        "(the second alone stocks LANTERN-300: orders are split by availability)\n"
         f"  webhooks: {note or 'on: each new order is imported as soon as it is placed'}\n"
         "A new order is placed every few seconds; watch them move on the Orders page.\n"
         f"Now and then one includes [bold]{sku}[/bold] ({name.split(' (')[0]}), which has no listing yet: that order "

@@ -45,6 +45,19 @@ class InventoryMode(models.TextChoices):
     FULL = "full", "Full sync (every quantity, every run)"
 
 
+class Routing(models.TextChoices):
+    """Where a connection with several warehouses sends each order (a rule may decide otherwise)."""
+
+    FIRST = "first", "Every order to the first warehouse"
+    HOLDING = "holding", "To the first warehouse that holds every line, else the first warehouse"
+    SPLIT = "split", "Split by availability across the warehouses"
+
+
+class BufferUnit(models.TextChoices):
+    UNITS = "units", "units"
+    PERCENT = "percent", "percent"
+
+
 class Connection(models.Model):
     """Store <-> Merchant <-> Warehouse. Created disabled; nothing runs until enabled."""
 
@@ -55,6 +68,11 @@ class Connection(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="connections")
     enabled = models.BooleanField(default=False)
     inventory_mode = models.CharField(max_length=8, choices=InventoryMode.choices, default=InventoryMode.SMART)
+    routing = models.CharField(max_length=8, choices=Routing.choices, default=Routing.FIRST)
+    # Held back from every quantity pushed to the store (a listing may set its own), and the level below which 0 is pushed.
+    stock_buffer = models.PositiveIntegerField(default=0)
+    stock_buffer_unit = models.CharField(max_length=8, choices=BufferUnit.choices, default=BufferUnit.UNITS)
+    stock_minimum = models.PositiveIntegerField(default=0)
     # Set when that side's credentials stopped working; cleared only by a successful call to that side.
     store_auth_error = models.TextField(blank=True)
     warehouse_auth_error = models.TextField(blank=True)
@@ -74,11 +92,37 @@ class Connection(models.Model):
     def has_auth_error(self) -> bool:
         return bool(self.store_auth_error or self.warehouse_auth_error)
 
+    def warehouses(self) -> list[Warehouse]:
+        """The warehouses this connection ships from, in order: its first (`warehouse`), then the others."""
+        extra = [cw.warehouse for cw in self.other_warehouses.select_related("warehouse")]
+        return [self.warehouse, *(w for w in extra if w.pk != self.warehouse_id)]
+
+    def stock_warehouses(self) -> list[Warehouse]:
+        """The warehouses whose stock is offered to this connection's store."""
+        extra = [cw.warehouse for cw in self.other_warehouses.filter(serves_stock=True).select_related("warehouse")]
+        return [self.warehouse, *(w for w in extra if w.pk != self.warehouse_id)]
+
     def save(self, *args, **kwargs):
         creating = self._state.adding
         super().save(*args, **kwargs)
         if creating:
             Channel.create_defaults(self)
+
+
+class ConnectionWarehouse(models.Model):
+    """Another warehouse a connection ships from, after its first one; each keeps its own transport and format."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="other_warehouses")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="other_connections")
+    position = models.PositiveIntegerField(default=1)
+    serves_stock = models.BooleanField(default=True)  # its stock counts in what is pushed to the store
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "warehouse"], name="uniq_connection_warehouse")]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.connection} / {self.warehouse}"
 
 
 class Side(models.TextChoices):

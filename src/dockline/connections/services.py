@@ -1,4 +1,5 @@
-"""Switching connections on and off, running their channels now, changing their schedules, deleting them."""
+"""Switching connections on and off, running their channels now, changing their schedules and the warehouses
+they ship from, deleting them."""
 from __future__ import annotations
 
 import logging
@@ -8,9 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from dockline.connections.models import AUTH_ERROR_FIELDS, Channel, ChannelKind, Connection, Side
+from dockline.connections.models import AUTH_ERROR_FIELDS, Channel, ChannelKind, Connection, ConnectionWarehouse, Side
 from dockline.core import durations
 from dockline.core.errors import ConnectorError
+from dockline.warehouses.models import Warehouse
 
 log = logging.getLogger(__name__)
 alerts = logging.getLogger("dockline.alerts")
@@ -116,3 +118,32 @@ def authorization_works(connection: Connection, side: Side) -> None:
     if getattr(connection, field):
         Connection.objects.filter(id=connection.id).update(**{field: ""})
         setattr(connection, field, "")
+
+
+def update_stock_settings(connection: Connection, *, routing: str, buffer: int, buffer_unit: str, minimum: int) -> None:
+    """Where orders go among the connection's warehouses, and what is held back from the store's stock."""
+    connection.routing = routing
+    connection.stock_buffer = buffer
+    connection.stock_buffer_unit = buffer_unit
+    connection.stock_minimum = minimum
+    connection.save(update_fields=["routing", "stock_buffer", "stock_buffer_unit", "stock_minimum"])
+
+
+def add_other_warehouse(connection: Connection, warehouse: Warehouse) -> ConnectionWarehouse:
+    """Let the connection also ship from `warehouse` (of its organization), after those it has."""
+    if warehouse.organization_id != connection.organization_id:
+        raise ActionRefused("That warehouse belongs to another organization.")
+    if warehouse.pk in {w.pk for w in connection.warehouses()}:
+        raise ActionRefused(f"{connection.name} already ships from {warehouse.name}.")
+    last = connection.other_warehouses.order_by("-position").first()
+    return ConnectionWarehouse.objects.create(connection=connection, warehouse=warehouse,
+                                              position=(last.position if last else 0) + 1)
+
+
+def remove_other_warehouse(connection: Connection, warehouse: Warehouse) -> None:
+    """Stop routing orders to `warehouse`. Refused while a part of an order waits to go there."""
+    from_here = connection.orders.filter(parts__warehouse=warehouse, parts__sent_at__isnull=True)
+    if from_here.exists():
+        raise ActionRefused(f"{from_here.count()} order(s) still have a part waiting to go to {warehouse.name}: "
+                            "send or reroute them first.")
+    connection.other_warehouses.filter(warehouse=warehouse).delete()

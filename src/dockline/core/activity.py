@@ -23,6 +23,7 @@ class Event(models.TextChoices):
 
     IMPORTED = "imported", "Imported from the store"
     QUEUED = "queued", "Mapped and queued"
+    ROUTED = "routed", "Routed to a warehouse"
     SENT = "sent", "Sent to the warehouse"
     REJECTED = "rejected", "Rejected by the warehouse"
     WAITING = "waiting", "Waiting on the warehouse's setup"

@@ -16,11 +16,13 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
-from dockline.connections.models import Connection
+from dockline.connections.models import BufferUnit, Connection
 from dockline.core.types import StockLevel as Level
 from dockline.core.types import StockUpdate
 from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
+from dockline.inventory.stock import Buffer, StockTerms, WarehouseTerm, compute_stock
 from dockline.mapping.models import Listing
+from dockline.orders.inflight import units_sent_since
 from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, Parsed
@@ -134,27 +136,57 @@ def _some(skus: list[str]) -> str:
 
 
 def store_quantities(connection: Connection) -> tuple[dict[str, int], dict[str, str]]:
-    """Quantities to show in the store by store SKU, and the store SKUs that cannot be computed (with why).
+    """Quantities to show in the store by store SKU, and the store SKUs that cannot be computed (with why)."""
+    terms, unknown = stock_terms(connection)
+    return {sku: t.quantity for sku, t in terms.items()}, unknown
 
-    A listing's quantity is how many whole units its components make; a
-    warehouse SKU no listing claims is offered to the store under its own SKU.
+
+def stock_terms(connection: Connection) -> tuple[dict[str, StockTerms], dict[str, str]]:
+    """Each store SKU's calculation (`inventory/stock.py`), and the store SKUs that cannot be computed (with why).
+
+    A listing's units at a warehouse are how many whole units its components make there; a warehouse
+    SKU no listing claims is offered to the store under its own SKU. Every warehouse that serves the
+    store adds its share: what it last reported, less what was sent to it after that count.
     """
-    available = {
-        s.sku: max(s.available, 0) for s in StockLevel.objects.filter(warehouse=connection.warehouse_id)
-    }
-    quantities: dict[str, int] = {}
+    warehouses = connection.stock_warehouses()
+    counts: list[tuple[Warehouse, dict[str, StockLevel], dict[str, int]]] = []
+    for warehouse in warehouses:
+        levels = {s.sku: s for s in StockLevel.objects.filter(warehouse=warehouse)}
+        sent = units_sent_since(warehouse, {sku: lv.as_of or lv.updated_at for sku, lv in levels.items()})
+        counts.append((warehouse, levels, sent))
+    reported = {sku for _, levels, _ in counts for sku in levels}
+    default = Buffer(connection.stock_buffer, connection.stock_buffer_unit == BufferUnit.PERCENT, "connection")
+    terms: dict[str, StockTerms] = {}
     unknown: dict[str, str] = {}
+    who = "the warehouse has" if len(warehouses) == 1 else "no warehouse has"
     for listing in Listing.objects.filter(connection=connection).prefetch_related("components"):
-        comps = list(listing.components.all())
-        missing = [c.warehouse_sku for c in comps if c.warehouse_sku not in available]
+        comps = [(c.warehouse_sku, c.quantity) for c in listing.components.all()]
+        missing = [sku for sku, _ in comps if sku not in reported]
         if missing or not comps:
-            unknown[listing.store_sku] = f"the warehouse has not reported SKU {', '.join(missing) or '(none)'}"
+            unknown[listing.store_sku] = f"{who} not reported SKU {', '.join(missing) or '(none)'}"
             continue
-        quantities[listing.store_sku] = min(available[c.warehouse_sku] // c.quantity for c in comps)
-    for sku, qty in available.items():
-        if sku not in quantities and sku not in unknown:
-            quantities[sku] = qty
-    return quantities, unknown
+        buffer = default if listing.stock_buffer is None else Buffer(
+            listing.stock_buffer, listing.stock_buffer_unit == BufferUnit.PERCENT, "listing")
+        terms[listing.store_sku] = compute_stock(_shares(counts, comps), buffer, connection.stock_minimum)
+    for sku in sorted(reported):
+        if sku not in terms and sku not in unknown:
+            terms[sku] = compute_stock(_shares(counts, [(sku, 1)]), default, connection.stock_minimum)
+    return terms, unknown
+
+
+def _shares(counts: list[tuple[Warehouse, dict[str, StockLevel], dict[str, int]]],
+            comps: list[tuple[str, int]]) -> list[WarehouseTerm]:
+    """Each warehouse's term for a store SKU made of `comps`, in store units (warehouses that report none of them add nothing)."""
+    shares = []
+    for warehouse, levels, sent in counts:
+        if not any(sku in levels for sku, _ in comps):
+            continue
+        have = {sku: max(levels[sku].available, 0) if sku in levels else 0 for sku, _ in comps}
+        available = min(have[sku] // per for sku, per in comps)
+        net = min(max(have[sku] - sent.get(sku, 0), 0) // per for sku, per in comps)
+        stamps = [levels[sku].as_of or levels[sku].updated_at for sku, _ in comps if sku in levels]
+        shares.append(WarehouseTerm(warehouse.name, available, available - net, min(stamps)))
+    return shares
 
 
 def push_inventory(connection: Connection, connector: StoreConnector, *, full: bool = False) -> dict:

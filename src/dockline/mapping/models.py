@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from dockline.connections.models import Connection
+from dockline.connections.models import BufferUnit, Connection
 
 
 class Listing(models.Model):
@@ -11,6 +11,9 @@ class Listing(models.Model):
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="listings")
     store_sku = models.CharField(max_length=100)
+    # Its own stock buffer, in place of the connection's (None: the connection's).
+    stock_buffer = models.PositiveIntegerField(null=True, blank=True)
+    stock_buffer_unit = models.CharField(max_length=8, choices=BufferUnit.choices, default=BufferUnit.UNITS)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -31,7 +31,8 @@ class Mapper:
             _norm(r.store_method): (r.carrier, r.service)
             for r in ShippingRule.objects.filter(connection=connection)
         }
-        skus = set(StockLevel.objects.filter(warehouse=connection.warehouse_id).values_list("sku", flat=True))
+        warehouses = [w.pk for w in connection.warehouses()]
+        skus = set(StockLevel.objects.filter(warehouse__in=warehouses).values_list("sku", flat=True))
         return cls(listings, rules, skus)
 
     def components(self, store_sku: str) -> list[dict] | None:
@@ -81,6 +82,14 @@ def save_listing(connection: Connection, store_sku: str, components: list[tuple[
     ListingComponent.objects.bulk_create(
         ListingComponent(listing=listing, warehouse_sku=sku, quantity=qty) for sku, qty in components
     )
+    return listing
+
+
+def set_listing_buffer(listing: Listing, amount: int | None, unit: str) -> Listing:
+    """Give a listing its own stock buffer (`amount` in `unit`, a BufferUnit), or None: the connection's."""
+    listing.stock_buffer = amount
+    listing.stock_buffer_unit = unit
+    listing.save(update_fields=["stock_buffer", "stock_buffer_unit"])
     return listing
 
 

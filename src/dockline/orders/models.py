@@ -117,3 +117,31 @@ class Dispatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["warehouse", "warehouse_order_number"], name="uniq_dispatch_number")
         ]
+
+
+class OrderPart(models.Model):
+    """What one warehouse ships of a routed or split order; an order without parts goes whole to its
+    connection's first warehouse. The part keeps the order's number there (one part per warehouse)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="parts")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="order_parts")
+    exchange = models.ForeignKey(
+        "warehouses.ExchangeRecord", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)  # when its file was confirmed in the warehouse's inbox
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "warehouse"], name="uniq_order_part")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} at {self.warehouse}"
+
+
+class OrderPartLine(models.Model):
+    """Store units of one order line that a part's warehouse ships."""
+
+    part = models.ForeignKey(OrderPart, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="parts")
+    quantity = models.PositiveIntegerField()

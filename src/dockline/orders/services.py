@@ -194,7 +194,7 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
     due = list((
         Order.objects.filter(connection=connection, status=S.QUEUED)
         | Order.objects.filter(connection=connection, status=S.DELAYED, retry_at__lte=now)
-    ).prefetch_related("lines").order_by("placed_at", "id"))
+    ).filter(parts__isnull=True).prefetch_related("lines").order_by("placed_at", "id"))  # routed: orders/parts.py
     counts = {"sent": 0, "delayed": 0}
     folders = connection.warehouse.folders
     for index, order in enumerate(due):
@@ -299,8 +299,12 @@ def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, map
     return exchange, False
 
 
-def warehouse_orders(order: Order, mapper: Mapper) -> list[WarehouseOrder]:
-    """One pick ticket per destination; several destinations get numbers like 1001-2."""
+def warehouse_orders(order: Order, mapper: Mapper, units: dict[int, int] | None = None) -> list[WarehouseOrder]:
+    """One pick ticket per destination; several destinations get numbers like 1001-2.
+
+    With `units` (store units by order line id, a warehouse's part), only those units, and only the
+    destinations they reach.
+    """
     lines = list(order.lines.all())
     several = len(order.destinations) > 1
     docs = []
@@ -311,9 +315,12 @@ def warehouse_orders(order: Order, mapper: Mapper) -> list[WarehouseOrder]:
         for line in lines:
             if line.destination_ref and line.destination_ref != dest["ref"] and several:
                 continue
-            for comp in line.components:
-                picks[comp["sku"]] = picks.get(comp["sku"], 0) + comp["quantity"] * line.quantity
+            quantity = line.quantity if units is None else units.get(line.id, 0)
+            for comp in line.components if quantity else []:
+                picks[comp["sku"]] = picks.get(comp["sku"], 0) + comp["quantity"] * quantity
                 names.setdefault(comp["sku"], line.name)
+        if units is not None and not picks:
+            continue
         docs.append(
             WarehouseOrder(
                 order_number=f"{order.number}-{index}" if several else order.number,

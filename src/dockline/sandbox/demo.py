@@ -1,5 +1,8 @@
 """The demo world: a sandbox store and a simulated warehouse wired to Dockline through one connection.
 
+With `second_warehouse`, the connection also ships from a second simulated warehouse that alone stocks
+the lanterns: orders are split by availability, so a person sees an order go to two warehouses.
+
 Used by `dockline demo`, `dockline demo --check` and the end-to-end tests.
 """
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count
 
 from dockline.accounts.models import Membership, Merchant, Organization, Role
-from dockline.connections.models import Channel, ChannelKind, Connection, Store
+from dockline.connections.models import Channel, ChannelKind, Connection, ConnectionWarehouse, Routing, Store
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
@@ -42,6 +46,9 @@ WAREHOUSE_STOCK = {"TT-100-S": 4000, "TT-100-M": 4000, "TT-100-L": 4000, "MUG-EN
 SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORITY"), ("Express", "FDXE", "2DAY"),
                   # Amazon names shipping speeds, not methods (sandbox/amazon/demo.py)
                   ("Standard", "UPS", "GND"), ("Free Economy", "USPS", "PRIORITY"), ("Expedited", "FDXE", "2DAY")]
+# The second warehouse (with `second_warehouse`): the only one with lanterns, and some medium tees.
+SECOND_WAREHOUSE = "Harbor 3PL"
+SECOND_WAREHOUSE_STOCK = {"LANTERN-300": 3000, "TT-100-M": 500}
 UNMAPPED_SKU = ("ACME-HAT", "Sun Hat (new product, not yet mapped)", "22.00")
 # What the demo's warehouse stocks the hat as: the answer to "map it to what?" on Needs mapping.
 UNMAPPED_SKU_MAPS_TO = "HAT-SUN-01"
@@ -132,6 +139,11 @@ class DemoWorld:
     password: str
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     placed: list[str] = field(default_factory=list)
+    other_wms: list[SimulatedWms] = field(default_factory=list)  # further warehouses, in the connection's order
+
+    @property
+    def all_wms(self) -> list[SimulatedWms]:
+        return [self.wms, *self.other_wms]
 
     def place_order(self, *, allow_unmapped: bool = False) -> str:
         skus = [c[0] for c in CATALOG]
@@ -145,25 +157,30 @@ class DemoWorld:
         return number
 
     def stop(self) -> None:
-        self.wms.stop()
+        for wms in self.all_wms:
+            wms.stop()
         self.store.stop()
 
 
 def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", ship_delay: float = 1.0,
           partial_rate: float = 0.2, seed: int = 7, transport: str = "ftp", file_format: str = "dsfx",
-          format_settings: dict | None = None, simulate: bool = True) -> DemoWorld:
+          format_settings: dict | None = None, simulate: bool = True, second_warehouse: bool = False) -> DemoWorld:
     """Start both sandboxes and create the organization, merchant, store, warehouse and an enabled connection.
 
     `transport` (ftp, ftps, sftp) and `file_format` (dsfx, x12, json; with `format_settings`
     such as ``{"version": 1}`` for DSFX) pick how the simulated warehouse is reached and what it speaks.
     With `simulate` off the warehouse only acts when the caller calls ``world.wms.tick()``.
+    With `second_warehouse`, a second simulated warehouse (same transport and format) holds the lanterns.
     """
     sandbox = demo_store(platform)
     sandbox.start()
     for sku, name, price, _ in CATALOG:
         sandbox.add_product(sku, name, price, tracked=True)
     sandbox.add_product(*UNMAPPED_SKU, tracked=False)
-    wms = SimulatedWms({**WAREHOUSE_STOCK, UNMAPPED_SKU_MAPS_TO: 500}, ship_delay=ship_delay, partial_rate=partial_rate,
+    first_stock = {**WAREHOUSE_STOCK, UNMAPPED_SKU_MAPS_TO: 500}
+    if second_warehouse:
+        first_stock.pop("LANTERN-300")
+    wms = SimulatedWms(first_stock, ship_delay=ship_delay, partial_rate=partial_rate,
                        inventory_interval=2.0, seed=seed, transport=transport, format=file_format,
                        format_settings=format_settings)
     wms.start(simulate=simulate)
@@ -173,9 +190,37 @@ def build(*, intervals: dict[str, timedelta], platform: str = "bigcommerce", shi
     connection, password = create_connection(sandbox, wms.transport_settings(), transport=transport,
                                              file_format=file_format, format_settings=format_settings,
                                              intervals=intervals)
+    others = []
+    if second_warehouse:
+        other = SimulatedWms(dict(SECOND_WAREHOUSE_STOCK), ship_delay=ship_delay, partial_rate=partial_rate,
+                             inventory_interval=2.0, seed=seed + 1, transport=transport, format=file_format,
+                             format_settings=format_settings)
+        other.start(simulate=simulate)
+        if not simulate:
+            other.tick()
+        add_warehouse(connection, SECOND_WAREHOUSE, other.transport_settings(), transport=transport,
+                      file_format=file_format, format_settings=format_settings)
+        others.append(other)
     # Learn the warehouse's SKUs before the first order arrives, as a new connection's setup does.
     sync_inventory(connection)
-    return DemoWorld(sandbox, wms, connection, "admin", password)
+    return DemoWorld(sandbox, wms, connection, "admin", password, other_wms=others)
+
+
+def add_warehouse(connection: Connection, name: str, warehouse_settings: dict, *, transport: str, file_format: str,
+                  format_settings: dict | None = None, routing: Routing = Routing.SPLIT) -> Warehouse:
+    """Another warehouse for `connection`, reached with `warehouse_settings`, after those it has; orders
+    are routed by `routing` from then on."""
+    settings = dict(warehouse_settings)
+    creds = {k: settings.pop(k) for k in ("host", "port", "username", "password")}
+    warehouse = Warehouse.objects.create(
+        organization=connection.organization, name=name, transport=transport, credentials=creds,
+        settings={**settings, **(format_settings or {})}, file_format=file_format,
+    )
+    ConnectionWarehouse.objects.create(connection=connection, warehouse=warehouse,
+                                       position=connection.other_warehouses.count() + 1)
+    connection.routing = routing
+    connection.save(update_fields=["routing"])
+    return warehouse
 
 
 def create_connection(store: DemoStore, warehouse_settings: dict, *, transport: str, file_format: str,
@@ -248,10 +293,10 @@ class CheckResult:
 def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     """Compare what each side saw: the warehouse, the store, and Dockline."""
     numbers = list(world.placed)
-    received = dict(world.wms.received)
-    missing = [n for n in numbers if received.get(n, 0) == 0]
-    twice = [n for n in numbers if received.get(n, 0) > 1]
-    shipped = list(world.wms.shipped_shipments)
+    received = [dict(wms.received) for wms in world.all_wms]  # a split order reaches several, once each
+    missing = [n for n in numbers if not any(r.get(n, 0) for r in received)]
+    twice = [n for n in numbers if any(r.get(n, 0) > 1 for r in received)]
+    shipped = [s for wms in world.all_wms for s in wms.shipped_shipments]
     posted_twice, not_posted, posted = [], [], 0
     takes_tracking = True
     for number in numbers:
@@ -290,20 +335,25 @@ def verify(world: DemoWorld, expected_orders: int) -> CheckResult:
     if stock_off:
         problems.append(f"store stock differs from the warehouse's for {len(stock_off)} SKU(s): {stock_off}")
     where = "posted to the store" if takes_tracking else "kept in Dockline (the platform takes no tracking)"
+    split = (Order.objects.filter(connection=world.connection).annotate(parts_count=Count("parts"))
+             .filter(parts_count__gt=1).count())
     summary = (f"{expected_orders} orders: {len(numbers) - len(missing)} reached the warehouse "
                f"({len(twice)} more than once), {len(shipped)} warehouse shipments, {posted} tracking numbers "
                f"{where} ({len(posted_twice)} twice), {done} {final.label.lower()}, "
                + (f"stock matches for {len(expected_stock) - len(stock_off)}/{len(expected_stock)} SKUs" if takes_stock
-                  else "stock kept in Dockline (the platform takes no stock)"))
+                  else "stock kept in Dockline (the platform takes no stock)")
+               + (f", {split} split across {len(world.all_wms)} warehouses" if world.other_wms else ""))
     return CheckResult(not problems, summary if not problems else summary + "; " + "; ".join(problems))
 
 
 def _expected_store_stock(world: DemoWorld) -> dict[str, int]:
-    stock = dict(world.wms.stock)
+    """What each warehouse can make of each store SKU, summed over the warehouses that stock any of it."""
+    stocks = [dict(wms.stock) for wms in world.all_wms]
     expected = {}
     for store_sku, _, _, components in CATALOG:
         parts = components or [(store_sku, 1)]
-        expected[store_sku] = min(stock[sku] // qty for sku, qty in parts)
+        expected[store_sku] = sum(min(stock.get(sku, 0) // qty for sku, qty in parts)
+                                  for stock in stocks if any(sku in stock for sku, _ in parts))
     return expected
 
 

@@ -14,6 +14,7 @@ from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Package as PackageInfo
 from dockline.core.types import StoreShipment, StoreShipmentLine, WarehouseShipment
 from dockline.orders.models import Dispatch, Order, OrderLine
+from dockline.orders.parts import confirm_part
 from dockline.orders.status import SHIPPABLE
 from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
@@ -74,6 +75,8 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     if extra:
         order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning", event=Event.WARNING)
     if order.status in (S.QUEUED, S.DELAYED):
+        if not confirm_part(order, warehouse):
+            return ""  # a routed order: another warehouse still waits for its part; the order is Open once it has it
         _delivered_after_all(order, warehouse)
     if order.status in SHIPPABLE:
         done = all(shipped_units(ln, plus=taken) >= ln.quantity for ln in lines)

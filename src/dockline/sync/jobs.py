@@ -19,12 +19,15 @@ from dockline.connections.models import Channel, ChannelKind, Connection, Invent
 from dockline.connections.services import authorization_works, needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
+from dockline.orders.parts import forward_parts, warehouses_with_parts_due
+from dockline.orders.routing import route_orders
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
 from dockline.orders.status import OrderStatus
 from dockline.platforms.base import Capability
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
 from dockline.sync.scheduler import LeaseLost, heartbeat, release, take
+from dockline.warehouses.models import Warehouse
 
 log = logging.getLogger(__name__)
 alerts = logging.getLogger("dockline.alerts")
@@ -54,10 +57,15 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
         with sides.calling(Side.STORE):
             counts = import_orders(connection, connector)
         counts.update(prepare_orders(connection))
+        counts.update(route_orders(connection))
         if _has_orders_to_send(connection):
             with sides.calling(Side.WAREHOUSE), connection.warehouse.open_transport() as transport:
                 counts.update(forward_orders(connection, transport, connection.warehouse.file_format_handler(),
                                              connector))
+        for warehouse in warehouses_with_parts_due(connection):  # routed orders, to each of their warehouses
+            with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
+                _add(counts, forward_parts(connection, warehouse, transport, warehouse.file_format_handler(),
+                                           connector))
         return counts
     finally:
         connector.close()
@@ -65,15 +73,34 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
 
 def _has_orders_to_send(connection: Connection) -> bool:
     return connection.orders.filter(
-        Q(status=OrderStatus.QUEUED) | Q(status=OrderStatus.DELAYED, retry_at__lte=timezone.now())
+        Q(status=OrderStatus.QUEUED) | Q(status=OrderStatus.DELAYED, retry_at__lte=timezone.now()),
+        parts__isnull=True,
     ).exists()
+
+
+@contextmanager
+def _at(connection: Connection, warehouse: Warehouse) -> Iterator[None]:
+    """Name the warehouse in an error from one of the connection's other warehouses (the first needs no name)."""
+    try:
+        yield
+    except ConnectorError as exc:
+        if warehouse.pk == connection.warehouse_id:
+            raise
+        raise ConnectorError(f"Warehouse {warehouse.name}: {exc.message}", exc.kind, exc.retry_after) from exc
+
+
+def _add(counts: dict, more: dict) -> None:
+    """Add one warehouse's counts to the run's (several warehouses count into the same keys)."""
+    for key, value in more.items():
+        counts[key] = counts.get(key, 0) + value
 
 
 def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
     sides = sides or Sides()
-    warehouse = connection.warehouse
-    with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
-        counts = pull_shipments(warehouse, transport, warehouse.file_format_handler())
+    counts: dict = {}
+    for warehouse in connection.warehouses():
+        with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
+            _add(counts, pull_shipments(warehouse, transport, warehouse.file_format_handler()))
     connector = connection.store.connector()
     try:
         if Capability.SHIPMENTS in connector.capabilities:
@@ -86,9 +113,10 @@ def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
 
 def sync_inventory(connection: Connection, sides: Sides | None = None) -> dict:
     sides = sides or Sides()
-    warehouse = connection.warehouse
-    with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
-        counts = pull_inventory(warehouse, transport, warehouse.file_format_handler())
+    counts: dict = {}
+    for warehouse in connection.warehouses():
+        with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
+            _add(counts, pull_inventory(warehouse, transport, warehouse.file_format_handler()))
     connector = connection.store.connector()
     try:
         with sides.calling(Side.STORE):
@@ -145,7 +173,7 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
         run.ok = False
         run.error = f"Unexpected error: {exc}"
     finally:
-        for side in sides.worked:
+        for side in sides.worked - {sides.failed}:  # one warehouse's success does not clear another's refusal
             authorization_works(connection, side)
         run.finished_at = timezone.now()
         run.save()

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django import forms
 
 from dockline.accounts.models import time_zones
-from dockline.connections.models import InventoryMode
+from dockline.connections.models import BufferUnit, InventoryMode, Routing
 from dockline.core import crypto, durations
 from dockline.platforms.base import CredentialField
 from dockline.warehouses.transports.ftps import (
@@ -334,3 +334,41 @@ class TimeZoneForm(forms.Form):
             self.fields["organization_time_zone"].help_text = "What everyone who has not chosen their own sees."
         else:
             del self.fields["organization_time_zone"]
+
+
+class StockSettingsForm(forms.Form):
+    """A connection's routing among its warehouses, and the buffer and minimum level of the stock it pushes."""
+
+    routing = forms.ChoiceField(choices=Routing.choices)
+    stock_buffer = forms.IntegerField(min_value=0, max_value=1_000_000, label="Buffer")
+    stock_buffer_unit = forms.ChoiceField(choices=BufferUnit.choices, label="Buffer unit")
+    stock_minimum = forms.IntegerField(min_value=0, max_value=1_000_000, label="Minimum level")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("stock_buffer_unit") == BufferUnit.PERCENT and (data.get("stock_buffer") or 0) > 100:
+            self.add_error("stock_buffer", "A buffer in percent is at most 100.")
+        return data
+
+    def problems(self) -> list[str]:
+        return [f"{self.fields[name].label or name.capitalize()}: {message}" if name != "__all__" else message
+                for name, errors in self.errors.items() for message in errors]
+
+
+class WarehouseChoiceForm(forms.Form):
+    """One of the organization's warehouses, picked by id."""
+
+    warehouse = forms.IntegerField(min_value=1)
+
+
+class ListingBufferForm(forms.Form):
+    """A listing's own stock buffer; left empty, the connection's applies."""
+
+    stock_buffer = forms.IntegerField(min_value=0, max_value=1_000_000, required=False, label="Buffer")
+    stock_buffer_unit = forms.ChoiceField(choices=BufferUnit.choices, label="Buffer unit")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("stock_buffer_unit") == BufferUnit.PERCENT and (data.get("stock_buffer") or 0) > 100:
+            self.add_error("stock_buffer", "A buffer in percent is at most 100.")
+        return data

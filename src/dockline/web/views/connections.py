@@ -17,7 +17,7 @@ from dockline.platforms.base import platforms
 from dockline.warehouses.formats import format_class
 from dockline.web import fragments, runs, scope, summaries
 from dockline.web.forms import ConnectionSettingsForm
-from dockline.web.views import trust
+from dockline.web.views import stock_settings, trust
 
 UNIT_CHOICES = [unit for unit, _ in reversed(UNITS)]
 
@@ -63,7 +63,7 @@ def connection_detail(request, pk: int):
         "inventory_modes": InventoryMode.choices, "absent_means_zero": absent_means_zero(conn.warehouse),
         "can_manage": permissions.can_manage_connections(request.user),
         "can_delete": permissions.can_delete_connections(request.user), "kinds": ChannelKind.choices,
-        **trust.trust_context(request, conn),
+        "stock": stock_settings.context(conn), **trust.trust_context(request, conn),
     })
 
 

@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
+from dockline.connections.models import BufferUnit
 from dockline.mapping import csv as listings_csv
 from dockline.mapping import services
 from dockline.orders import held
 from dockline.web import scope
+from dockline.web.forms import ListingBufferForm
 from dockline.web.ids import parse_id
 
 
@@ -43,7 +45,8 @@ def listings(request, pk: int):
         return redirect("listings", pk=pk)
     rows = conn.listings.prefetch_related("components")
     return render(request, "web/listings.html", {
-        "connection": conn, "listings": rows, "can_manage": permissions.can_manage_connections(request.user)})
+        "connection": conn, "listings": rows, "can_manage": permissions.can_manage_connections(request.user),
+        "buffer_units": BufferUnit.choices})
 
 
 @require_POST
@@ -56,6 +59,26 @@ def listing_delete(request, pk: int, listing_id: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Listing {sku} deleted.")
+    return redirect("listings", pk=pk)
+
+
+@require_POST
+@login_required
+def listing_buffer(request, pk: int, listing_id: int):
+    """Set or clear a listing's own stock buffer."""
+    conn = _managed(request, pk)
+    listing = get_object_or_404(conn.listings, pk=listing_id)
+    form = ListingBufferForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, f"{listing.store_sku}: {message}")
+        return redirect("listings", pk=pk)
+    amount = form.cleaned_data["stock_buffer"]
+    services.set_listing_buffer(listing, amount, form.cleaned_data["stock_buffer_unit"])
+    messages.success(request, f"Listing {listing.store_sku}: " + (
+        f"holds back {amount} {form.cleaned_data['stock_buffer_unit']}." if amount is not None
+        else "the connection's buffer applies."))
     return redirect("listings", pk=pk)
 
 

@@ -54,7 +54,8 @@ def order_detail(request, pk: int):
     return render(request, "web/order.html", {
         "order": order,
         "lines": order.lines.all(),
-        "dispatches": order.dispatches.select_related("exchange"),
+        "dispatches": order.dispatches.select_related("exchange", "warehouse"),
+        "parts": order.parts.select_related("warehouse").prefetch_related("lines__order_line"),
         "shipments": order.shipments.prefetch_related("packages"),
         "activity": order.activity.all(),
         "can_act": permissions.can_manage_connections(request.user),
