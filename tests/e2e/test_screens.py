@@ -111,13 +111,13 @@ def test_renaming_in_the_browser_keeps_5_second_intervals(page, login, both, wor
     expect(page.locator("select[name=orders_every_unit]")).to_have_value("seconds")
     both("intervals-form")
     page.fill("#name", "Acme → Riverside (main)")
-    page.get_by_role("button", name="Save").click()
+    page.locator("#settings").get_by_role("button", name="Save").click()
     expect(page.locator(".msg.success")).to_have_text("Settings saved.")
     assert set(world.channels.values_list("interval", flat=True)) == {timedelta(seconds=5)}
     expect(page.locator(f"#runs-{world.pk}")).to_contain_text("5 seconds")
     page.select_option("select[name=shipments_every_unit]", "hours")
     page.fill("input[name=shipments_every]", "4")
-    page.get_by_role("button", name="Save").click()
+    page.locator("#settings").get_by_role("button", name="Save").click()
     expect(page.locator(f"#runs-{world.pk} tr[data-channel=shipments]")).to_contain_text("4 hours")
     both("intervals-saved")
 
