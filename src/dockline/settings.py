@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "dockline.orders",
     "dockline.shipments",
     "dockline.inventory",
+    "dockline.rules",
     "dockline.warehouses",
     "dockline.sync",
     "dockline.webhooks",

@@ -53,6 +53,10 @@ class Connection(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="connections")
     enabled = models.BooleanField(default=False)
     inventory_mode = models.CharField(max_length=8, choices=InventoryMode.choices, default=InventoryMode.SMART)
+    # The edit window: new orders wait this long before they go to the warehouse (0: they go at once).
+    hold_minutes = models.PositiveIntegerField(default=0)
+    # Orders open at the warehouse this long without shipping become Abandoned.
+    abandon_after_days = models.PositiveIntegerField(default=45)
     # Set when that side's credentials stopped working; cleared only by a successful call to that side.
     store_auth_error = models.TextField(blank=True)
     warehouse_auth_error = models.TextField(blank=True)
