@@ -59,8 +59,10 @@ def absorb_partners(order: Order, actor: Actor, mapper: Mapper) -> list[Order]:
 
 
 def bundle_lines(order: Order) -> list[OrderLine]:
-    """The lines that go in `order`'s warehouse order: its own and those of the orders it absorbed."""
-    return [*order.lines.all(),
+    """The lines that go in `order`'s warehouse order: its own and those of the orders it absorbed.
+
+    Read afresh (not from a prefetch): a rule may have added or removed a line just before sending."""
+    return [*OrderLine.objects.filter(order=order).order_by("id"),
             *OrderLine.objects.filter(order__bundled_into=order, order__status=S.BUNDLED).order_by("order_id", "id")]
 
 

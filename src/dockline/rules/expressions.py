@@ -14,7 +14,7 @@ from functools import lru_cache
 import celpy
 from celpy import celtypes
 
-from dockline.orders.models import Order
+from dockline.orders.models import Order, OrderLine
 
 _ENV = celpy.Environment()
 
@@ -75,7 +75,7 @@ def _plain(value):
 
 def activation(order: Order, now: datetime) -> dict:
     """The variables a condition sees: `order` and `now`."""
-    lines = list(order.lines.all())
+    lines = list(OrderLine.objects.filter(order=order).order_by("id"))  # afresh: an earlier rule may change them
     destinations = order.destinations or []
     first = destinations[0] if destinations else {"address": {}, "shipping_method": ""}
     subtotal = sum((Decimal(line.unit_price) * line.quantity for line in lines), Decimal("0"))
