@@ -16,8 +16,6 @@ from celpy import celtypes
 
 from dockline.orders.models import Order, OrderLine
 
-_ENV = celpy.Environment()
-
 # Keys of a billing address as BigCommerce, UltraCart and Acumatica write them in the order's raw JSON,
 # read into the same names as the ship-to address.
 _BILLING_KEYS = {
@@ -33,15 +31,23 @@ def compile_problem(expression: str) -> str:
     try:
         _program(expression)
     except celpy.CELParseError as exc:
-        where = f"line {exc.line}, column {exc.column}" if exc.line is not None else "at the end"
-        detail = (exc.args[0] if exc.args else "").strip().splitlines()
-        return f"{where}: this is not a valid CEL expression" + (f" ({detail[0].strip()})" if detail else "") + "."
+        if exc.line is None:
+            return "this is not a valid CEL expression: it ends too early."
+        text = expression.splitlines()[exc.line - 1] if expression.splitlines() else ""
+        near = text[max(exc.column - 1, 0):][:20] or "the end"
+        return f"line {exc.line}, column {exc.column}: this is not valid CEL, near “{near}”."
     return ""
+
+
+@lru_cache(maxsize=1)
+def _environment() -> celpy.Environment:
+    """Built on first use (its grammar takes a moment), not when Dockline starts."""
+    return celpy.Environment()
 
 
 @lru_cache(maxsize=512)
 def _program(expression: str) -> celpy.Runner:
-    return _ENV.program(_ENV.compile(expression))
+    return _environment().program(_environment().compile(expression))
 
 
 @dataclass(frozen=True)

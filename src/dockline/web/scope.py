@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 from dockline.accounts.permissions import membership
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
+from dockline.rules.models import Rule
 
 
 def merchants(user):
@@ -28,3 +29,11 @@ def stores(user):
 
 def orders(user):
     return Order.objects.filter(connection__in=connections(user))
+
+
+def rules(user):
+    return Rule.objects.filter(merchant__in=merchants(user)).select_related("merchant", "connection")
+
+
+def rule(user, pk: int):
+    return get_object_or_404(rules(user), pk=pk)
