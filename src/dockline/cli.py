@@ -236,6 +236,7 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
     world = world_mod.build(intervals=world_mod.demo_intervals(1.0 if check else 5.0), platform=platform,
                             transport=transport, file_format=file_format,
                             format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None)
+    world_mod.add_demo_rules(world.connection)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:
         if check:

@@ -27,6 +27,8 @@ class RuleForm(forms.ModelForm):
         self.fields["merchant"].queryset = merchants
         self.fields["connection"].queryset = connections
         self.fields["connection"].empty_label = "Every connection of the merchant"
+        if len(merchants) == 1 and not self.instance.pk:
+            self.fields["merchant"].initial = merchants[0].pk
 
     def clean(self):
         cleaned = super().clean()
