@@ -89,7 +89,7 @@ def _accept(ctx: Context, arg: str) -> Outcome:
     return Outcome.STOP_RULES
 
 
-register(RuleAction("accept", "(nothing)", _anything, lambda a: "accept the order and skip the later rules", _accept))
+register(RuleAction("accept", "no argument", _anything, lambda a: "accept the order and skip the later rules", _accept))
 
 
 # reject ---------------------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def _bundle(ctx: Context, arg: str) -> Outcome:
     return Outcome.GO_ON
 
 
-register(RuleAction("bundle", "(nothing)", _anything,
+register(RuleAction("bundle", "no argument", _anything,
                     lambda a: "bundle the customer's other open orders to the same address into this one", _bundle))
 
 
