@@ -97,3 +97,43 @@ def test_a_hold_for_a_duration_releases_itself_when_due(world, active_rule, hook
     assert release_due_holds(world.connection, timezone.now() + timedelta(minutes=31)) == 1
     sync_orders(world.connection)
     assert _received(world, number)
+
+
+def test_an_insert_in_an_order_to_two_addresses_goes_once_and_the_order_still_closes(world, active_rule):
+    from dockline.sync.jobs import sync_shipments
+
+    active_rule(world.connection, "Card", "add_item: CARD-THANKS 1 Thank-you card")
+    order_id = world.store.sandbox.store.place_multi_address_order([
+        {"items": [("ACME-MUG", 1)], "shipping_method": "Flat Rate"},
+        {"items": [("ACME-TEE-S", 1)], "shipping_method": "Flat Rate"}])
+    sync_orders(world.connection)
+    tickets = [_received(world, f"{order_id}-1"), _received(world, f"{order_id}-2")]
+    assert sum(ln.quantity for t in tickets for ln in t.lines if ln.sku == "CARD-THANKS") == 1
+
+    assert wait_until(lambda: len({s.order_number for s in world.wms.shipped_shipments}) == 2, 10)
+    sync_shipments(world.connection)
+    assert Order.objects.get(external_id=str(order_id)).status == S.CLOSED
+
+
+def test_a_box_with_only_the_insert_does_not_keep_the_order_from_closing(world, active_rule):
+    from datetime import UTC, datetime
+
+    from dockline.core.types import Package, ShipmentLine, WarehouseShipment
+    from dockline.sync.jobs import sync_shipments
+
+    world.wms.pause()  # we play the warehouse by hand
+    active_rule(world.connection, "Card", "add_item: CARD-THANKS 1 Thank-you card")
+    number = _place(world, [("ACME-MUG", 1)])
+    sync_orders(world.connection)
+    now = datetime.now(UTC).replace(microsecond=0)
+    boxes = [WarehouseShipment("S-1", number, now, "UPS", "GND", [Package("1ZMUG")], [ShipmentLine("MUG-ENML-01", 1)]),
+             WarehouseShipment("S-2", number, now, "UPS", "GND", [Package("1ZCARD")], [ShipmentLine("CARD-THANKS", 1)])]
+    fmt = world.connection.warehouse.file_format_handler()
+    (world.wms.root / "out" / "shp_0001.csv").write_bytes(fmt.render_shipments(boxes))
+
+    sync_shipments(world.connection)
+
+    order = Order.objects.get(number=number)
+    assert order.status == S.CLOSED
+    assert [s["tracking_number"] for s in world.store.sandbox.store.shipments_for(int(number))] == ["1ZMUG"]
+    assert "only inserts (1ZCARD)" in " ".join(order.activity.values_list("message", flat=True))

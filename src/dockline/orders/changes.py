@@ -21,6 +21,7 @@ def apply_store_changes(order: Order, so: StoreOrder) -> bool:
     """Take the store's changes into an order not yet sent; True when something changed."""
     if order.status not in UNSENT or so.modified_at <= order.store_modified_at or order.dispatches.exists():
         return False
+    order.refresh_from_db()  # the caller may hold only the fields checked above
     with transaction.atomic():
         order.store_modified_at = so.modified_at
         order.store_status = so.store_status

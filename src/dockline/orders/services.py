@@ -67,7 +67,8 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
 def store_new_order(connection: Connection, so: StoreOrder, *, source: str) -> bool:
     """Store an order, and run the import rules on it; an order already here takes the store's changes
     while it has not gone to the warehouse (`orders/changes.py`). True if it was new."""
-    existing = Order.objects.filter(store_id=connection.store_id, external_id=so.external_id).first()
+    existing = (Order.objects.filter(store_id=connection.store_id, external_id=so.external_id)
+                .only("id", "status", "store_modified_at").first())
     if existing:
         apply_store_changes(existing, so)
         return False

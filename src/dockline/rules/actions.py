@@ -211,8 +211,9 @@ def _add_item(ctx: Context, arg: str) -> Outcome:
             ctx.log(f"could not add {sku}: it has no listing and is not a warehouse SKU.", level="warning")
             return Outcome.GO_ON
         components = found
+    first = ctx.order.destinations[0]["ref"] if ctx.order.destinations else ""  # once, with the first address
     OrderLine.objects.create(order=ctx.order, line_id=line_id, sku=sku, name=name[:300], quantity=quantity,
-                             components=components, added=True)
+                             components=components, added=True, destination_ref=first)
     ctx.log(f"added {quantity} × {sku}{f' ({name})' if name else ''}.")
     return Outcome.GO_ON
 

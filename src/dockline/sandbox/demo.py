@@ -40,7 +40,7 @@ CATALOG = [
     ("LANTERN-300", "Lantern 300", "42.00", []),  # same SKU in store and warehouse: no listing needed
 ]
 WAREHOUSE_STOCK = {"TT-100-S": 4000, "TT-100-M": 4000, "TT-100-L": 4000, "MUG-ENML-01": 6000,
-                   "SOCK-WL-02": 9000, "LANTERN-300": 3000, "CARD-THANKS": 9000}
+                   "SOCK-WL-02": 9000, "LANTERN-300": 3000, "CARD-THANKS": 9000}  # the card: an insert
 SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORITY"), ("Express", "FDXE", "2DAY"),
                   # Amazon names shipping speeds, not methods (sandbox/amazon/demo.py)
                   ("Standard", "UPS", "GND"), ("Free Economy", "USPS", "PRIORITY"), ("Expedited", "FDXE", "2DAY")]
@@ -214,7 +214,7 @@ def create_connection(store: DemoStore, warehouse_settings: dict, *, transport: 
 # The demo's rules: one on (a thank-you card in big orders), one as a new rule starts, off, to try with Test.
 DEMO_RULES = [
     ("Thank-you card in orders over $100", Hook.IMPORT, "order.total > 100.0",
-     "add_item: CARD-THANKS 1 Thank-you card\nadd_tag: big-order", True),
+     "set_notes: Put a thank-you card in the box\nadd_tag: big-order", True),
     ("Hold orders to a PO box for review", Hook.BEFORE_SEND,
      'order.ship_to.street1.matches("(?i)^p\\.?\\s*o\\.?\\s*box")', "hold: review", False),
 ]

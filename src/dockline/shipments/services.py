@@ -90,7 +90,8 @@ def _record_for(warehouse: Warehouse, dispatch: Dispatch, ws: WarehouseShipment,
     if order.status in SHIPPABLE:
         done = all(shipped_units(ln, plus=taken) >= ln.quantity for ln in lines if not ln.added)
         if done:
-            order.move_to(S.SHIPPED, "Every item has shipped.")
+            if order.status != S.SHIPPED:  # a late box (an insert) for an order already complete moves nothing
+                order.move_to(S.SHIPPED, "Every item has shipped.")
         elif order.status != S.PARTIALLY_SHIPPED:
             order.move_to(S.PARTIALLY_SHIPPED, "Some items have shipped; waiting for the rest.")
     took: dict[str, int] = {}
@@ -201,7 +202,7 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
         if units > 0:
             store_lines.append(StoreShipmentLine(line_id=line.line_id, quantity=units))
     if not store_lines:
-        return False
+        return _inserts_only(shipment)
     waiting = list(
         Shipment.objects.filter(order=order, destination_ref=shipment.destination_ref, posted_at__isnull=True,
                                 id__lt=shipment.id).prefetch_related("packages")
@@ -227,6 +228,19 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
             posted.save(update_fields=["store_shipment_id", "posted_at", "post_error"])
         order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} posted to the store.",
                   event=Event.POSTED)
+    return True
+
+
+def _inserts_only(shipment: Shipment) -> bool:
+    """A box holding only what rules added (inserts, gifts): the store has no item to post it against, so it is
+    kept in Dockline and counts as done (True). Any other box without a whole item waits for the next (False)."""
+    lines = list(shipment.lines.select_related("order_line"))
+    if not lines or not all(sl.order_line.added for sl in lines):
+        return False
+    shipment.posted_at = timezone.now()
+    shipment.save(update_fields=["posted_at"])
+    shipment.order.log(f"A box with only inserts ({', '.join(shipment.tracking_numbers) or 'no tracking'}) shipped; "
+                       "the store has no item for it, so its tracking stays in Dockline.", event=Event.NOTE)
     return True
 
 
