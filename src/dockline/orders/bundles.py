@@ -8,6 +8,8 @@ Orders on hold (Pending) are not absorbed: their edit window still runs.
 """
 from __future__ import annotations
 
+from django.db.models import Q
+
 from dockline.core.activity import Actor
 from dockline.mapping.services import Mapper
 from dockline.orders.models import Dispatch, Order, OrderLine
@@ -62,8 +64,10 @@ def bundle_lines(order: Order) -> list[OrderLine]:
     """The lines that go in `order`'s warehouse order: its own and those of the orders it absorbed.
 
     Read afresh (not from a prefetch): a rule may have added or removed a line just before sending."""
-    return [*OrderLine.objects.filter(order=order).order_by("id"),
-            *OrderLine.objects.filter(order__bundled_into=order, order__status=S.BUNDLED).order_by("order_id", "id")]
+    mine = Q(order=order)
+    theirs = Q(order__bundled_into=order, order__status=S.BUNDLED)
+    lines = OrderLine.objects.filter(mine | theirs).order_by("id")
+    return sorted(lines, key=lambda line: (line.order_id != order.pk, line.order_id, line.id))
 
 
 def add_bundle_dispatches(order: Order, warehouse: Warehouse, number: str, exchange) -> None:

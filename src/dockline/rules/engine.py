@@ -30,11 +30,12 @@ def run_rules(order: Order, hook: Hook, *, now: datetime | None = None) -> bool:
     On import, a new order that goes on is then held for the connection's edit window, if it has one.
     """
     now = now or timezone.now()
-    if hook == Hook.BEFORE_SEND:
+    rules = list(Rule.objects.for_order(order, hook))
+    if rules and hook == Hook.BEFORE_SEND:  # an earlier order's rule may have bundled or changed this one
         order.refresh_from_db(fields=["status", "bundled_into", "tags", "notes", "priority", "destinations"])
     if order.status not in _GOES_ON[hook]:
-        return False  # bundled into another order, or held, since the run began
-    for rule in Rule.objects.for_order(order, hook):
+        return False
+    for rule in rules:
         values = _conditions(rule, order, now)
         errors = [v for v in values if v.error]
         if errors:
