@@ -3,7 +3,8 @@
 An order imported again keeps what Dockline holds once it is in the warehouse's hands; before that, the
 store's new ship-to address and lines replace the old ones (lines a rule added stay), and an order the
 store cancelled becomes Canceled and is never sent. A Queued or stopped order goes back to New so it is
-mapped again; a Pending one stays held and is mapped when its hold ends.
+mapped again; a Pending one stays held and is mapped when its hold ends. A Delayed order keeps what it
+has: its file may already be at the warehouse (the cancellation path handles those).
 """
 from __future__ import annotations
 
