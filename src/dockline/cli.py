@@ -248,6 +248,7 @@ def demo(check: bool, order_count: int, timeout: float, port: int, platform: str
                             transport=transport, file_format=file_format,
                             format_settings={"dsfx_version": dsfx_version} if file_format == "dsfx" else None,
                             second_warehouse=True)
+    world_mod.add_demo_rules(world.connection)
     dispatcher = Dispatcher(LocalRunner(4), tick=0.25 if check else 1.0)
     try:
         if check:

@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "dockline.orders",
     "dockline.shipments",
     "dockline.inventory",
+    "dockline.rules",
     "dockline.warehouses",
     "dockline.sync",
     "dockline.webhooks",

@@ -73,6 +73,10 @@ class Connection(models.Model):
     stock_buffer = models.PositiveIntegerField(default=0)
     stock_buffer_unit = models.CharField(max_length=8, choices=BufferUnit.choices, default=BufferUnit.UNITS)
     stock_minimum = models.PositiveIntegerField(default=0)
+    # The edit window: new orders wait this long before they go to the warehouse (0: they go at once).
+    hold_minutes = models.PositiveIntegerField(default=0)
+    # Orders open at the warehouse this long without shipping become Abandoned.
+    abandon_after_days = models.PositiveIntegerField(default=45)
     # Set when that side's credentials stopped working; cleared only by a successful call to that side.
     store_auth_error = models.TextField(blank=True)
     warehouse_auth_error = models.TextField(blank=True)

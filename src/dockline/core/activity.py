@@ -38,6 +38,12 @@ class Event(models.TextChoices):
     REPROCESSED = "reprocessed", "Reprocessed"
     RESET = "reset", "Reset"
     ARCHIVED = "archived", "Archived"
+    HELD = "held", "Held"
+    RELEASED = "released", "Released"
+    BUNDLED = "bundled", "Bundled"
+    ABANDONED = "abandoned", "Abandoned"
+    CHANGED = "changed", "Changed in the store"
+    RULE = "rule", "A rule acted"
     WARNING = "warning", "Warning"
     NOTE = "note", "Note"
 

@@ -56,6 +56,7 @@ class StoreOrder:
     notes: str = ""
     store_status: str = ""
     raw: dict = field(default_factory=dict)
+    canceled: bool = False  # the store's own signal that the order was cancelled (each connector reads its own)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ EVENT_OF_STATUS: dict[S, Event] = {
     S.CANCELED: Event.CANCELED,
     S.SKIPPED: Event.SKIPPED,
     S.ARCHIVED: Event.ARCHIVED,
+    S.PENDING: Event.HELD,
+    S.BUNDLED: Event.BUNDLED,
+    S.ABANDONED: Event.ABANDONED,
 }
 
 

@@ -28,6 +28,10 @@ class Order(models.Model):
     error = models.TextField(blank=True)  # what to fix, while in Error / Delayed
     attempts = models.PositiveIntegerField(default=0)
     retry_at = models.DateTimeField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)  # words rules add (and test), e.g. "vip", "po-box"
+    priority = models.IntegerField(default=0)  # higher goes to the warehouse first
+    # Set on an order a bundle absorbed: it ships in that order's warehouse order (status Bundled).
+    bundled_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="absorbed")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,6 +73,8 @@ class OrderLine(models.Model):
     destination_ref = models.CharField(max_length=100, blank=True)
     # Filled when mapped: [{"sku": warehouse SKU, "quantity": per unit}].
     components = models.JSONField(default=list, blank=True)
+    # Put in by a rule (an insert, a gift): sent to the warehouse, never posted back to the store.
+    added = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -114,9 +120,12 @@ class Dispatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # A bundle's warehouse order carries several store orders: one dispatch each, under the same number.
         constraints = [
-            models.UniqueConstraint(fields=["warehouse", "warehouse_order_number"], name="uniq_dispatch_number")
+            models.UniqueConstraint(fields=["warehouse", "warehouse_order_number", "order"],
+                                    name="uniq_dispatch_number_order")
         ]
+        ordering = ["id"]
 
 
 class OrderPart(models.Model):

@@ -14,9 +14,13 @@ from dockline.core.activity import SYSTEM, Actor, Event
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
 from dockline.mapping.services import Mapper
+from dockline.orders.bundles import add_bundle_dispatches, bundle_lines
+from dockline.orders.changes import apply_store_changes
 from dockline.orders.models import Activity, Dispatch, Order, OrderLine
 from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
+from dockline.rules.engine import run_rules
+from dockline.rules.models import Hook
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, RenderError
 from dockline.warehouses.models import Direction, ExchangeKind, ExchangeRecord, ExchangeState
@@ -85,10 +89,14 @@ def backfill_orders(connection: Connection, connector: StoreConnector, since: da
 
 
 def store_new_order(connection: Connection, so: StoreOrder, *, source: str, actor: Actor = SYSTEM) -> bool:
-    """Store an order unless this store's order is already here. True if it was new.
+    """Store an order, and run the import rules on it; an order already here takes the store's changes
+    while it has not gone to the warehouse (`orders/changes.py`). True if it was new.
 
     `actor` is who brought it: Dockline for imports, the person or API key for a manual order."""
-    if Order.objects.filter(store_id=connection.store_id, external_id=so.external_id).exists():
+    existing = (Order.objects.filter(store_id=connection.store_id, external_id=so.external_id)
+                .only("id", "status", "store_modified_at").first())
+    if existing:
+        apply_store_changes(existing, so)
         return False
     try:
         with transaction.atomic():
@@ -127,6 +135,7 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str, acto
         return False
     events.publish(connection.organization_id, events.ORDER_IMPORTED, {"source": source}, connection=connection,
                    order=order)
+    run_rules(order, Hook.IMPORT)
     return True
 
 
@@ -194,11 +203,13 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
     due = list((
         Order.objects.filter(connection=connection, status=S.QUEUED)
         | Order.objects.filter(connection=connection, status=S.DELAYED, retry_at__lte=now)
-    ).filter(parts__isnull=True).prefetch_related("lines").order_by("placed_at", "id"))  # routed: orders/parts.py
+    ).filter(parts__isnull=True).prefetch_related("lines").order_by("-priority", "placed_at", "id"))  # routed: orders/parts.py
     counts = {"sent": 0, "delayed": 0}
     folders = connection.warehouse.folders
     for index, order in enumerate(due):
         ensure_lease()
+        if not run_rules(order, Hook.BEFORE_SEND, now=now):
+            continue
         try:
             exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
         except RenderError as exc:
@@ -294,22 +305,26 @@ def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, map
             Dispatch.objects.update_or_create(
                 warehouse=warehouse,
                 warehouse_order_number=doc.order_number,
-                defaults={"order": order, "destination_ref": dest["ref"], "exchange": exchange},
+                order=order,
+                defaults={"destination_ref": dest["ref"], "exchange": exchange},
             )
+            add_bundle_dispatches(order, warehouse, doc.order_number, exchange)
     return exchange, False
 
 
 def warehouse_orders(order: Order, mapper: Mapper, units: dict[int, int] | None = None) -> list[WarehouseOrder]:
     """One pick ticket per destination; several destinations get numbers like 1001-2.
 
+    A bundle's ticket carries the lines of the orders it absorbed; a carrier a rule set wins over the mapping.
     With `units` (store units by order line id, a warehouse's part), only those units, and only the
     destinations they reach.
     """
-    lines = list(order.lines.all())
+    lines = bundle_lines(order)
     several = len(order.destinations) > 1
     docs = []
     for index, dest in enumerate(order.destinations, start=1):
-        carrier, service = mapper.shipping(dest.get("shipping_method", ""))
+        carrier, service = ((dest["carrier"], dest.get("service", "")) if dest.get("carrier")
+                            else mapper.shipping(dest.get("shipping_method", "")))
         picks: dict[str, int] = {}
         names: dict[str, str] = {}
         for line in lines:

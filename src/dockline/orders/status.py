@@ -17,6 +17,9 @@ class OrderStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
     SKIPPED = "skipped", "Skipped"
     ARCHIVED = "archived", "Archived"
+    PENDING = "pending", "Pending"
+    BUNDLED = "bundled", "Bundled"
+    ABANDONED = "abandoned", "Abandoned"
 
 
 S = OrderStatus
@@ -34,17 +37,25 @@ EXPLANATIONS = {
     S.CANCELED: "Cancelled by the merchant or the customer; nothing will be sent.",
     S.SKIPPED: "Not for this warehouse; nothing will be done.",
     S.ARCHIVED: "Put away by a user; no further work.",
+    S.PENDING: "Held before the warehouse (an edit window or a rule); it goes on when the hold is released.",
+    S.BUNDLED: "Combined into another order to the same customer and address; it ships in that order's box.",
+    S.ABANDONED: "Open at the warehouse too long without shipping; check with the warehouse, then reset it.",
 }
 
-_ACTIVE = {S.NEW, S.QUEUED, S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.ERROR, S.FAILED, S.SKIPPED}
+_ACTIVE = {S.NEW, S.QUEUED, S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.ERROR, S.FAILED, S.SKIPPED,
+           S.PENDING, S.BUNDLED, S.ABANDONED}
 # Not yet in the warehouse's hands: the merchant or the customer can still cancel.
-_CANCELABLE = {S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED}
+_CANCELABLE = {S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED, S.PENDING}
 
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
-    S.NEW: {S.QUEUED, S.ERROR, S.SKIPPED},
-    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.FAILED, S.QUEUED},
-    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.FAILED, S.ERROR},
-    S.OPEN: {S.PARTIALLY_SHIPPED, S.SHIPPED},
+    S.NEW: {S.QUEUED, S.ERROR, S.SKIPPED, S.PENDING, S.BUNDLED},
+    # Back to New when the store changed the order before it went out: it is mapped again.
+    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.FAILED, S.QUEUED, S.NEW, S.SKIPPED, S.PENDING, S.BUNDLED},
+    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.FAILED, S.ERROR, S.SKIPPED, S.PENDING},
+    S.OPEN: {S.PARTIALLY_SHIPPED, S.SHIPPED, S.ABANDONED},
+    S.PENDING: {S.NEW, S.SKIPPED, S.BUNDLED},  # released to New: mapped again with the store's latest changes
+    S.BUNDLED: {S.PARTIALLY_SHIPPED, S.SHIPPED},  # ships in the box of the order it was bundled into
+    S.ABANDONED: {S.NEW, S.PARTIALLY_SHIPPED, S.SHIPPED},
     S.PARTIALLY_SHIPPED: {S.PARTIALLY_SHIPPED, S.SHIPPED},
     S.SHIPPED: {S.CLOSED},
     S.ERROR: {S.NEW, S.QUEUED, S.ERROR},
@@ -60,9 +71,9 @@ for _status in _ACTIVE | {S.CLOSED, S.CANCELED}:
     TRANSITIONS[_status] = TRANSITIONS[_status] | {S.ARCHIVED}
 
 # Statuses an order can be sent back to New from (the Reset action). Not Canceled: nothing is sent for it.
-RESETTABLE = {S.ERROR, S.FAILED, S.SKIPPED, S.ARCHIVED, S.DELAYED, S.QUEUED}
+RESETTABLE = {S.ERROR, S.FAILED, S.SKIPPED, S.ARCHIVED, S.DELAYED, S.QUEUED, S.ABANDONED}
 # Statuses in which a warehouse shipment can arrive (late files are still recorded).
-SHIPPABLE = {S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.QUEUED}
+SHIPPABLE = {S.OPEN, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELAYED, S.QUEUED, S.BUNDLED, S.ABANDONED}
 
 
 class InvalidTransition(Exception):

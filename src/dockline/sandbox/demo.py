@@ -26,6 +26,8 @@ from dockline.connections.models import Channel, ChannelKind, Connection, Connec
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
+from dockline.rules.models import Hook, Rule
+from dockline.rules.services import save_rule, switch_rule
 from dockline.sandbox.wms import SimulatedWms
 from dockline.shipments.models import Package
 from dockline.sync.jobs import sync_inventory
@@ -42,7 +44,7 @@ CATALOG = [
     ("LANTERN-300", "Lantern 300", "42.00", []),  # same SKU in store and warehouse: no listing needed
 ]
 WAREHOUSE_STOCK = {"TT-100-S": 4000, "TT-100-M": 4000, "TT-100-L": 4000, "MUG-ENML-01": 6000,
-                   "SOCK-WL-02": 9000, "LANTERN-300": 3000}
+                   "SOCK-WL-02": 9000, "LANTERN-300": 3000, "CARD-THANKS": 9000}  # the card: an insert
 SHIPPING_RULES = [("Flat Rate", "UPS", "GND"), ("Free Shipping", "USPS", "PRIORITY"), ("Express", "FDXE", "2DAY"),
                   # Amazon names shipping speeds, not methods (sandbox/amazon/demo.py)
                   ("Standard", "UPS", "GND"), ("Free Economy", "USPS", "PRIORITY"), ("Expedited", "FDXE", "2DAY")]
@@ -278,6 +280,24 @@ def turn_on_webhooks(world: DemoWorld, origin: str) -> str:
         return connector.on_enable(world.connection, public_url=DEMO_PUBLIC_URL)
     finally:
         connector.close()
+
+
+# The demo's rules: one on (a thank-you card in big orders), one as a new rule starts, off, to try with Test.
+DEMO_RULES = [
+    ("Thank-you card in orders over $100", Hook.IMPORT, "order.total > 100.0",
+     "set_notes: Put a thank-you card in the box\nadd_tag: big-order", True),
+    ("Hold orders to a PO box for review", Hook.BEFORE_SEND,
+     'order.ship_to.street1.matches("(?i)^p\\.?\\s*o\\.?\\s*box")', "hold: review", False),
+]
+
+
+def add_demo_rules(connection: Connection) -> None:
+    """The demo merchant's rules (`dockline demo`), saved as the dashboard saves them."""
+    for name, hook, conditions, actions, active in DEMO_RULES:
+        if not Rule.objects.filter(merchant=connection.merchant, name=name).exists():
+            rule = save_rule(Rule(merchant=connection.merchant, name=name, hook=hook, conditions=conditions,
+                                  actions=actions))
+            switch_rule(rule, active)
 
 
 def demo_intervals(seconds: float) -> dict[str, timedelta]:

@@ -26,8 +26,10 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # A bundle's box is one warehouse shipment recorded for each store order in it.
         constraints = [
-            models.UniqueConstraint(fields=["warehouse", "warehouse_shipment_id"], name="uniq_warehouse_shipment")
+            models.UniqueConstraint(fields=["warehouse", "warehouse_shipment_id", "order"],
+                                    name="uniq_warehouse_shipment_order")
         ]
         ordering = ["shipped_at", "id"]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -12,6 +13,7 @@ from dockline.connections.models import Connection
 from dockline.core.activity import Event
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Package as PackageInfo
+from dockline.core.types import ShipmentLine as ShipmentLineInfo
 from dockline.core.types import StoreShipment, StoreShipmentLine, WarehouseShipment
 from dockline.orders.models import Dispatch, Order, OrderLine
 from dockline.orders.parts import confirm_part
@@ -43,16 +45,27 @@ def pull_shipments(warehouse: Warehouse, transport: Transport, fmt: FileFormat) 
 
 
 def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: ExchangeRecord | None) -> str:
-    """Record one warehouse shipment against its order (idempotent on shipment id); returns a problem or ''."""
+    """Record one warehouse shipment against its order (idempotent on shipment id); returns a problem or ''.
+
+    A bundle's warehouse order carries several store orders: the box is recorded for each of them, its
+    units going to the bundle's own order first, then to each order it absorbed."""
     if Shipment.objects.filter(warehouse=warehouse, warehouse_shipment_id=ws.shipment_id).exists():
         return ""
-    dispatch = (
+    dispatches = list(
         Dispatch.objects.filter(warehouse=warehouse, warehouse_order_number=ws.order_number)
-        .select_related("order")
-        .first()
+        .select_related("order").order_by("id")
     )
-    if dispatch is None:
+    if not dispatches:
         return f"shipment {ws.shipment_id} is for order {ws.order_number}, which Dockline never sent to this warehouse"
+    left = ws
+    for dispatch in dispatches:
+        left = _record_for(warehouse, dispatch, left, record, last=dispatch is dispatches[-1])
+    return ""
+
+
+def _record_for(warehouse: Warehouse, dispatch: Dispatch, ws: WarehouseShipment, record: ExchangeRecord | None,
+                *, last: bool) -> WarehouseShipment:
+    """Record the shipment for one store order; returns it with the units that order did not take."""
     order = dispatch.order
     shipment = Shipment.objects.create(
         order=order, warehouse=warehouse, warehouse_shipment_id=ws.shipment_id,
@@ -68,23 +81,28 @@ def record_shipment(warehouse: Warehouse, ws: WarehouseShipment, record: Exchang
     several = len(order.destinations) > 1
     mine = [ln for ln in lines if not several or ln.destination_ref == dispatch.destination_ref]
     extra, taken = _allocate(shipment, mine, ws)
-    units = sum(sl.quantity for sl in ws.lines)
+    units = sum(sl.quantity for sl in ws.lines) if last else sum(taken.values())
     tracking = ", ".join(ws.tracking_numbers) or "no tracking number"
     order.log(f"Warehouse shipped {units} item(s) via {ws.carrier} {ws.service} ({tracking}).".replace("  ", " "),
               event=Event.SHIPPED)
-    if extra:
+    if extra and last:
         order.log(f"The warehouse reported more than was ordered: {extra}.", level="warning", event=Event.WARNING)
     if order.status in (S.QUEUED, S.DELAYED):
         if not confirm_part(order, warehouse):
             return ""  # a routed order: another warehouse still waits for its part; the order is Open once it has it
         _delivered_after_all(order, warehouse)
     if order.status in SHIPPABLE:
-        done = all(shipped_units(ln, plus=taken) >= ln.quantity for ln in lines)
+        done = all(shipped_units(ln, plus=taken) >= ln.quantity for ln in lines if not ln.added)
         if done:
-            order.move_to(S.SHIPPED, "Every item has shipped.")
+            if order.status != S.SHIPPED:  # a late box (an insert) for an order already complete moves nothing
+                order.move_to(S.SHIPPED, "Every item has shipped.")
         elif order.status != S.PARTIALLY_SHIPPED:
             order.move_to(S.PARTIALLY_SHIPPED, "Some items have shipped; waiting for the rest.")
-    return ""
+    took: dict[str, int] = {}
+    for (_line, sku), quantity in taken.items():
+        took[sku] = took.get(sku, 0) + quantity
+    rest = [ShipmentLineInfo(sl.sku, sl.quantity - took.get(sl.sku, 0)) for sl in ws.lines]
+    return replace(ws, lines=[sl for sl in rest if sl.quantity > 0])
 
 
 def _delivered_after_all(order: Order, warehouse: Warehouse) -> None:
@@ -182,11 +200,13 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
     order = shipment.order
     store_lines = []
     for line in order.lines.all():
+        if line.added:  # a rule's insert: the store never had it
+            continue
         units = shipped_units(line, before=shipment.id + 1) - shipped_units(line, before=shipment.id)
         if units > 0:
             store_lines.append(StoreShipmentLine(line_id=line.line_id, quantity=units))
     if not store_lines:
-        return False
+        return _inserts_only(shipment)
     waiting = list(
         Shipment.objects.filter(order=order, destination_ref=shipment.destination_ref, posted_at__isnull=True,
                                 id__lt=shipment.id).prefetch_related("packages")
@@ -217,6 +237,19 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
         "carrier": shipment.carrier, "service": shipment.service, "tracking_numbers": store_shipment.tracking_numbers,
         "shipped_at": shipment.shipped_at.isoformat(), "lines": [vars(line) for line in store_lines]}},
         connection=order.connection, order=order)
+    return True
+
+
+def _inserts_only(shipment: Shipment) -> bool:
+    """A box holding only what rules added (inserts, gifts): the store has no item to post it against, so it is
+    kept in Dockline and counts as done (True). Any other box without a whole item waits for the next (False)."""
+    lines = list(shipment.lines.select_related("order_line"))
+    if not lines or not all(sl.order_line.added for sl in lines):
+        return False
+    shipment.posted_at = timezone.now()
+    shipment.save(update_fields=["posted_at"])
+    shipment.order.log(f"A box with only inserts ({', '.join(shipment.tracking_numbers) or 'no tracking'}) shipped; "
+                       "the store has no item for it, so its tracking stays in Dockline.", event=Event.NOTE)
     return True
 
 

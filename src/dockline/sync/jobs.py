@@ -24,6 +24,8 @@ from dockline.orders.routing import route_orders
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
 from dockline.orders.status import OrderStatus
 from dockline.platforms.base import Capability
+from dockline.rules.abandoned import abandon_stale_orders
+from dockline.rules.holds import release_due_holds
 from dockline.shipments.services import post_shipments, pull_shipments
 from dockline.sync.models import SyncRun
 from dockline.sync.scheduler import LeaseLost, heartbeat, release, take
@@ -56,6 +58,8 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
     try:
         with sides.calling(Side.STORE):
             counts = import_orders(connection, connector)
+        if released := release_due_holds(connection):
+            counts["released"] = released
         counts.update(prepare_orders(connection))
         counts.update(route_orders(connection))
         if _has_orders_to_send(connection):
@@ -101,6 +105,8 @@ def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
     for warehouse in connection.warehouses():
         with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
             _add(counts, pull_shipments(warehouse, transport, warehouse.file_format_handler()))
+    if abandoned := abandon_stale_orders(connection):
+        counts["abandoned"] = abandoned
     connector = connection.store.connector()
     try:
         if Capability.SHIPMENTS in connector.capabilities:

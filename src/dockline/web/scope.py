@@ -9,6 +9,7 @@ from dockline.alerts.models import Alert, AlertPolicy, Endpoint
 from dockline.api.models import ApiKey
 from dockline.connections.models import Connection, Store
 from dockline.orders.models import Order
+from dockline.rules.models import Rule
 from dockline.warehouses.models import Warehouse
 
 
@@ -59,3 +60,11 @@ def endpoints(user):
 def warehouses(user):
     """The organization's warehouses: one serves many merchants and stores, so every member may pick one."""
     return Warehouse.objects.filter(organization=membership(user).organization)
+
+
+def rules(user):
+    return Rule.objects.filter(merchant__in=merchants(user)).select_related("merchant", "connection")
+
+
+def rule(user, pk: int):
+    return get_object_or_404(rules(user), pk=pk)

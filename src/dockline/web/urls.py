@@ -18,6 +18,7 @@ from dockline.web.views import (
     wizard,
 )
 from dockline.web.views import alerts as alert_views
+from dockline.web.views import rules as rule_views
 
 urlpatterns = [
     path("setup/", setup.setup, name="setup"),
@@ -64,6 +65,16 @@ urlpatterns = [
     path("inventory/", inventory.inventory, name="inventory"),
     path("orders/", orders.order_list, name="orders"),
     path("orders/bulk/", orders.bulk_action, name="orders_bulk"),
+    path("orders/held/", rule_views.held_list, name="held"),
+    path("orders/held/<int:pk>/", rule_views.hold_decide, name="hold_decide"),
+    path("orders/abandoned/", rule_views.abandoned_list, name="abandoned"),
+    path("rules/", rule_views.rule_list, name="rules"),
+    path("rules/new/", rule_views.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", rule_views.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/test/", rule_views.rule_test, name="rule_test"),
+    path("rules/<int:pk>/switch/", rule_views.rule_switch, name="rule_switch"),
+    path("rules/<int:pk>/move/", rule_views.rule_move, name="rule_move"),
+    path("rules/connections/<int:pk>/", rule_views.hold_settings, name="hold_settings"),
     path("orders/<int:pk>/", orders.order_detail, name="order"),
     path("orders/<int:pk>/action/", orders.order_action, name="order_action"),
     path("alerts/", alert_views.alert_list, name="alerts"),

@@ -214,6 +214,7 @@ def to_store_order(raw: dict, products: list[dict] | None = None,
         notes=raw.get("customer_message") or "",
         store_status=raw.get("status") or str(raw.get("status_id", "")),
         raw=raw,
+        canceled=str(raw.get("status_id", "")) in ("5", "6"),  # Cancelled, Declined
     )
 
 

@@ -644,6 +644,13 @@ class BigCommerceStore:
         with self.lock:
             self.orders[order_id]["date_modified"] = rfc2822(when)
 
+    def change_shipping_address(self, order_id: int, fields: dict, *, when: datetime | None = None) -> None:
+        """The merchant edits the order's (first) ship-to address in the control panel."""
+        with self.lock:
+            order = self.order(order_id)
+            self._order_addresses[order_id][0].update(fields)
+            order["date_modified"] = rfc2822(when or _now())
+
     def set_status(self, order_id: int, status_id: int, *, when: datetime | None = None) -> None:
         with self.lock:
             if status_id not in ORDER_STATUSES:
