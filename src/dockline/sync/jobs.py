@@ -19,6 +19,13 @@ from dockline.connections.models import Channel, ChannelKind, Connection, Invent
 from dockline.connections.services import authorization_works, needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
+from dockline.orders.cancellations import (
+    has_cancellations_to_send,
+    has_cancellations_to_tell,
+    pull_cancel_answers,
+    send_cancellations,
+    tell_stores,
+)
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
 from dockline.orders.status import OrderStatus
 from dockline.platforms.base import Capability
@@ -54,10 +61,11 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
         with sides.calling(Side.STORE):
             counts = import_orders(connection, connector)
         counts.update(prepare_orders(connection))
-        if _has_orders_to_send(connection):
+        if _has_orders_to_send(connection) or has_cancellations_to_send(connection):
             with sides.calling(Side.WAREHOUSE), connection.warehouse.open_transport() as transport:
-                counts.update(forward_orders(connection, transport, connection.warehouse.file_format_handler(),
-                                             connector))
+                fmt = connection.warehouse.file_format_handler()
+                counts.update(forward_orders(connection, transport, fmt, connector))
+                counts.update(send_cancellations(connection, transport, fmt))
         return counts
     finally:
         connector.close()
@@ -73,12 +81,17 @@ def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
     sides = sides or Sides()
     warehouse = connection.warehouse
     with sides.calling(Side.WAREHOUSE), warehouse.open_transport() as transport:
-        counts = pull_shipments(warehouse, transport, warehouse.file_format_handler())
+        fmt = warehouse.file_format_handler()
+        counts = pull_shipments(warehouse, transport, fmt)
+        counts.update(pull_cancel_answers(warehouse, transport, fmt))
     connector = connection.store.connector()
     try:
         if Capability.SHIPMENTS in connector.capabilities:
             with sides.calling(Side.STORE):
                 counts.update(post_shipments(connection, connector))
+        if has_cancellations_to_tell(connection):
+            with sides.calling(Side.STORE):
+                counts.update(tell_stores(connection, connector))
     finally:
         connector.close()
     return counts
