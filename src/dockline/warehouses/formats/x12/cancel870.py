@@ -87,8 +87,9 @@ class Cancellations870(Orders940):
                 else:
                     raise Bad(f"ISR01 shipment/order status code {show(code)} is neither cancelled "
                               f"({', '.join(CANCELLED_CODES)}) nor shipped ({', '.join(TOO_LATE_CODES)})", seg, 1)
-                at = when(seg, 2, None, None, "date") if seg.el(2) else reported
-                answers.append(CancelAnswer(number, result, at or datetime.now(UTC)))
+                # answered when reported (BSR04/BSR07); ISR02 is the day only
+                at = reported or (when(seg, 2, None, None, "date") if seg.el(2) else datetime.now(UTC))
+                answers.append(CancelAnswer(number, result, at))
         if reported is None:
             raise Bad("the BSR (beginning segment for order status report) is missing", missing="BSR")
         if not answers:
