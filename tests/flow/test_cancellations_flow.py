@@ -169,3 +169,37 @@ def test_cancelling_an_order_twice_is_refused_in_plain_words(warehouse_world):
     actions.cancel(order, "Ann Operator")
     with pytest.raises(actions.ActionRefused, match="already being cancelled"):
         actions.cancel(order, "Ann Operator")
+
+
+def test_an_order_whose_upload_was_never_confirmed_is_cancelled_at_the_warehouse_not_just_here(
+        warehouse_world, monkeypatch):
+    from dockline.core.errors import ConnectorError, ErrorKind
+    from dockline.warehouses.transports.ftp import FtpTransport
+
+    world = warehouse_world("ftp", "dsfx")
+    order_id = world.store.sandbox.store.place_order(items=[("ACME-MUG", 1)], shipping_method="Flat Rate")
+    real = FtpTransport.write_atomic
+
+    def lands_but_the_answer_is_lost(self, folder, name, data):
+        real(self, folder, name, data)
+        raise ConnectorError("connection lost", ErrorKind.RETRYABLE)
+
+    monkeypatch.setattr(FtpTransport, "write_atomic", lands_but_the_answer_is_lost)
+    sync_orders(world.connection)
+    monkeypatch.setattr(FtpTransport, "write_atomic", real)
+    order = Order.objects.get(external_id=str(order_id))
+    assert order.status == S.DELAYED  # Dockline does not know the file arrived
+
+    actions.cancel(order, "Ann Operator")
+    order.refresh_from_db()
+    assert order.status == S.CANCEL_REQUESTED
+    sync_orders(world.connection)  # sends the cancellation, not the order again
+    world.wms.tick()  # takes the order file, then the cancellation
+    sync_shipments(world.connection)
+
+    order.refresh_from_db()
+    assert order.status == S.CANCELED
+    assert world.wms.received == {str(order_id): 1} and world.wms.cancelled == [str(order_id)]
+    world.wms.ship_delay = 0
+    world.wms.tick()
+    assert world.wms.shipped_shipments == []

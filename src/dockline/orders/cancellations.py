@@ -77,7 +77,7 @@ def request_cancellation(order: Order, origin: CancelOrigin, *, reason: str, act
     if Cancellation.objects.filter(order=order).exists():
         raise CannotCancel(f"#{order.number} is already being cancelled ({order.cancellation.get_state_display()}).")
     status = S(order.status)
-    if status in BEFORE_WAREHOUSE:
+    if status in BEFORE_WAREHOUSE and not _file_may_be_there(order):
         with transaction.atomic():
             Cancellation.objects.create(order=order, origin=origin, state=CancelState.CANCELLED, reason=reason,
                                         store_told=origin == CancelOrigin.STORE)
@@ -85,7 +85,7 @@ def request_cancellation(order: Order, origin: CancelOrigin, *, reason: str, act
                           actor=actor)
         return
     warehouse = order.connection.warehouse
-    if status not in AT_WAREHOUSE:
+    if status not in AT_WAREHOUSE and not _file_may_be_there(order):
         raise CannotCancel(f"#{order.number} is {order.get_status_display()}: only orders not yet shipped can be "
                            "cancelled.")
     fmt = warehouse.file_format_handler()
@@ -97,6 +97,13 @@ def request_cancellation(order: Order, origin: CancelOrigin, *, reason: str, act
                                     store_told=origin == CancelOrigin.STORE)
         order.move_to(S.CANCEL_REQUESTED, f"Cancel requested: {reason}. Dockline asks warehouse {warehouse.name} "
                                           "to cancel it and waits for its answer.", actor=actor)
+
+
+def _file_may_be_there(order: Order) -> bool:
+    """A run wrote the order's file but died (or lost the connection) before confirming it: the warehouse may
+    have it, so it is asked to cancel (it answers "cancelled" for an order it never got)."""
+    return order.status in (S.QUEUED, S.DELAYED) and ExchangeRecord.objects.filter(
+        dispatches__order=order, direction=Direction.OUT, state=ExchangeState.PENDING).exists()
 
 
 # -- sending ----------------------------------------------------------------------------------------

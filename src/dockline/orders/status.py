@@ -44,8 +44,9 @@ _CANCELABLE = {S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED}
 
 TRANSITIONS: dict[OrderStatus, set[OrderStatus]] = {
     S.NEW: {S.QUEUED, S.ERROR, S.SKIPPED},
-    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.FAILED, S.QUEUED},
-    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.FAILED, S.ERROR},
+    # Queued/Delayed -> Cancel Requested: a cancelled order whose file may have reached the warehouse.
+    S.QUEUED: {S.OPEN, S.DELAYED, S.ERROR, S.FAILED, S.QUEUED, S.CANCEL_REQUESTED},
+    S.DELAYED: {S.QUEUED, S.OPEN, S.DELAYED, S.FAILED, S.ERROR, S.CANCEL_REQUESTED},
     # Open -> Canceled: the warehouse cancelled it on its own ("cancelled at warehouse").
     S.OPEN: {S.PARTIALLY_SHIPPED, S.SHIPPED, S.CANCEL_REQUESTED, S.CANCELED},
     # The warehouse answers "cancelled" (Canceled) or "too late" (back to Open, or Shipped when its shipment came).

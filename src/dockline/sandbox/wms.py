@@ -387,7 +387,7 @@ class SimulatedWms(CancellationDesk):
 
     def _take_orders(self, now: float) -> None:
         try:
-            entries = sorted(os.scandir(self.inbox), key=lambda e: e.name)
+            entries = sorted(os.scandir(self.inbox), key=self._arrival_order)
         except FileNotFoundError:
             return
         ack_pattern = self.format.ack_pattern if self.format.acknowledges else None

@@ -38,6 +38,11 @@ class CancellationDesk:
         """Cancel an order on the warehouse's own account, and report it in an answer file."""
         return self._cancel(order_number, reason)
 
+    def _arrival_order(self, entry) -> tuple[bool, str]:
+        """Inbox files by name, cancellations after orders: a cancellation read in the same round as its
+        order (both written since the last round) finds the order taken."""
+        return bool(self.format.cancels and self.format.cancel_pattern.match(entry.name)), entry.name
+
     def _take_cancellation(self, path: Path) -> None:
         try:
             data = path.read_bytes()
