@@ -34,6 +34,7 @@ class Event(models.TextChoices):
     DELAYED = "delayed", "Delayed"
     FAILED = "failed", "Failed"
     CANCELED = "canceled", "Canceled"
+    CANCEL_REQUESTED = "cancel_requested", "Cancellation sent to the warehouse"
     SKIPPED = "skipped", "Skipped"
     REPROCESSED = "reprocessed", "Reprocessed"
     RESET = "reset", "Reset"

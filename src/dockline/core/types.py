@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,10 @@ class StoreOrder:
     customer_email: str = ""
     notes: str = ""
     store_status: str = ""
+    # The store says the order is cancelled (or declined, or its cancellation was requested): never send it,
+    # and ask the warehouse to cancel it if it was sent. Each connector sets it from its platform's own signal.
+    cancelled: bool = False
     raw: dict = field(default_factory=dict)
-    canceled: bool = False  # the store's own signal that the order was cancelled (each connector reads its own)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,33 @@ class WarehouseShipment:
     @property
     def tracking_numbers(self) -> list[str]:
         return [p.tracking_number for p in self.packages if p.tracking_number]
+
+
+class CancelOutcome(StrEnum):
+    """What a warehouse answers to a cancellation (or reports on its own)."""
+
+    CANCELLED = "cancelled"  # nothing of it will ship
+    TOO_LATE = "too_late"  # it had already shipped: its shipment flows as usual
+
+
+@dataclass(frozen=True)
+class CancelRequest:
+    """Dockline asks the warehouse to cancel one of its orders (a warehouse order number)."""
+
+    order_number: str
+    requested_at: datetime
+    reason: str = ""
+    order: WarehouseOrder | None = None  # the pick ticket as sent, for formats that repeat it (X12 940)
+
+
+@dataclass(frozen=True)
+class CancelAnswer:
+    """The warehouse's word on one order: cancelled, or too late because it shipped."""
+
+    order_number: str
+    outcome: CancelOutcome
+    answered_at: datetime
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What a person can do to an order: Reprocess, Reset, Archive. Each is logged in the order's activity.
+"""What a person can do to an order: Reprocess, Reset, Archive, Cancel. Each is logged in the order's activity.
 
 `by` is who asked: a user (recorded as the actor, with the name as it was then), an `Actor`, or a
 person's name alone (a script, a test). The mapping a Reprocess runs at once is recorded as theirs too;
@@ -10,6 +10,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from dockline.connections.services import sync_now
 from dockline.core.activity import Actor, Event
+from dockline.orders.cancel_state import CancelOrigin
+from dockline.orders.cancellations import CannotCancel, request_cancellation
 from dockline.orders.models import Order
 from dockline.orders.status import RESETTABLE, TRANSITIONS
 from dockline.orders.status import OrderStatus as S
@@ -60,7 +62,19 @@ def archive(order: Order, by: Who) -> None:
     order.move_to(S.ARCHIVED, f"Archived by {actor.label}.", actor=actor, event=Event.ARCHIVED)
 
 
-ACTIONS = {"reprocess": reprocess, "reset": reset, "archive": archive}
+def cancel(order: Order, by: Who) -> None:
+    """Cancel the order: at once if it has not gone to the warehouse, else by asking the warehouse (Cancel
+    Requested until it answers; the orders channel runs at once to send the cancellation)."""
+    actor = Actor.of(by)
+    try:
+        request_cancellation(order, CancelOrigin.PERSON, reason=f"asked by {actor.label}", actor=actor)
+    except CannotCancel as exc:
+        raise ActionRefused(str(exc)) from None
+    if order.status == S.CANCEL_REQUESTED:
+        sync_now(order.connection, "orders")
+
+
+ACTIONS = {"reprocess": reprocess, "reset": reset, "archive": archive, "cancel": cancel}
 
 
 def apply(name: str, orders, by: Who) -> tuple[int, list[str]]:

@@ -1,8 +1,8 @@
 """Changes the store makes to an order that has not gone to the warehouse yet (the edit window).
 
 An order imported again keeps what Dockline holds once it is in the warehouse's hands; before that, the
-store's new ship-to address and lines replace the old ones (lines a rule added stay), and an order the
-store cancelled becomes Canceled and is never sent. A Queued or stopped order goes back to New so it is
+store's new ship-to address and lines replace the old ones (lines a rule added stay). An order the
+store cancelled never comes here: `orders/cancellations.py` makes it Canceled, and it is never sent. A Queued or stopped order goes back to New so it is
 mapped again; a Pending one stays held and is mapped when its hold ends. A Delayed order keeps what it
 has: its file may already be at the warehouse (the cancellation path handles those).
 """
@@ -27,10 +27,6 @@ def apply_store_changes(order: Order, so: StoreOrder) -> bool:
         order.store_modified_at = so.modified_at
         order.store_status = so.store_status
         order.save(update_fields=["store_modified_at", "store_status", "updated_at"])
-        if so.canceled:
-            order.move_to(S.CANCELED, f"Cancelled in the store ({so.store_status or 'cancelled'}) before it went "
-                                      "to the warehouse; it will not be sent.")
-            return True
         changed = []
         destinations = [{"ref": d.ref, "address": vars(d.address), "shipping_method": d.shipping_method}
                         for d in so.destinations]

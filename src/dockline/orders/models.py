@@ -8,6 +8,8 @@ from django.utils import timezone
 from dockline.connections.models import Connection, Store
 from dockline.core.activity import SYSTEM, SYSTEM_LABEL, Actor, ActorKind, Event
 from dockline.orders.activity import EVENT_OF_STATUS, ActivityQuerySet
+from dockline.orders.cancel_state import CancelOrigin, CancelState
+from dockline.orders.cancel_state import check_transition as check_cancel_transition
 from dockline.orders.status import EXPLANATIONS, OrderStatus, check_transition
 from dockline.warehouses.models import Warehouse
 
@@ -154,3 +156,30 @@ class OrderPartLine(models.Model):
     part = models.ForeignKey(OrderPart, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="parts")
     quantity = models.PositiveIntegerField()
+
+
+class Cancellation(models.Model):
+    """An order's cancellation: where it came from, where it is, what the warehouse said, whether the store knows.
+
+    `answers` holds the warehouse's word per warehouse order number ({"1001-1": "cancelled"}); the
+    state changes only through `move_to`, checked against `orders/cancel_state.py`.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="cancellation")
+    origin = models.CharField(max_length=10, choices=CancelOrigin.choices)
+    state = models.CharField(max_length=10, choices=CancelState.choices, default=CancelState.REQUESTED)
+    reason = models.CharField(max_length=300, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    exchange = models.ForeignKey("warehouses.ExchangeRecord", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+")  # the cancellation file sent
+    store_told = models.BooleanField(default=False)  # the store shows it cancelled, or the merchant was asked to
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"cancellation of #{self.order.number}: {self.get_state_display()}"
+
+    def move_to(self, state: CancelState) -> None:
+        check_cancel_transition(self.state, state)
+        self.state = state
+        self.save(update_fields=["state", "answers", "exchange", "updated_at"])

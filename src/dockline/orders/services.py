@@ -15,6 +15,7 @@ from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, StoreOrder, WarehouseLine, WarehouseOrder
 from dockline.mapping.services import Mapper
 from dockline.orders.bundles import add_bundle_dispatches, bundle_lines
+from dockline.orders.cancellations import cancel_from_store
 from dockline.orders.changes import apply_store_changes
 from dockline.orders.models import Activity, Dispatch, Order, OrderLine
 from dockline.orders.status import OrderStatus as S
@@ -48,7 +49,11 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     batch: list[StoreOrder] = []
     for store_order in connector.fetch_orders(since):
         counts["fetched"] += 1
-        counts["new"] += store_new_order(connection, store_order, source=connector.label)
+        if store_order.cancelled:  # never stored if new; cancelled, or asked of the warehouse, if known
+            if cancel_from_store(connection, store_order, source=connector.label):
+                counts["cancelled"] = counts.get("cancelled", 0) + 1
+        else:
+            counts["new"] += store_new_order(connection, store_order, source=connector.label)
         batch.append(store_order)
         if newest is None or store_order.modified_at > newest:
             newest = store_order.modified_at

@@ -123,6 +123,15 @@ class StoreConnector:
     def mark_forwarded(self, order: StoreOrder | str) -> None:
         """Tell the store the order reached the warehouse. Default: nothing."""
 
+    def cancel_order(self, external_id: str) -> bool:
+        """Tell the store an order was cancelled at the warehouse or by a person in Dockline.
+
+        True when the store now shows it cancelled. It must be idempotent (read the order's status
+        first; an order already cancelled is left as it is). Default: False, the platform offers
+        no such write, and the merchant is asked in the order's activity to cancel it in the store.
+        """
+        return False
+
     def on_enable(self, connection, public_url: str) -> str:
         """The connection is being enabled: register webhooks that reach `public_url`.
 

@@ -11,7 +11,9 @@ data connections must reuse the control connection's TLS session) or
 ``"sftp"`` (asyncssh, with ``posix-rename@openssh.com``), and speaks any
 warehouse format by name (``format="dsfx"`` with ``format_settings={"dsfx_version":
 "1"|"2"|"3"}``, ``"x12"``, ``"json"``). In X12 it answers every 940 file with a 997
-in /out and reads (and counts) the 997s Dockline writes to /in.
+in /out and reads (and counts) the 997s Dockline writes to /in. It reads cancellation files and
+answers each "cancelled" (nothing shipped yet) or "too late" (already shipped), and can cancel an
+order on its own (`cancel_at_warehouse`); see `wms_cancel.py`.
 
     with SimulatedWms({"SKU-1": 10}, transport="sftp", format="x12") as wms:
         settings = wms.transport_settings()   # host, port, username, password, folders
@@ -34,13 +36,17 @@ from decimal import Decimal
 from pathlib import Path
 
 from dockline.core.types import (
+    CancelAnswer,
     Package,
     ShipmentLine,
     StockLevel,
     WarehouseOrder,
     WarehouseShipment,
 )
+from dockline.sandbox.files import move_unique as _move_unique
+from dockline.sandbox.files import write_atomic as _write_atomic
 from dockline.sandbox.ftpserver import LoopbackFtpServer, self_signed_certificate
+from dockline.sandbox.wms_cancel import CancellationDesk
 from dockline.warehouses.formats import format_class
 
 log = logging.getLogger(__name__)
@@ -59,7 +65,7 @@ class _Pending:
     may_split: bool = True  # decided at ship time, with `partial_rate`
 
 
-class SimulatedWms:
+class SimulatedWms(CancellationDesk):
     def __init__(
         self,
         stock: dict[str, int],
@@ -127,6 +133,7 @@ class SimulatedWms:
         self._next_snapshot = 0.0
         self._slow_writes = 0  # next shipment files written in place, in two parts (a fault)
         self._unfinished: list[tuple[Path, bytes]] = []  # the rest of files written in place
+        self._cancel_answers: list[CancelAnswer] = []  # what it answered to cancellations, and reported itself
 
     # -- folders ---------------------------------------------------------------
 
@@ -380,7 +387,7 @@ class SimulatedWms:
 
     def _take_orders(self, now: float) -> None:
         try:
-            entries = sorted(os.scandir(self.inbox), key=lambda e: e.name)
+            entries = sorted(os.scandir(self.inbox), key=self._arrival_order)
         except FileNotFoundError:
             return
         ack_pattern = self.format.ack_pattern if self.format.acknowledges else None
@@ -389,6 +396,9 @@ class SimulatedWms:
                 continue
             if ack_pattern is not None and ack_pattern.match(entry.name):
                 self._take_ack(Path(entry.path))
+                continue
+            if self.format.cancels and self.format.cancel_pattern.match(entry.name):
+                self._take_cancellation(Path(entry.path))  # before orders: an X12 cancellation is a 940
                 continue
             if not self.format.order_pattern.match(entry.name):
                 continue
@@ -583,32 +593,3 @@ def _tracking_number(carrier: str, rng: random.Random) -> str:
     if "DHL" in code:
         return digits(10)
     return "T" + digits(14)
-
-
-def _write_atomic(folder: Path, name: str, data: bytes) -> str:
-    """Write under a dot-temp name, then os.replace; never overwrites another file."""
-    target = folder / name
-    stem, ext = os.path.splitext(name)
-    n = 0
-    while target.exists():
-        n += 1
-        target = folder / f"{stem}-{n}{ext}"
-    temp = folder / f".{target.name}.tmp"
-    with open(temp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(temp, target)
-    return target.name
-
-
-def _move_unique(path: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / path.name
-    stem, ext = os.path.splitext(path.name)
-    n = 0
-    while target.exists():
-        n += 1
-        target = folder / f"{stem}-{n}{ext}"
-    os.replace(path, target)
-    return target

@@ -19,6 +19,13 @@ from dockline.connections.models import Channel, ChannelKind, Connection, Invent
 from dockline.connections.services import authorization_works, needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.inventory.services import pull_inventory, push_inventory
+from dockline.orders.cancellations import (
+    has_cancellations_to_send,
+    has_cancellations_to_tell,
+    pull_cancel_answers,
+    send_cancellations,
+    tell_stores,
+)
 from dockline.orders.parts import forward_parts, warehouses_with_parts_due
 from dockline.orders.routing import route_orders
 from dockline.orders.services import forward_orders, import_orders, prepare_orders
@@ -62,10 +69,11 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
             counts["released"] = released
         counts.update(prepare_orders(connection))
         counts.update(route_orders(connection))
-        if _has_orders_to_send(connection):
+        if _has_orders_to_send(connection) or has_cancellations_to_send(connection):
             with sides.calling(Side.WAREHOUSE), connection.warehouse.open_transport() as transport:
-                counts.update(forward_orders(connection, transport, connection.warehouse.file_format_handler(),
-                                             connector))
+                fmt = connection.warehouse.file_format_handler()
+                counts.update(forward_orders(connection, transport, fmt, connector))
+                counts.update(send_cancellations(connection, transport, fmt))
         for warehouse in warehouses_with_parts_due(connection):  # routed orders, to each of their warehouses
             with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
                 _add(counts, forward_parts(connection, warehouse, transport, warehouse.file_format_handler(),
@@ -104,7 +112,9 @@ def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
     counts: dict = {}
     for warehouse in connection.warehouses():
         with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
-            _add(counts, pull_shipments(warehouse, transport, warehouse.file_format_handler()))
+            fmt = warehouse.file_format_handler()
+            _add(counts, pull_shipments(warehouse, transport, fmt))
+            _add(counts, pull_cancel_answers(warehouse, transport, fmt))
     if abandoned := abandon_stale_orders(connection):
         counts["abandoned"] = abandoned
     connector = connection.store.connector()
@@ -112,6 +122,9 @@ def sync_shipments(connection: Connection, sides: Sides | None = None) -> dict:
         if Capability.SHIPMENTS in connector.capabilities:
             with sides.calling(Side.STORE):
                 counts.update(post_shipments(connection, connector))
+        if has_cancellations_to_tell(connection):
+            with sides.calling(Side.STORE):
+                counts.update(tell_stores(connection, connector))
     finally:
         connector.close()
     return counts

@@ -17,12 +17,14 @@ class Direction(models.TextChoices):
 
 
 class ExchangeKind(models.TextChoices):
-    """What a file holds; the stored values are the channel names, plus "acks" for X12 997 files."""
+    """What a file holds; the stored values are the channel names, plus "acks" for X12 997 files and
+    "cancellations" for cancellation requests and the warehouse's answers."""
 
     ORDERS = "orders", "Orders"
     SHIPMENTS = "shipments", "Shipments"
     INVENTORY = "inventory", "Inventory"
     ACKS = "acks", "Acknowledgments (997)"
+    CANCELLATIONS = "cancellations", "Cancellations"  # sent: requests; received: the warehouse's answers
 
 
 class ExchangeState(models.TextChoices):

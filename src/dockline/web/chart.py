@@ -14,7 +14,7 @@ from django.utils import timezone
 from dockline.orders.status import OrderStatus
 
 COLORS = {
-    "new": "#9fb3c8", "queued": "#647acb", "open": "#2bb0ed", "partially_shipped": "#f7c948",
+    "new": "#9fb3c8", "queued": "#647acb", "open": "#2bb0ed", "cancel_requested": "#9446ed", "partially_shipped": "#f7c948",
     "shipped": "#f0b429", "closed": "#3ebd93", "delayed": "#f9703e", "error": "#e12d39",
     "failed": "#ab091e", "canceled": "#7b8794", "skipped": "#bcccdc", "archived": "#829ab1",
 }

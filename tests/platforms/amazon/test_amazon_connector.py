@@ -33,15 +33,15 @@ def test_orders_are_paged_by_next_token_and_come_oldest_first(sandbox, connector
     assert len(searches) == 3 and "paginationToken" not in searches[0]
     assert all("paginationToken" in s for s in searches[1:])
     assert searches[0]["fulfilledBy"] == ["MERCHANT"] and searches[0]["fulfillmentStatuses"] == [
-        "UNSHIPPED,PARTIALLY_SHIPPED"]
+        "UNSHIPPED,PARTIALLY_SHIPPED,CANCELLED"]
 
 
-def test_amazon_fulfilled_and_cancelled_orders_are_never_imported(sandbox, connector):
+def test_amazon_fulfilled_orders_are_never_imported_and_cancelled_ones_come_marked_cancelled(sandbox, connector):
     mine = sandbox.seller.place_order([("WIDGET-1", 1)])
     afn = sandbox.seller.place_order([("FBA-3", 1)], fulfilled_by="AMAZON")
     cancelled = sandbox.seller.place_order([("WIDGET-1", 1)])
     sandbox.seller.update(cancelled, fulfillmentStatus="CANCELLED")
-    assert [o.external_id for o in connector.fetch_orders(None)] == [mine]
+    assert {o.external_id: o.cancelled for o in connector.fetch_orders(None)} == {mine: False, cancelled: True}
     # and should a search ever return them, the connector's own rule drops them
     assert not is_importable(sandbox.seller.orders[afn]) and not is_importable(sandbox.seller.orders[cancelled])
     assert is_importable(sandbox.seller.orders[mine])

@@ -89,7 +89,8 @@ def test_a_waiting_order_is_read_again_and_yielded_once_accepted(sandbox, connec
     sandbox.store.orders[declined]["OrderStatusType"] = "Declined"
     later = sandbox.store.place_order([(pid, 1)], placed_at=datetime(2026, 1, 7, tzinfo=UTC))
     # a later run: the cursor is far past both order dates, LIST no longer shows them
-    assert [o.external_id for o in connector.fetch_orders(datetime(2026, 1, 6, tzinfo=UTC))] == [pending, later]
+    fetched = [(o.external_id, o.cancelled) for o in connector.fetch_orders(datetime(2026, 1, 6, tzinfo=UTC))]
+    assert fetched == [(pending, False), (declined, True), (later, False)]  # declined: marked, never sent
     assert connector.order_cursor["waiting"] == {}
     sandbox.store.requests.clear()
     again = [o.external_id for o in connector.fetch_orders(datetime(2026, 1, 6, 23, 55, tzinfo=UTC))]

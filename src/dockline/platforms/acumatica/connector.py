@@ -90,6 +90,15 @@ def ship_via_map(text: str) -> dict[str, str]:
     return pairs
 
 
+# The Status of a cancelled sales order or shipment (Acumatica writes "Canceled"; "Cancelled" is read too).
+CANCELED = "Canceled"
+
+
+def is_cancelled(record: dict) -> bool:
+    """A cancelled sales order or shipment: it must not reach the warehouse, or be cancelled there."""
+    return str(value(record, "Status", "")).lower() in ("canceled", "cancelled")
+
+
 @register
 class AcumaticaConnector(StoreConnector):
     platform: ClassVar[str] = "acumatica"
@@ -225,8 +234,12 @@ class AcumaticaConnector(StoreConnector):
         """
         self._require_credentials()
         entity = self.entity
-        base = self._open_filter() + (f" and {entity.modified} ge {offset(since)}" if since else "")
-        orders = [self._to_order(r) for r in self.client.read_all(entity.name, base, entity.key, entity.expand)]
+        changed = f" and {entity.modified} ge {offset(since)}" if since else ""
+        filters = [self._open_filter() + changed]
+        if self.mode == "sales_orders":  # a sales order Dockline holds may have been cancelled since
+            filters.append(f"OrderType eq {literal(self.order_type)} and Status eq {literal(CANCELED)}{changed}")
+        orders = [self._to_order(r) for base in filters
+                  for r in self.client.read_all(entity.name, base, entity.key, entity.expand)]
         orders.sort(key=lambda o: (o.modified_at, o.external_id))
         yield from orders
 
@@ -261,7 +274,7 @@ class AcumaticaConnector(StoreConnector):
             external_id=external_id, number=number, placed_at=placed, modified_at=modified,
             destinations=[Destination(ref=number, address=address, shipping_method=value(r, "ShipVia", ""))],
             lines=lines, customer_email=address.email, notes=value(r, "Description", "") or "",
-            store_status=value(r, "Status", ""), raw=r,
+            store_status=value(r, "Status", ""), cancelled=is_cancelled(r), raw=r,
         )
 
     def acknowledge(self, orders: Iterable[StoreOrder]) -> None:

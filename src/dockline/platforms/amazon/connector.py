@@ -29,6 +29,7 @@ from dockline.platforms.base import Capability, CheckReport, CredentialField, St
 US_MARKETPLACE = "ATVPDKIKX0DER"
 ORDERS = "/orders/2026-01-01/orders"
 READY = ("UNSHIPPED", "PARTIALLY_SHIPPED")
+CANCELLED = "CANCELLED"
 INCLUDED = ("RECIPIENT", "FULFILLMENT", "PACKAGES", "BUYER")
 FIRST_IMPORT = timedelta(days=30)  # how far back the first import looks
 DESTINATION_REF = "shipping"  # an Amazon order has one ship-to address
@@ -91,6 +92,13 @@ def promises(order: dict) -> str:
     return " ".join(notes)
 
 
+def is_cancelled(order: dict) -> bool:
+    """A merchant-fulfilled order Amazon reports CANCELLED (FulfillmentStatus): never sent, or cancelled at the
+    warehouse."""
+    fulfillment = order.get("fulfillment") or {}
+    return fulfillment.get("fulfilledBy") == "MERCHANT" and fulfillment.get("fulfillmentStatus") == CANCELLED
+
+
 def is_importable(order: dict) -> bool:
     """Merchant-fulfilled and ready to ship; never Amazon-fulfilled (AFN) nor cancelled."""
     fulfillment = order.get("fulfillment") or {}
@@ -140,6 +148,7 @@ def to_store_order(order: dict) -> StoreOrder:
         customer_email=email,
         notes=promises(order),
         store_status=fulfillment.get("fulfillmentStatus") or "",
+        cancelled=is_cancelled(order),
         raw={"orderId": order["orderId"], "marketplaceId": (order.get("salesChannel") or {}).get("marketplaceId"),
              "programs": list(order.get("programs") or []),
              "latestShipDate": (fulfillment.get("shipByWindow") or {}).get("latestDateTime")},
@@ -304,12 +313,12 @@ class AmazonConnector(StoreConnector):
         """Ready merchant-fulfilled orders updated at or after `since` (30 days back when None), oldest first."""
         after = since or datetime.now(UTC) - FIRST_IMPORT
         params = {"lastUpdatedAfter": iso(after), "marketplaceIds": self.marketplace, "fulfilledBy": "MERCHANT",
-                  "fulfillmentStatuses": ",".join(READY), "includedData": ",".join(INCLUDED),
+                  "fulfillmentStatuses": ",".join((*READY, CANCELLED)), "includedData": ",".join(INCLUDED),
                   "maxResultsPerPage": 100}
         found: list[dict] = []
         while True:
             answer = self.client.request("searchOrders", "GET", ORDERS, params=params) or {}
-            found.extend(o for o in answer.get("orders") or [] if is_importable(o))
+            found.extend(o for o in answer.get("orders") or [] if is_importable(o) or is_cancelled(o))
             token = (answer.get("pagination") or {}).get("nextToken")
             if not token:
                 break
@@ -317,7 +326,7 @@ class AmazonConnector(StoreConnector):
         found.sort(key=lambda o: o.get("lastUpdatedTime") or "")
         for order in found:
             store_order = to_store_order(order)
-            if not store_order.destinations[0].address.street1:
+            if not store_order.destinations[0].address.street1 and not store_order.cancelled:
                 raise ConnectorError(
                     f"Amazon gave order {order['orderId']} without its shipping address: the app needs the "
                     f"Direct-to-Consumer Delivery (Restricted) role. Add it to the app, then authorize it again.",

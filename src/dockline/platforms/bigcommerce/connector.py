@@ -176,6 +176,11 @@ def _line(p: dict, default_ref: str = "") -> OrderLine:
     )
 
 
+# Order status ids (GET /v2/order_statuses) of an order that must not ship: 5 Cancelled, 6 Declined.
+CANCELLED_STATUS_IDS = (5, 6)
+CANCELLED = 5
+
+
 def to_store_order(raw: dict, products: list[dict] | None = None,
                    shipping_addresses: list[dict] | None = None) -> StoreOrder | None:
     """An order of GET /v2/orders as a StoreOrder; None when nothing ships (pickup or digital only).
@@ -213,9 +218,16 @@ def to_store_order(raw: dict, products: list[dict] | None = None,
         customer_email=(raw.get("billing_address") or {}).get("email") or "",
         notes=raw.get("customer_message") or "",
         store_status=raw.get("status") or str(raw.get("status_id", "")),
+        cancelled=_int(raw.get("status_id")) in CANCELLED_STATUS_IDS,
         raw=raw,
-        canceled=str(raw.get("status_id", "")) in ("5", "6"),  # Cancelled, Declined
     )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _store_hash(value: str) -> str:
@@ -434,21 +446,24 @@ class BigCommerceConnector(StoreConnector):
             "consignment_structure": "object",
             "max_date_modified": rfc2822(upper),
         }
-        if self.monitored_status_id:
-            params["status_id"] = self.monitored_status_id
         if since is not None:
             params["min_date_modified"] = rfc2822(since)
+        # With a monitored status, the cancelled and declined orders of the window come too: an order
+        # Dockline holds may have been cancelled since.
+        statuses = [self.monitored_status_id, *map(str, CANCELLED_STATUS_IDS)] if self.monitored_status_id else [None]
         raws: list[dict] = []
-        min_id = 0
         limit = 250
-        while True:
-            rows = self.client.get("/v2/orders", {**params, "min_id": min_id, "limit": limit, "page": 1})
-            if not rows:
-                break
-            raws.extend(rows)
-            if len(rows) < limit:
-                break
-            min_id = max(int(r["id"]) for r in rows) + 1
+        for status in statuses:
+            min_id = 0
+            while True:
+                query = {**params, **({"status_id": status} if status else {})}
+                rows = self.client.get("/v2/orders", {**query, "min_id": min_id, "limit": limit, "page": 1})
+                if not rows:
+                    break
+                raws.extend(rows)
+                if len(rows) < limit:
+                    break
+                min_id = max(int(r["id"]) for r in rows) + 1
         orders = []
         for raw in raws:
             products, addresses = self._sub_resources(raw)
@@ -501,6 +516,15 @@ class BigCommerceConnector(StoreConnector):
             )
             return
         self.client.put(f"/v2/orders/{order_id}", {"status_id": target})
+
+    def cancel_order(self, external_id: str) -> bool:
+        """Set the order's status to Cancelled (5). Idempotent: the order is read first, and one already
+        Cancelled or Declined is left as it is."""
+        self._require_credentials()
+        current = self.client.get(f"/v2/orders/{external_id}") or {}
+        if _int(current.get("status_id")) not in CANCELLED_STATUS_IDS:
+            self.client.put(f"/v2/orders/{external_id}", {"status_id": CANCELLED})
+        return True
 
     # ------------------------------------------------------------ shipments
     def post_shipment(self, shipment: StoreShipment) -> str:

@@ -5,7 +5,7 @@ Built from eBay's OpenAPI contracts (sell_fulfillment_v1_oas3.json, sell_invento
 * Orders: `GET /order` filtered by `lastmodifieddate:[since..now]` (the engine's overlap is in `since`)
   and `orderfulfillmentstatus:{NOT_STARTED|IN_PROGRESS}`, read by `limit`/`offset` within a window whose
   end is fixed when the import starts, so pages do not shift. An order whose cancellation was requested
-  or done (`cancelStatus.cancelState` other than NONE_REQUESTED) is never handed on. The warehouse gets
+  or done (`cancelStatus.cancelState` other than NONE_REQUESTED) comes marked cancelled, never to be sent. The warehouse gets
   eBay's shipping service (`shippingStep.shippingServiceCode`) as the shipping method and the ship-by
   and deliver-by dates in the order notes.
 * Shipments: one `createShippingFulfillment` per package (tracking number) with the shipment's own lines;
@@ -40,7 +40,6 @@ from dockline.platforms.ebay.client import (
 from dockline.platforms.ebay.mapping import (
     ebay_time,
     fulfillment_body,
-    is_cancelled,
     parse_time,
     stock_body,
     stock_outcome,
@@ -206,7 +205,7 @@ class EbayConnector(StoreConnector):
 
     # ---------------------------------------------------------------- orders
     def fetch_orders(self, since: datetime | None) -> Iterator[StoreOrder]:
-        """Paid orders not yet fully shipped, modified since `since`, oldest first; cancelled ones left out."""
+        """Paid orders not yet fully shipped, modified since `since`, oldest first; cancelled ones marked so."""
         self._require_token()
         warning = self.reauthorization_warning()
         if warning:
@@ -224,14 +223,9 @@ class EbayConnector(StoreConnector):
             offset += len(orders)
             if not orders or offset >= int(page.get("total") or 0):
                 break
-        kept = []
-        for order in found.values():
-            if is_cancelled(order):
-                log.info("eBay order %s: cancellation %s, not sent to the warehouse", order["orderId"],
-                         order["cancelStatus"]["cancelState"])
-                continue
-            kept.append(to_store_order(order))
-        yield from sorted(kept, key=lambda o: o.modified_at)
+        # An order with a cancellation requested or done comes marked `cancelled`: the import never sends it,
+        # and asks the warehouse to cancel it if it was sent.
+        yield from sorted((to_store_order(order) for order in found.values()), key=lambda o: o.modified_at)
 
     def acknowledge(self, orders: Iterable[StoreOrder]) -> None:
         """Nothing to do: eBay keeps no queue of orders to acknowledge."""

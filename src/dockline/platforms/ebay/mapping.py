@@ -96,6 +96,7 @@ def to_store_order(order: dict) -> StoreOrder:
         customer_email=ship_to.get("email") or "",
         notes=". ".join(n for n in notes if n),
         store_status=order.get("orderFulfillmentStatus") or "",
+        cancelled=is_cancelled(order),
         raw={"orderId": order["orderId"], "shippingServiceCode": step.get("shippingServiceCode") or "",
              "shipByDate": ebay_time(min(ship_by)) if ship_by else "",
              "maxEstimatedDeliveryDate": start.get("maxEstimatedDeliveryDate") or ""},

@@ -111,7 +111,8 @@ def to_store_order(response: Element, client: Element | None) -> StoreOrder:
         external_id=order_id, number=order_id, placed_at=placed, modified_at=placed,
         destinations=[Destination(DESTINATION_REF, address, _text(info, "ShippingInfo/ShippingMethodName"))],
         lines=lines, customer_email=email, notes=_text(info, "Comments"),
-        store_status=_text(info, "OrderStatusType"), raw={"order_id": order_id},
+        store_status=_text(info, "OrderStatusType"), cancelled=_text(info, "OrderStatusType").lower().startswith(ENDED),
+        raw={"order_id": order_id},
     )
 
 
@@ -218,8 +219,11 @@ class OneShoppingCartConnector(StoreConnector):
         listed = parse_date(self.order_cursor.get("listed_until") or "")
         if placed is not None and (listed is None or placed > listed):
             self.order_cursor["listed_until"] = placed.isoformat()
+        if status.lower().startswith(ENDED):  # marked cancelled: never stored, or cancelled if Dockline has it
+            waiting.pop(order_id, None)
+            return to_store_order(response, None)
         if status != READY_STATUS:
-            if placed is None or status.lower().startswith(ENDED):
+            if placed is None:
                 waiting.pop(order_id, None)
             else:
                 waiting[order_id] = placed.isoformat()

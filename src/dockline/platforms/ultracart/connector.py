@@ -47,6 +47,10 @@ def _money(currency: dict | None) -> Decimal:
         return Decimal("0")
 
 
+# Order.current_stage (ultracart-rest-sdk `Order.allowed_values`) of an order that was rejected or cancelled.
+REJECTED_STAGE = "Rejected"
+
+
 def to_store_order(order: dict) -> StoreOrder:
     """An UltraCart Order (fulfillment expansion) as a StoreOrder."""
     ship = order.get("shipping") or {}
@@ -90,6 +94,7 @@ def to_store_order(order: dict) -> StoreOrder:
         customer_email=email,
         notes=ship.get("special_instructions") or "",
         store_status=order.get("current_stage") or "",
+        cancelled=order.get("current_stage") == REJECTED_STAGE,
         raw={"order_id": order["order_id"], "merchant_id": order.get("merchant_id", "")},
     )
 

@@ -296,7 +296,7 @@ class AcumaticaInstance:
             return
         order_key = (row.get("OrderType", ""), row.get("OrderNbr", ""))
         order = self.orders.get(order_key)
-        if order is None or order["Status"] in ("On Hold", "Completed", "Cancelled"):
+        if order is None or order["Status"] in ("On Hold", "Completed", "Canceled", "Cancelled"):
             raise ApiError(422, f"Sales order {order_key[0]} {order_key[1]} cannot be shipped.",
                            ("Details", n, "OrderNbr"))
         if shipment["CustomerID"] and shipment["CustomerID"] != order["CustomerID"]:
@@ -358,7 +358,7 @@ class AcumaticaInstance:
                 line["QtyOnShipments"] = self._on_shipments(line, key)
             order["Shipments"] = [{"ShipmentNbr": s["ShipmentNbr"], "ShipmentType": s["Type"], "Status": s["Status"]}
                                   for s in mine]
-            if order["Status"] in ("On Hold", "Cancelled", "Completed"):
+            if order["Status"] in ("On Hold", "Canceled", "Cancelled", "Completed"):
                 continue
             if all(d["OpenQty"] <= 0 for d in order["Details"]):
                 status = "Completed"
@@ -371,6 +371,13 @@ class AcumaticaInstance:
             if status != order["Status"]:
                 order["Status"] = status
                 order["LastModified"] = self.now()
+
+    def cancel_order(self, order_type: str, order_nbr: str) -> None:
+        """Cancel a sales order as the Sales Orders screen's Cancel Order action does: Status Canceled."""
+        with self.lock:
+            order = self.orders[(order_type, order_nbr)]
+            order["Status"] = "Canceled"
+            order["LastModified"] = self.now()
 
     def shipments_of(self, order_type: str, order_nbr: str) -> list[dict]:
         with self.lock:

@@ -90,6 +90,17 @@ class UltraCartStore:
             gone = set(order_ids)
             self.queues[dc] = [oid for oid in self.queues[dc] if oid not in gone]
 
+    def reject(self, order_id: str, dc: str | None = None) -> None:
+        """The merchant rejects (cancels) an order: its current_stage becomes "Rejected" (one of the SDK's
+        Order.current_stage values) and it is queued again for the distribution center, so the change
+        reaches the fulfillment side."""
+        with self.lock:
+            order = self.orders[order_id]
+            order["current_stage"] = "Rejected"
+            queue = self.queues[dc or next(iter(self.queues))]
+            if order_id not in queue:
+                queue.append(order_id)
+
     def ship(self, order_id: str, tracking_numbers: list[str]) -> None:
         with self.lock:
             self.shipments.setdefault(order_id, []).append(list(tracking_numbers))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
 
 from dockline.core.plugins import Registry
-from dockline.core.types import StockLevel, WarehouseOrder, WarehouseShipment
+from dockline.core.types import CancelAnswer, CancelRequest, StockLevel, WarehouseOrder, WarehouseShipment
 from dockline.warehouses.formats.fields import file_part, utc
 
 T = TypeVar("T")
@@ -132,8 +132,10 @@ class FileFormat:
     warehouse's side, used by the simulated WMS and round-trip tests: `parse_orders`,
     `shipment_filename`, `render_shipments`, `inventory_filename`, `render_inventory`
     (`StampedNames` supplies the three file names). Functional acknowledgments are an optional
-    ability: a format that has them sets `acknowledges` and fills in the ack hooks. A subclass
-    registers itself with `@register`.
+    ability: a format that has them sets `acknowledges` and fills in the ack hooks. So are
+    cancellations: a format that carries them sets `cancels` and fills in the cancellation hooks
+    (`formats/cancellations.py` holds what the built-in ones share). A subclass registers itself
+    with `@register`.
     """
 
     name: ClassVar[str]  # the registry key, stored on each Warehouse
@@ -147,6 +149,13 @@ class FileFormat:
     # of acknowledgment files. Without them (the default) no ack is written, read or awaited.
     acknowledges: ClassVar[bool] = False
     ack_pattern: ClassVar[re.Pattern | None] = None
+
+    # Cancellations: whether the format carries them, and the final names of the cancellation files
+    # Dockline writes to the inbox and of the warehouse's answers in the outbox. Without them (the
+    # default) an order already at the warehouse cannot be cancelled through Dockline.
+    cancels: ClassVar[bool] = False
+    cancel_pattern: ClassVar[re.Pattern | None] = None
+    cancel_answer_pattern: ClassVar[re.Pattern | None] = None
 
     def __init__(self, settings: dict | None = None) -> None:
         """Built from the warehouse's settings (the format's own keys among them)."""
@@ -191,6 +200,31 @@ class FileFormat:
     def parse_997(self, data: bytes) -> Parsed:
         """The acknowledgments in a received ack file; parsing never raises."""
         raise self._missing("parse_997 (it sets acknowledges)")
+
+    # -- cancellations (only when `cancels`) -------------------------------------
+    def cancellation_filename(self, order_number: str, at: datetime) -> str:
+        """The name of the cancellation file for one warehouse order (matches `cancel_pattern`)."""
+        raise self._missing("cancellation_filename (it sets cancels)")
+
+    def render_cancellations(self, requests: list[CancelRequest]) -> bytes:
+        """Dockline's cancellation file; strict like `render_orders` (RenderError naming the field)."""
+        raise self._missing("render_cancellations (it sets cancels)")
+
+    def parse_cancel_answers(self, data: bytes) -> Parsed[CancelAnswer]:
+        """The warehouse's answers (and cancellations it made on its own); parsing never raises."""
+        raise self._missing("parse_cancel_answers (it sets cancels)")
+
+    def parse_cancellations(self, data: bytes) -> Parsed[CancelRequest]:
+        """The warehouse's side: read Dockline's cancellation file; parsing never raises."""
+        raise self._missing("parse_cancellations (it sets cancels)")
+
+    def cancel_answer_filename(self, order_number: str, at: datetime) -> str:
+        """The warehouse's side: the name of an answer file (matches `cancel_answer_pattern`)."""
+        raise self._missing("cancel_answer_filename (it sets cancels)")
+
+    def render_cancel_answers(self, answers: list[CancelAnswer]) -> bytes:
+        """The warehouse's side: write answers to cancellations, or cancellations it made itself."""
+        raise self._missing("render_cancel_answers (it sets cancels)")
 
 
 REGISTRY: Registry[FileFormat] = Registry(

@@ -45,6 +45,7 @@ from dockline.warehouses.formats.base import (
     decode_text,
     register,
 )
+from dockline.warehouses.formats.dsfx_cancel import DsfxCancellations
 from dockline.warehouses.formats.fields import (
     FieldError,
     moment,
@@ -184,7 +185,7 @@ class _ShipmentDraft:
 
 
 @register
-class DsfxFormat(StampedNames, FileFormat):
+class DsfxFormat(DsfxCancellations, StampedNames, FileFormat):
     prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
     extension: ClassVar[str] = "csv"
     name: ClassVar[str] = "dsfx"

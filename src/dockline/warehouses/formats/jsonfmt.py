@@ -48,6 +48,7 @@ from dockline.warehouses.formats.fields import (
     utc,
     whole,
 )
+from dockline.warehouses.formats.json_cancel import JsonCancellations
 
 SCHEMA_VERSION = 1
 ADDRESS_KEYS = ("name", "company", "street1", "street2", "city", "state", "postal_code", "country", "phone", "email")
@@ -196,7 +197,7 @@ def _record_lines(text: str, key: str, count: int) -> list[int | None]:
 
 
 @register
-class JsonFormat(StampedNames, FileFormat):
+class JsonFormat(JsonCancellations, StampedNames, FileFormat):
     prefixes: ClassVar[tuple[str, str, str]] = ("ord", "shp", "inv")
     extension: ClassVar[str] = "json"
     name: ClassVar[str] = "json"

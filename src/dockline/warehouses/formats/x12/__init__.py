@@ -1,4 +1,4 @@
-"""ANSI X12 004010 warehouse documents: 940 out; 945, 846 in; 997 both ways.
+"""ANSI X12 004010 warehouse documents: 940 out; 945, 846, 870 in; 997 both ways.
 
 See docs/formats/x12.md for every segment and rule. In short:
 
@@ -7,6 +7,8 @@ See docs/formats/x12.md for every segment and rule. In short:
 * ``945_*.edi`` — Warehouse Shipping Advice (``SW``), one set per shipment,
   read liberally but never guessed (``advice945``).
 * ``846_*.edi`` — Inventory Inquiry/Advice (``IB``), a full snapshot (``inventory846``).
+* ``940_CXL-<order>_<yymmddhhmmss>.edi`` — a cancellation: the 940 again with W0501 ``F``;
+  ``870_*.edi`` — Order Status Report (``RS``), the warehouse's answer (``cancel870``).
 * ``997_*.edi`` — Functional Acknowledgment (``FA``), one set per group (``ack997``).
 
 The envelope (delimiters from the ISA, ISA/GS/ST checks, the GS08 version)
@@ -29,6 +31,7 @@ from dockline.warehouses.formats.x12.base import (
     Envelope,
     MemoryControlNumbers,
 )
+from dockline.warehouses.formats.x12.cancel870 import Cancellations870
 from dockline.warehouses.formats.x12.envelope import (
     Delimiters,
     FunctionalGroup,
@@ -40,8 +43,8 @@ from dockline.warehouses.formats.x12.order940 import Orders940
 
 
 @register
-class X12Format(Orders940, Advice945, Inventory846, Ack997, FileFormat):
-    """X12 004010 940/945/846/997.
+class X12Format(Cancellations870, Orders940, Advice945, Inventory846, Ack997, FileFormat):
+    """X12 004010 940/945/846/870/997.
 
     settings: ``sender_id`` (Dockline's interchange id, default "DOCKLINE"),
     ``sender_qualifier`` ("ZZ"), ``receiver_id`` (the warehouse's, default
@@ -64,7 +67,8 @@ class X12Format(Orders940, Advice945, Inventory846, Ack997, FileFormat):
     inventory_is_snapshot: ClassVar[bool] = True
 
     def _readers(self) -> dict[str, Callable]:
-        return {"940": self._read_940, "945": self._read_945, "846": self._read_846, "997": self._read_997}
+        return {"940": self._read_940, "945": self._read_945, "846": self._read_846, "870": self._read_870,
+                "997": self._read_997}
 
 
 __all__ = [

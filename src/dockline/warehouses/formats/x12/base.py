@@ -284,14 +284,16 @@ class X12Base(StampedNames):
         """The reader of each transaction set this format reads, by ST01 (X12Format fills it in)."""
         return {}
 
-    def _parse(self, data: bytes, set_id: str, *, expect_to: str | None) -> Parsed:
-        return read_guarded(lambda result: self._parse_into(result, data, set_id, expect_to))
+    def _parse(self, data: bytes, set_id: str, *, expect_to: str | None, reader: Callable | None = None) -> Parsed:
+        """Read every `set_id` set of the file with its reader (or `reader`, e.g. the 940 cancellations')."""
+        return read_guarded(lambda result: self._parse_into(result, data, set_id, expect_to, reader))
 
-    def _parse_into(self, result: Parsed, data: bytes, set_id: str, expect_to: str | None) -> None:
+    def _parse_into(self, result: Parsed, data: bytes, set_id: str, expect_to: str | None,
+                    reader: Callable | None = None) -> None:
         delims, segments = tokenize(decode_text(data, latin1=True))
         interchanges, stray = build_envelopes(delims, segments)
         result.errors.extend(stray)
-        reader = self._readers()[set_id]
+        reader = reader or self._readers()[set_id]
         name = SET_NAMES.get(set_id, set_id)
         found_any = False
         for ic in interchanges:

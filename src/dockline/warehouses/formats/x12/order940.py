@@ -166,6 +166,8 @@ class Orders940(X12Base):
                     raise Bad("W05 appears twice", seg, seg_code="5")
                 first_w05 = seg
                 number = required(seg, 2, "depositor order number")
+                if seg.el(1).upper() == "F":
+                    return []  # W0501 F (Cancel): a cancellation, read by parse_cancellations
             elif sid == "N1":
                 entity = seg.el(1).upper()
                 if entity == "ST":

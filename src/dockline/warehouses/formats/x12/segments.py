@@ -16,11 +16,12 @@ from dockline.warehouses.formats.x12.envelope import Segment
 
 VERSION = "004010"  # GS08 written (ISA12 is its first five digits, 00401)
 
-FUNCTIONAL_IDS = {"940": "OW", "945": "SW", "846": "IB", "997": "FA"}
+FUNCTIONAL_IDS = {"940": "OW", "945": "SW", "846": "IB", "870": "RS", "997": "FA"}
 SET_NAMES = {
     "940": "Warehouse Shipping Order",
     "945": "Warehouse Shipping Advice",
     "846": "Inventory Inquiry/Advice",
+    "870": "Order Status Report",
     "997": "Functional Acknowledgment",
 }
 
