@@ -17,6 +17,7 @@ COLORS = {
     "new": "#9fb3c8", "queued": "#647acb", "open": "#2bb0ed", "cancel_requested": "#9446ed", "partially_shipped": "#f7c948",
     "shipped": "#f0b429", "closed": "#3ebd93", "delayed": "#f9703e", "error": "#e12d39",
     "failed": "#ab091e", "canceled": "#7b8794", "skipped": "#bcccdc", "archived": "#829ab1",
+    "pending": "#8662c7", "bundled": "#40c3f7", "abandoned": "#de911d",
 }
 WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM, TOP = 720, 190, 34, 22, 22, 8  # RIGHT: room for the last day's label
 
