@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dockline.core.errors import ConnectorError
@@ -32,12 +32,12 @@ class Listed:
 
 @dataclass
 class Budget:
-    """The listing time left in one check."""
+    """The time one check has spent listing inboxes."""
 
-    ends: float = field(default_factory=lambda: time.monotonic() + BUDGET)
+    spent: float = 0.0
 
     def left(self) -> bool:
-        return time.monotonic() < self.ends
+        return self.spent < BUDGET
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,9 @@ def still_in_inbox(warehouse, names: list[str], now: datetime, budget: Budget) -
     listed = _listings.get(key)
     due = listed is None or not timedelta(0) <= now - listed.at < EVERY
     if due and budget.left():
+        started = time.monotonic()
         listed = _listings[key] = _list(warehouse, now)
+        budget.spent += time.monotonic() - started
     if listed is None:  # never listed and no time left in this check: the next one lists it
         return Found([])
     if listed.error:
