@@ -67,3 +67,11 @@ def smtp(settings):
     settings.PUBLIC_URL = "https://dockline.riverside.example"
     yield inbox
     controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_inbox_listings(monkeypatch):
+    """Each test lists inboxes afresh (the listings are kept for 15 minutes per warehouse server)."""
+    from dockline.alerts import inbox
+
+    monkeypatch.setattr(inbox, "_listings", {})

@@ -51,10 +51,10 @@ def _inbox_problem_keeps_orders_queued_then_sends_them_once_fixed(world, caplog,
     numbers = [world.place_order() for _ in range(3)]
     break_inbox()
 
-    with caplog.at_level(logging.WARNING, logger="dockline.alerts"):
+    with caplog.at_level(logging.WARNING, logger="dockline.sync.jobs"):
         runs = [_run_orders(world), _run_orders(world)]
 
-    assert len([r for r in caplog.records if r.name == "dockline.alerts"]) == 1  # alerted once, not every run
+    assert len([r for r in caplog.records if "setup needs fixing" in r.getMessage()]) == 1  # once, not every run
     for run in runs:
         assert run.ok is False and run.kind == ErrorKind.CONFIG and run.side == Side.WAREHOUSE
         assert words in run.error and "/in" in run.error  # the server's own words, and where to look

@@ -41,14 +41,14 @@ def test_a_warehouse_login_failure_marks_the_warehouse_not_the_store(world, capl
     warehouse.save()
     number = world.place_order()
 
-    with caplog.at_level(logging.WARNING, logger="dockline.alerts"):
+    with caplog.at_level(logging.INFO, logger="dockline.connections.services"):
         runs = [_run(world, ChannelKind.ORDERS), _run(world, ChannelKind.ORDERS)]
 
     for run in runs:
         assert run.ok is False and run.kind == ErrorKind.REAUTH and run.side == Side.WAREHOUSE
     store_mark, warehouse_mark = _marks(world)
     assert store_mark == "" and "login incorrect" in warehouse_mark
-    assert len([r for r in caplog.records if r.name == "dockline.alerts"]) == 1  # once, not every run
+    assert len([r for r in caplog.records if r.name == "dockline.connections.services"]) == 1  # once, not every run
     assert Order.objects.get(number=number).status == S.QUEUED
     client = Client()
     client.force_login(get_user_model().objects.get(username=world.username))

@@ -1,33 +1,39 @@
-"""The conditions an alert policy watches: each a plain function over the database at a given `now`.
+"""The conditions an alert policy watches: each a set-based function over the database at a given `now`.
 
-A condition takes the policy's connections, its threshold and `now`, and returns one `Finding` per
-cause it sees (a cause is what one alert is about: a channel, a connection's side, a connection's
-orders). It changes nothing; `services.evaluate_alerts` opens, updates and closes alerts from the
-findings. Only `files_not_taken` reaches outside the database: for a warehouse format without
-997s, it lists the warehouse's inbox to see whether our older files are still there.
+A condition takes a `Scope` (the connections of every policy that watches it with the same threshold),
+the threshold and `now`, and returns one `Finding` per cause it sees (a cause is what one alert is
+about: a channel, a connection's side, a connection's orders, a warehouse's files). Each asks the
+database a constant number of aggregate queries however many connections the scope holds (grouped
+by connection, or the last N runs of every channel at once through a window), so a check over
+thousands of connections stays within its minute. It changes nothing; `services.evaluate_alerts`
+opens, updates and closes alerts from the findings. Only `files_not_taken` reaches outside the
+database: for a warehouse format without 997s it lists the warehouse's inbox (`alerts/inbox.py`).
 """
 from __future__ import annotations
 
-import logging
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Max, Min
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 
+from dockline.alerts import inbox
 from dockline.alerts.status import Condition
-from dockline.connections.models import ChannelKind, Connection, Side
-from dockline.core.errors import ConnectorError
+from dockline.connections.models import Channel, ChannelKind, Connection, Side
 from dockline.orders.models import Dispatch, Order
 from dockline.orders.status import OrderStatus
+from dockline.shipments.models import Shipment
 from dockline.sync.models import SyncRun
 from dockline.warehouses.exchange_status import Direction, ExchangeKind, ExchangeState
 from dockline.warehouses.models import ExchangeRecord
 from dockline.webhooks.models import WebhookDelivery
 
-log = logging.getLogger(__name__)
 S = OrderStatus
+SHOWN = 5  # order numbers named in an alert's detail
+LISTED_IDS = 2000  # above this many connections a scope is asked for by organization, not by a list of ids
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,27 @@ class Finding:
     count: int = 1
 
 
-Check = Callable[[list[Connection], float, datetime], list[Finding]]
+@dataclass
+class Scope:
+    """The connections one condition is checked over (loaded with store, warehouse and merchant)."""
+
+    connections: list[Connection]
+    by_id: dict[int, Connection] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_id = {c.id: c for c in self.connections}
+
+    @property
+    def ids(self):
+        """For `connection_id__in`: the ids, or (for very many) every enabled connection of their organizations;
+        rows of connections outside the scope are dropped by `by_id`."""
+        if len(self.by_id) <= LISTED_IDS:
+            return list(self.by_id)
+        organizations = {c.organization_id for c in self.connections}
+        return Connection.objects.filter(enabled=True, organization_id__in=organizations).values("id")
+
+
+Check = Callable[[Scope, float, datetime], list[Finding]]
 
 
 def _page(connection: Connection) -> str:
@@ -52,33 +78,61 @@ def _orders_page(status: OrderStatus) -> str:
     return f"{reverse('orders')}?status={status.value}"
 
 
-def _some(numbers: list[str], limit: int = 5) -> str:
-    shown = ", ".join(f"#{n}" for n in numbers[:limit])
-    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+def _some(numbers: list[str], total: int) -> str:
+    shown = ", ".join(f"#{n}" for n in numbers[:SHOWN])
+    return shown + (f" and {total - SHOWN} more" if total > SHOWN else "")
 
 
-def runs_failing(connections: list[Connection], runs: float, now: datetime) -> list[Finding]:
-    """A channel whose last `runs` finished runs all failed (default 3)."""
-    found = []
-    n = max(1, int(runs))
-    for connection in connections:
-        for channel in connection.channels.filter(enabled=True):
-            last = list(SyncRun.objects.filter(channel=channel, started_at__lte=now).exclude(ok=None)[:n])
-            if len(last) == n and not any(r.ok for r in last):
-                kind = channel.get_kind_display().lower()
-                found.append(Finding(
-                    f"runs_failing:channel:{channel.id}", connection,
-                    f"{connection.name}: the {kind} channel failed {n} runs in a row",
-                    f"The last run said: {last[0].error or 'no reason recorded'}",
-                    "Open the connection's page, read the runs, fix what the error names (credentials, folders, the "
-                    "server's address), then press Sync now.", _page(connection), count=n))
+def _last_runs(runs, partition: str, n: int) -> dict[int, list[SyncRun]]:
+    """The last `n` finished runs of each `partition` (channel or connection), newest first, in one query."""
+    ranked = runs.exclude(ok=None).annotate(
+        bucket=F(partition),
+        rank=Window(RowNumber(), partition_by=[F(partition)], order_by=[F("started_at").desc(), F("id").desc()]))
+    found = defaultdict(list)
+    for run in ranked.filter(rank__lte=n).select_related("channel").order_by("bucket", "rank"):
+        found[run.bucket].append(run)
     return found
 
 
-def reauth(connections: list[Connection], _threshold: float, now: datetime) -> list[Finding]:
+def _first_orders(orders, scope: Scope, order_by: str) -> dict[Connection, tuple[int, list[tuple[str, str]]]]:
+    """{connection: (how many, [(number, error)] of the first SHOWN by `order_by`)}, in one query."""
+    by = [F("connection_id")]
+    ranked = orders.filter(connection_id__in=scope.ids).annotate(
+        rank=Window(RowNumber(), partition_by=by, order_by=[F(order_by).asc(), F("id").asc()]),
+        total=Window(Count("id"), partition_by=by))
+    found: dict[Connection, tuple[int, list]] = {}
+    for connection_id, number, error, total in (ranked.filter(rank__lte=SHOWN).order_by("connection_id", "rank")
+                                                .values_list("connection_id", "number", "error", "total")):
+        connection = scope.by_id.get(connection_id)
+        if connection is not None:
+            found.setdefault(connection, (total, []))[1].append((number, error))
+    return found
+
+
+def runs_failing(scope: Scope, runs: float, now: datetime) -> list[Finding]:
+    """A channel whose last `runs` finished runs all failed (default 3)."""
+    found = []
+    n = max(1, int(runs))
+    last_runs = _last_runs(SyncRun.objects.filter(channel__connection_id__in=scope.ids, channel__enabled=True,
+                                                  started_at__lte=now), "channel_id", n)
+    for last in last_runs.values():
+        channel = last[0].channel
+        connection = scope.by_id.get(channel.connection_id)
+        if connection is not None and len(last) == n and not any(r.ok for r in last):
+            kind = channel.get_kind_display().lower()
+            found.append(Finding(
+                f"runs_failing:channel:{channel.id}", connection,
+                f"{connection.name}: the {kind} channel failed {n} runs in a row",
+                f"The last run said: {last[0].error or 'no reason recorded'}",
+                "Open the connection's page, read the runs, fix what the error names (credentials, folders, the "
+                "server's address), then press Sync now.", _page(connection), count=n))
+    return found
+
+
+def reauth(scope: Scope, _threshold: float, now: datetime) -> list[Finding]:
     """A connection whose store or warehouse refused Dockline's credentials (marked by the engine)."""
     found = []
-    for connection in connections:
+    for connection in scope.connections:
         for side in Side:
             reason = connection.auth_error(side)
             if reason:
@@ -91,141 +145,132 @@ def reauth(connections: list[Connection], _threshold: float, now: datetime) -> l
     return found
 
 
-def orders_in_error(connections: list[Connection], count: float, now: datetime) -> list[Finding]:
+def orders_in_error(scope: Scope, count: float, now: datetime) -> list[Finding]:
     """At least `count` orders of a connection stopped in Error or Failed (default 1)."""
     found = []
-    for connection in connections:
-        stuck = list(connection.orders.filter(status__in=[S.ERROR, S.FAILED]).order_by("updated_at")
-                     .values_list("number", "error")[:200])
-        if stuck and len(stuck) >= max(1, int(count)):
-            total = connection.orders.filter(status__in=[S.ERROR, S.FAILED]).count()
+    stuck = _first_orders(Order.objects.filter(status__in=[S.ERROR, S.FAILED]), scope, "updated_at")
+    for connection, (total, first) in stuck.items():
+        if total >= max(1, int(count)):
             found.append(Finding(
                 f"orders_in_error:{connection.id}", connection,
                 f"{connection.name}: {total} order{'s' if total != 1 else ''} stopped in Error",
-                f"{_some([n for n, _ in stuck])}. The first says: {stuck[0][1] or 'see its activity'}",
+                f"{_some([n for n, _ in first], total)}. The first says: {first[0][1] or 'see its activity'}",
                 "Open each order, fix what its message names (usually a SKU or shipping method to map), then "
                 "reprocess it.", _orders_page(S.ERROR), count=total))
     return found
 
 
-def not_sent(connections: list[Connection], hours: float, now: datetime) -> list[Finding]:
+def not_sent(scope: Scope, hours: float, now: datetime) -> list[Finding]:
     """Orders imported more than `hours` ago (default 4) that are still not at the warehouse."""
     found = []
-    cutoff = now - timedelta(hours=hours)
-    for connection in connections:
-        late = connection.orders.filter(status__in=[S.NEW, S.QUEUED, S.DELAYED], created_at__lte=cutoff)
-        numbers = list(late.order_by("created_at").values_list("number", flat=True)[:200])
-        if numbers:
-            total = late.count()
-            found.append(Finding(
-                f"not_sent:{connection.id}", connection,
-                f"{connection.name}: {total} order{'s' if total != 1 else ''} not sent to the warehouse "
-                f"within {hours:g} hours of import", _some(numbers),
-                "Check the orders channel's last runs on the connection's page (the warehouse's server may be "
-                "unreachable or refusing files) and whether the channel is switched on.", _page(connection),
-                count=total))
+    late = Order.objects.filter(status__in=[S.NEW, S.QUEUED, S.DELAYED], created_at__lte=now - timedelta(hours=hours))
+    for connection, (total, first) in _first_orders(late, scope, "created_at").items():
+        found.append(Finding(
+            f"not_sent:{connection.id}", connection,
+            f"{connection.name}: {total} order{'s' if total != 1 else ''} not sent to the warehouse "
+            f"within {hours:g} hours of import", _some([n for n, _ in first], total),
+            "Check the orders channel's last runs on the connection's page (the warehouse's server may be "
+            "unreachable or refusing files) and whether the channel is switched on.", _page(connection),
+            count=total))
     return found
 
 
-def not_shipped(connections: list[Connection], days: float, now: datetime) -> list[Finding]:
+def not_shipped(scope: Scope, days: float, now: datetime) -> list[Finding]:
     """Orders at the warehouse for more than `days` (default 2) without any shipment: the ship-by promise."""
     found = []
-    cutoff = now - timedelta(days=days)
-    for connection in connections:
-        sent = (Dispatch.objects.filter(order__connection=connection, order__status=S.OPEN)
-                .values("order").annotate(first=Min("created_at")).filter(first__lte=cutoff).values("order"))
-        late = Order.objects.filter(id__in=sent, shipments__isnull=True)
-        numbers = list(late.order_by("placed_at").values_list("number", flat=True)[:200])
-        if numbers:
-            total = late.count()
-            found.append(Finding(
-                f"not_shipped:{connection.id}", connection,
-                f"{connection.name}: {total} order{'s' if total != 1 else ''} at warehouse "
-                f"{connection.warehouse.name} for more than {days:g} days without a shipment", _some(numbers),
-                f"Ask {connection.warehouse.name} about these orders; if they have shipped, check that the "
-                "shipments channel runs and reads their shipment files.", _orders_page(S.OPEN), count=total))
+    first_sent = Dispatch.objects.filter(order=OuterRef("pk")).values("order").annotate(at=Min("created_at"))
+    late = (Order.objects.filter(status=S.OPEN).annotate(sent_at=Subquery(first_sent.values("at")))
+            .filter(sent_at__lte=now - timedelta(days=days))
+            .exclude(Exists(Shipment.objects.filter(order=OuterRef("pk")))))
+    for connection, (total, first) in _first_orders(late, scope, "placed_at").items():
+        warehouse = connection.warehouse.name
+        found.append(Finding(
+            f"not_shipped:{connection.id}", connection,
+            f"{connection.name}: {total} order{'s' if total != 1 else ''} at warehouse "
+            f"{warehouse} for more than {days:g} days without a shipment", _some([n for n, _ in first], total),
+            f"Ask {warehouse} about these orders; if they have shipped, check that the "
+            "shipments channel runs and reads their shipment files.", _orders_page(S.OPEN), count=total))
     return found
 
 
-def files_not_taken(connections: list[Connection], hours: float, now: datetime) -> list[Finding]:
-    """Order files older than `hours` (default 2) the warehouse has not taken: no 997 (X12), or still in its inbox."""
-    found = []
+def files_not_taken(scope: Scope, hours: float, now: datetime) -> list[Finding]:
+    """Order files older than `hours` (default 2) the warehouse has not taken: no 997 (X12), or still in its inbox.
+
+    One cause per warehouse, found on each of its connections in scope (a policy names it by its last one)."""
     cutoff = now - timedelta(hours=hours)
-    for warehouse_id, connection in {c.warehouse_id: c for c in connections}.items():
-        warehouse = connection.warehouse
-        sent = ExchangeRecord.objects.filter(warehouse_id=warehouse_id, direction=Direction.OUT,
-                                             kind=ExchangeKind.ORDERS, state=ExchangeState.SENT,
-                                             created_at__lte=cutoff, created_at__gt=cutoff - timedelta(days=7))
-        # A file with a shipped order was taken: only the others are asked about.
-        sent = sent.exclude(dispatches__isnull=False, dispatches__order__shipments__isnull=False)
-        names = list(sent.order_by("created_at").values_list("filename", flat=True).distinct()[:200])
-        if not names:
-            continue
+    warehouses = {c.warehouse_id: c.warehouse for c in scope.connections}
+    sent = ExchangeRecord.objects.filter(warehouse_id__in=list(warehouses), direction=Direction.OUT,
+                                         kind=ExchangeKind.ORDERS, state=ExchangeState.SENT,
+                                         created_at__lte=cutoff, created_at__gt=cutoff - timedelta(days=7))
+    # A file with a shipped order was taken: only the others are asked about.
+    sent = sent.exclude(dispatches__isnull=False, dispatches__order__shipments__isnull=False).annotate(
+        rank=Window(RowNumber(), partition_by=[F("warehouse_id")], order_by=[F("created_at").asc(), F("id").asc()]))
+    waiting: dict[int, list[str]] = defaultdict(list)
+    for warehouse_id, filename in (sent.filter(rank__lte=inbox.ASKED).order_by("warehouse_id", "rank")
+                                   .values_list("warehouse_id", "filename")):
+        if filename not in waiting[warehouse_id]:
+            waiting[warehouse_id].append(filename)
+    budget = inbox.Budget()
+    said: dict[int, tuple[str, str, str, int]] = {}  # warehouse: (title, detail, todo, count)
+    for warehouse_id, names in waiting.items():
+        warehouse = warehouses[warehouse_id]
         if warehouse.file_format_handler().acknowledges:
             why, todo = "no 997 acknowledgment came back", "Ask the warehouse whether it received and read these files"
         else:
-            names = _still_in_inbox(warehouse, names, now)
+            listed = inbox.still_in_inbox(warehouse, names, now, budget)
+            if listed.error:  # not known whether they were taken: say so, and keep the alert open meanwhile
+                said[warehouse_id] = (
+                    f"Warehouse {warehouse.name}: Dockline could not check whether {len(names)} order "
+                    f"file{'s' if len(names) != 1 else ''} sent {hours:g} hours ago were taken",
+                    f"Listing its inbox {warehouse.folders.inbox} failed: {listed.error}",
+                    "Check the warehouse's server address and credentials on the connection's page; Dockline "
+                    f"lists the inbox again within {inbox.EVERY.seconds // 60} minutes.", len(names))
+                continue
+            names = listed.names
             why, todo = "they are still in its inbox", "Ask the warehouse whether its system picks up files"
         if names:
-            found.append(Finding(
-                f"files_not_taken:{warehouse_id}", connection,
+            said[warehouse_id] = (
                 f"Warehouse {warehouse.name} has not taken {len(names)} order file{'s' if len(names) != 1 else ''} "
                 f"after {hours:g} hours", f"{', '.join(names[:5])}: {why}.",
-                f"{todo} from {warehouse.folders.inbox}; until it does, these orders are not being picked.",
-                _page(connection), count=len(names)))
-    return found
+                f"{todo} from {warehouse.folders.inbox}; until it does, these orders are not being picked.", len(names))
+    return [Finding(f"files_not_taken:{c.warehouse_id}", c, title, detail, todo, _page(c), count=count)
+            for c in scope.connections if c.warehouse_id in said
+            for title, detail, todo, count in [said[c.warehouse_id]]]
 
 
-# The inbox listed per warehouse server and folder: {key: (when, names)}, reused for INBOX_EVERY, so a check
-# every minute costs one listing per warehouse every quarter of an hour at most.
-_inboxes: dict[tuple, tuple[datetime, set[str]]] = {}
-INBOX_EVERY = timedelta(minutes=15)
-
-
-def _still_in_inbox(warehouse, names: list[str], now: datetime) -> list[str]:
-    key = (warehouse.id, warehouse.transport, warehouse.credentials.get("host"), warehouse.credentials.get("port"),
-           warehouse.folders.inbox)
-    listed = _inboxes.get(key)
-    if listed is None or not timedelta(0) <= now - listed[0] < INBOX_EVERY:
-        try:
-            with warehouse.open_transport() as transport:
-                listed = (now, {f.name for f in transport.list(warehouse.folders.inbox)})
-        except ConnectorError as exc:  # unreachable: the channels' runs report it, not this condition
-            log.info("could not list the inbox of %s: %s", warehouse, exc.message)
-            return []
-        _inboxes[key] = listed
-    return [n for n in names if n in listed[1]]
-
-
-def no_inventory(connections: list[Connection], hours: float, now: datetime) -> list[Finding]:
+def no_inventory(scope: Scope, hours: float, now: datetime) -> list[Finding]:
     """No inventory file from the warehouse for `hours` (default 24), on connections whose inventory runs."""
     found = []
     cutoff = now - timedelta(hours=hours)
-    for connection in connections:
-        if not connection.channels.filter(kind=ChannelKind.INVENTORY, enabled=True).exists():
-            continue
-        newest = ExchangeRecord.objects.filter(warehouse=connection.warehouse, direction=Direction.IN,
-                                               kind=ExchangeKind.INVENTORY).aggregate(at=Max("created_at"))["at"]
-        since = newest or connection.created_at
-        if since <= cutoff:
-            last = f"The last one came {newest:%Y-%m-%d %H:%M} UTC." if newest else "None has come yet."
+    stocked = set(Channel.objects.filter(connection_id__in=scope.ids, kind=ChannelKind.INVENTORY, enabled=True)
+                  .values_list("connection_id", flat=True))
+    watched = [c for c in scope.connections if c.id in stocked]
+    newest = dict(ExchangeRecord.objects.filter(warehouse_id__in={c.warehouse_id for c in watched},
+                                                direction=Direction.IN, kind=ExchangeKind.INVENTORY)
+                  .order_by().values("warehouse_id").annotate(at=Max("created_at")).values_list("warehouse_id", "at"))
+    for connection in watched:
+        last = newest.get(connection.warehouse_id)
+        if (last or connection.created_at) <= cutoff:
+            said = f"The last one came {last:%Y-%m-%d %H:%M} UTC." if last else "None has come yet."
             found.append(Finding(
                 f"no_inventory:{connection.id}", connection,
                 f"{connection.name}: no inventory file from warehouse {connection.warehouse.name} "
-                f"for {hours:g} hours", last,
+                f"for {hours:g} hours", said,
                 "Ask the warehouse to send stock files to its outbox; the store's quantities are not being updated.",
                 _page(connection)))
     return found
 
 
-def stock_push_failing(connections: list[Connection], runs: float, now: datetime) -> list[Finding]:
+def stock_push_failing(scope: Scope, runs: float, now: datetime) -> list[Finding]:
     """The last `runs` (default 2) inventory runs failed at the store: stock is not reaching it."""
     found = []
     n = max(1, int(runs))
-    for connection in connections:
-        last = list(SyncRun.objects.filter(channel__connection=connection, channel__kind=ChannelKind.INVENTORY,
-                                           started_at__lte=now).exclude(ok=None)[:n])
-        if len(last) == n and all(not r.ok and r.side == Side.STORE for r in last):
+    last_runs = _last_runs(SyncRun.objects.filter(channel__connection_id__in=scope.ids,
+                                                  channel__kind=ChannelKind.INVENTORY, started_at__lte=now),
+                           "channel__connection_id", n)
+    for connection_id, last in last_runs.items():
+        connection = scope.by_id.get(connection_id)
+        if connection is not None and len(last) == n and all(not r.ok and r.side == Side.STORE for r in last):
             found.append(Finding(
                 f"stock_push_failing:{connection.id}", connection,
                 f"{connection.name}: stock pushes to {connection.store.name} failed {n} times in a row",
@@ -235,36 +280,42 @@ def stock_push_failing(connections: list[Connection], runs: float, now: datetime
     return found
 
 
-def webhooks_stopped(connections: list[Connection], hours: float, now: datetime) -> list[Finding]:
+def webhooks_stopped(scope: Scope, hours: float, now: datetime) -> list[Finding]:
     """The store sent webhooks before, none for `hours` (default 6), yet orders keep arriving by polling."""
     found = []
-    cutoff = now - timedelta(hours=hours)
-    for connection in connections:
-        last = WebhookDelivery.objects.filter(connection=connection, verified=True).aggregate(
-            at=Max("received_at"))["at"]
-        if last is None or last > cutoff:
-            continue
-        polled = connection.orders.filter(created_at__gt=last, created_at__lte=now).count()
-        if polled:
+    verified = WebhookDelivery.objects.filter(verified=True).order_by()
+    last = dict(verified.filter(connection_id__in=scope.ids).values("connection_id")
+                .annotate(at=Max("received_at")).values_list("connection_id", "at"))
+    quiet = [i for i, at in last.items() if at <= now - timedelta(hours=hours) and i in scope.by_id]
+    newest = verified.filter(connection_id=OuterRef("connection_id")).values("connection_id").annotate(
+        at=Max("received_at")).values("at")
+    polled = dict(Order.objects.filter(connection_id__in=quiet, created_at__lte=now, created_at__gt=Subquery(newest))
+                  .order_by().values("connection_id").annotate(n=Count("id")).values_list("connection_id", "n"))
+    for connection_id in quiet:
+        if polled.get(connection_id):
+            connection, n = scope.by_id[connection_id], polled[connection_id]
             found.append(Finding(
                 f"webhooks_stopped:{connection.id}", connection,
                 f"{connection.name}: the store's webhooks stopped arriving",
-                f"The last came {last:%Y-%m-%d %H:%M} UTC; since then {polled} orders came by polling only, "
-                "so they arrive late.",
+                f"The last came {last[connection_id]:%Y-%m-%d %H:%M} UTC; since then {n} orders came by polling "
+                "only, so they arrive late.",
                 "Disable and enable the connection so Dockline registers its webhooks again, and check that the "
-                "store can reach Dockline's public address.", _page(connection), count=polled))
+                "store can reach Dockline's public address.", _page(connection), count=n))
     return found
 
 
-def credential_expiring(connections: list[Connection], _threshold: float, now: datetime) -> list[Finding]:
+def credential_expiring(scope: Scope, _threshold: float, now: datetime) -> list[Finding]:
     """A store credential the platform says will end soon (eBay refresh tokens: 30 days before)."""
     found = []
-    for connection in connections:
-        connector = connection.store.connector()
-        try:
-            warning = connector.reauthorization_warning()
-        finally:
-            connector.close()
+    warnings: dict[int, str | None] = {}  # per store: several connections may share one
+    for connection in scope.connections:
+        if connection.store_id not in warnings:
+            connector = connection.store.connector()
+            try:
+                warnings[connection.store_id] = connector.reauthorization_warning()
+            finally:
+                connector.close()
+        warning = warnings[connection.store_id]
         if warning:
             found.append(Finding(
                 f"credential_expiring:{connection.store_id}", connection,

@@ -15,7 +15,6 @@ from dockline.core.errors import ConnectorError
 from dockline.warehouses.models import Warehouse
 
 log = logging.getLogger(__name__)
-alerts = logging.getLogger("dockline.alerts")
 
 
 class ActionRefused(Exception):
@@ -97,18 +96,20 @@ def delete_connection(connection: Connection, *, now=None) -> str:
 
 
 def needs_reauthorization(connection: Connection, reason: str, *, side: Side) -> bool:
-    """Mark one side of the connection "needs re-authorization" with the reason; alert once per reason.
+    """Mark one side of the connection "needs re-authorization" with the reason, once per reason.
+
+    The alert (and its "Alert opened" log line on `dockline.alerts`) comes from the next alert check.
 
     `connection` is as loaded before the failed run; the next successful call to
-    the same side clears the mark (`authorization_works`). Returns True when an alert was raised.
+    the same side clears the mark (`authorization_works`). Returns True when the mark is new.
     """
     if connection.auth_error(side) == reason:
         return False
     field = AUTH_ERROR_FIELDS[side]
     Connection.objects.filter(id=connection.id).update(**{field: reason})
     setattr(connection, field, reason)
-    alerts.error("Connection %s (%s): the %s needs re-authorization: %s",
-                 connection.id, connection.name, side.label.lower(), reason, extra={"connection_id": connection.id})
+    log.info("Connection %s (%s): the %s marked as needing re-authorization: %s",
+             connection.id, connection.name, side.label.lower(), reason, extra={"connection_id": connection.id})
     return True
 
 

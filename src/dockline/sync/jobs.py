@@ -39,7 +39,6 @@ from dockline.sync.scheduler import LeaseLost, heartbeat, release, take
 from dockline.warehouses.models import Warehouse
 
 log = logging.getLogger(__name__)
-alerts = logging.getLogger("dockline.alerts")
 
 
 class Sides:
@@ -201,11 +200,13 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
 
 
 def _warn_once(channel: Channel, run: SyncRun) -> None:
-    """Alert on a setup problem at one side, unless the channel's previous run already failed on one there."""
+    """Log a setup problem at one side, unless the channel's previous run already failed on one there.
+
+    Not on `dockline.alerts`: the alert is the "failed runs in a row" condition's, which logs its opening."""
     previous = SyncRun.objects.filter(channel=channel).exclude(id=run.id).exclude(ok=None).first()
     if previous and not previous.ok and previous.kind == run.kind and previous.side == run.side:
         return
     where = Side(run.side).label.lower() if run.side else "store or warehouse"
-    alerts.warning("Connection %s (%s): the %s's setup needs fixing: %s",
-                   channel.connection_id, channel.connection.name, where, run.error,
-                   extra={"connection_id": channel.connection_id, "channel_id": channel.id})
+    log.warning("Connection %s (%s): the %s's setup needs fixing: %s",
+                channel.connection_id, channel.connection.name, where, run.error,
+                extra={"connection_id": channel.connection_id, "channel_id": channel.id})
