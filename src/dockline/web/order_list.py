@@ -1,0 +1,181 @@
+"""The orders list as read for the web: filters, search, keyset pages and CSV rows, whatever the count.
+
+Orders are read newest first by (placed_at, id). A page is asked for by a cursor, the (placed_at, id) of
+the row it continues from, never by an offset: the tenth thousandth page costs what the first does, and
+orders arriving meanwhile do not shift the rows under the reader. Every lookup the search makes has an
+index (`orders/models.py`, `shipments/models.py`): the order number, the customer's email (any case),
+the start of the customer's name, a store SKU (any case) and a tracking number.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from dockline.core.types import Address
+from dockline.orders.models import Order, OrderLine
+from dockline.orders.status import OrderStatus
+from dockline.shipments.models import Package
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000  # counting further would cost more than the reader gains: "10,000+ orders"
+FILTERS = ("status", "store", "since", "until", "q")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: the (placed_at, id) of the row next to it, written as `<microseconds>.<id>`."""
+
+    placed_at: datetime
+    pk: int
+
+    @classmethod
+    def of(cls, order: Order) -> Cursor:
+        return cls(order.placed_at, order.pk)
+
+    @classmethod
+    def parse(cls, raw: str) -> Cursor | None:
+        micros, _, pk = (raw or "").partition(".")
+        if not (micros.lstrip("-").isdigit() and pk.isdigit()):
+            return None
+        return cls(EPOCH + timedelta(microseconds=int(micros)), int(pk))
+
+    def __str__(self) -> str:
+        return f"{(self.placed_at - EPOCH) // timedelta(microseconds=1)}.{self.pk}"
+
+    def older(self) -> Q:
+        """Rows after this one, newest first. The `lte` bound lets the database walk the index from here."""
+        return Q(placed_at__lte=self.placed_at) & (Q(placed_at__lt=self.placed_at) | Q(id__lt=self.pk))
+
+    def newer(self) -> Q:
+        return Q(placed_at__gte=self.placed_at) & (Q(placed_at__gt=self.placed_at) | Q(id__gt=self.pk))
+
+
+@dataclass
+class Page:
+    orders: list[Order]
+    newer: Cursor | None = None  # `before=` for the previous page, if there is one
+    older: Cursor | None = None  # `after=` for the next page, if there is one
+    count: int = 0
+    count_capped: bool = False
+    tracking: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def read_filters(params) -> dict[str, str]:
+    """The filter values as given (stripped); unknown or malformed ones are ignored when applied."""
+    return {k: (params.get(k) or "").strip() for k in FILTERS}
+
+
+def search(orders: QuerySet, text: str) -> QuerySet:
+    """Orders whose number, customer email, store SKU or tracking number is `text`, or whose customer's
+    name starts with it (any case)."""
+    number, low = text.lstrip("#"), text.lower()
+    by_sku = OrderLine.objects.alias(sku_l=Lower("sku")).filter(sku_l=low).values("order_id")
+    by_tracking = Package.objects.filter(tracking_number=text).values("shipment__order_id")
+    return orders.alias(email_l=Lower("customer_email"), name_l=Lower("customer_name")).filter(
+        Q(number=number) | Q(email_l=low) | Q(name_l__gte=low, name_l__lt=low + "\uffff")
+        | Q(pk__in=by_sku) | Q(pk__in=by_tracking)
+    )
+
+
+def apply_filters(orders: QuerySet, f: dict[str, str]) -> QuerySet:
+    """Status, store, placed from/to (whole days in the current time zone) and search."""
+    if f["status"] in OrderStatus.values:
+        orders = orders.filter(status=f["status"])
+    if f["store"].isdigit():
+        orders = orders.filter(store_id=int(f["store"]))
+    if since := _day(f["since"]):
+        orders = orders.filter(placed_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    if until := _day(f["until"]):
+        orders = orders.filter(placed_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1),
+                                                                                 time.min)))
+    if f["q"]:
+        orders = search(orders, f["q"])
+    return orders
+
+
+def tracking_of(order_ids) -> dict[int, list[str]]:
+    """Tracking numbers by order, in one query."""
+    found: dict[int, list[str]] = {}
+    rows = (Package.objects.filter(shipment__order_id__in=list(order_ids)).exclude(tracking_number="")
+            .order_by("shipment_id", "id").values_list("shipment__order_id", "tracking_number"))
+    for order_id, number in rows:
+        found.setdefault(order_id, []).append(number)
+    return found
+
+
+def page(orders: QuerySet, *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> Page:
+    """One page newest first: after the `after` cursor (older rows), or before `before` (newer rows)."""
+    orders = orders.select_related("store")
+    start_old, start_new = Cursor.parse(after), Cursor.parse(before)
+    if start_new:
+        rows = list(orders.filter(start_new.newer()).order_by("placed_at", "id")[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size][::-1]
+        result = Page(rows, newer=Cursor.of(rows[0]) if more else None, older=Cursor.of(rows[-1]) if rows else None)
+    else:
+        if start_old:
+            orders = orders.filter(start_old.older())
+        rows = list(orders.order_by("-placed_at", "-id")[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        result = Page(rows, newer=Cursor.of(rows[0]) if start_old and rows else None,
+                      older=Cursor.of(rows[-1]) if more else None)
+    result.tracking = tracking_of(o.pk for o in rows)
+    for o in rows:
+        o.tracking = result.tracking.get(o.pk, [])
+    return result
+
+
+def count(orders: QuerySet) -> tuple[int, bool]:
+    """How many orders match, counted up to COUNT_CAP; True when there are more."""
+    n = orders.order_by()[: COUNT_CAP + 1].count()
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+ADDRESS_FIELDS = [f.name for f in fields(Address)]
+
+
+def ship_to(order: Order) -> dict:
+    """The first ship-to address (every Address field, blank when unknown), and how many more there are."""
+    dests = order.destinations or [{}]
+    given = dests[0].get("address") or {}
+    return {**{k: str(given.get(k) or "") for k in ADDRESS_FIELDS}, "more": max(0, len(dests) - 1),
+            "method": dests[0].get("shipping_method") or ""}
+
+
+CSV_HEADER = ["Order", "Store", "Placed (UTC)", "Status", "Customer", "Email", "Ship-to name", "Company",
+              "Street 1", "Street 2", "City", "State", "Postal code", "Country", "Phone", "Shipping method",
+              "Tracking", "What to fix"]
+
+
+def csv_rows(orders: QuerySet, chunk: int = 2000):
+    """Every matching order as a CSV row, newest first, read in keyset chunks of `chunk` rows."""
+    orders = orders.select_related("store").order_by("-placed_at", "-id")
+    start: Cursor | None = None
+    while True:
+        part = orders.filter(start.older()) if start else orders
+        rows = list(part[:chunk].iterator(chunk_size=chunk))
+        if not rows:
+            return
+        tracking = tracking_of(o.pk for o in rows)
+        for o in rows:
+            a = ship_to(o)
+            yield [o.number, o.store.name, o.placed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                   o.get_status_display(), o.customer_name or a["name"], o.customer_email, a["name"], a["company"],
+                   a["street1"], a["street2"], a["city"], a["state"], a["postal_code"], a["country"], a["phone"],
+                   a["method"], " ".join(tracking.get(o.pk, [])), o.error]
+        if len(rows) < chunk:
+            return
+        start = Cursor.of(rows[-1])
