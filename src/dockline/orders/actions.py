@@ -27,11 +27,13 @@ class ActionRefused(Exception):
     """The action does not apply to the order in its status; the message says why, in plain words."""
 
 
-# The statuses each action applies to. Reprocess sends the order through New (a Queued order is already
-# on its way: Reset it to check it again); Archive is wherever the table allows it.
+# The statuses each action applies to, read from the transition table: Reset and Reprocess send the
+# order back to New, so only where the table allows that move (RESETTABLE also names Queued and
+# Delayed, which the table does not let go back to New); Archive wherever the table allows it.
+_TO_NEW = {s for s in RESETTABLE if S.NEW in TRANSITIONS[s]}
 ALLOWED_FROM: dict[str, set[S]] = {
-    "reprocess": {S.NEW} | (RESETTABLE - {S.QUEUED}),
-    "reset": set(RESETTABLE),
+    "reprocess": {S.NEW} | (_TO_NEW - {S.QUEUED}),
+    "reset": _TO_NEW,
     "archive": {s for s in S if S.ARCHIVED in TRANSITIONS[s]},
 }
 LABELS = {"reprocess": "Reprocess", "reset": "Reset to New", "archive": "Archive"}
@@ -53,9 +55,9 @@ def offered_for(statuses) -> list[str]:
 def reset(order: Order, by: Who) -> None:
     """Send the order back to New: it is checked and mapped again on the next orders run."""
     actor = Actor.of(by)
-    if S(order.status) not in RESETTABLE:
+    if S(order.status) not in ALLOWED_FROM["reset"]:
         raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only "
-                            f"{_labels(RESETTABLE)} orders can be reset.")
+                            f"{_labels(ALLOWED_FROM['reset'])} orders can be reset.")
     _fresh_attempts(order)
     order.move_to(S.NEW, f"Reset to New by {actor.label}.", actor=actor, event=Event.RESET)
 
