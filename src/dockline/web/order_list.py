@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from dockline.core.types import Address
 from dockline.orders.models import Order, OrderLine
 from dockline.orders.status import OrderStatus
 from dockline.shipments.models import Package
+from dockline.web import scope
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # counting further would cost more than the reader gains: "10,000+ orders"
@@ -63,6 +65,20 @@ class Page:
     count: int = 0
     count_capped: bool = False
     tracking: dict[int, list[str]] = field(default_factory=dict)
+
+
+def visible_orders(user) -> QuerySet:
+    """`scope.orders(user)`, written so that SQLite pages through the newest-first indexes.
+
+    Without statistics (SQLite has none until someone runs ANALYZE) SQLite's planner picks the
+    connection index for `connection_id IN (...)` and then sorts every order of the organization: 13 s a
+    page at a million orders instead of 40 ms. `connection_id + 0` is the same test with no index to
+    pick. PostgreSQL keeps statistics and chooses well on its own, so it gets the plain filter.
+    """
+    if connection.vendor != "sqlite":
+        return scope.orders(user)
+    return Order.objects.alias(connection_unindexed=F("connection_id") + 0).filter(
+        connection_unindexed__in=scope.connections(user))
 
 
 def _day(raw: str) -> date | None:

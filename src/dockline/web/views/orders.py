@@ -30,7 +30,7 @@ def _is_htmx(request) -> bool:
 @login_required
 def order_list_view(request):
     f = order_list.read_filters(request.GET)
-    orders = order_list.apply_filters(scope.orders(request.user), f)
+    orders = order_list.apply_filters(order_list.visible_orders(request.user), f)
     page = order_list.page(orders, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
     total, capped = order_list.count(orders)
     query = {k: v for k, v in f.items() if v}
@@ -60,7 +60,7 @@ class _Echo:
 def order_export(request):
     """The filtered list as CSV, every matching order, streamed in keyset chunks."""
     f = order_list.read_filters(request.GET)
-    orders = order_list.apply_filters(scope.orders(request.user), f)
+    orders = order_list.apply_filters(order_list.visible_orders(request.user), f)
     writer = csv.writer(_Echo())
     rows = (writer.writerow([_safe(v) for v in row]) for row in
             _with_header(order_list.CSV_HEADER, order_list.csv_rows(orders)))
