@@ -42,6 +42,7 @@ class Order(models.Model):
             models.Index(fields=["-placed_at", "-id"], name="order_newest"),
             models.Index(fields=["status", "-placed_at", "-id"], name="order_status_newest"),
             models.Index(fields=["store", "-placed_at", "-id"], name="order_store_newest"),
+            models.Index(fields=["store", "status", "-placed_at", "-id"], name="order_store_status_newest"),
             models.Index(fields=["number"], name="order_number"),
             models.Index(Lower("customer_email"), name="order_email_lower"),
             models.Index(Lower("customer_name"), name="order_name_lower"),

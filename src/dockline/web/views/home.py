@@ -7,12 +7,12 @@ from django.shortcuts import render
 
 from dockline.orders.status import OrderStatus
 from dockline.sync.models import SyncRun
-from dockline.web import chart, scope
+from dockline.web import chart, order_list, scope
 
 
 @login_required
 def home(request):
-    orders = scope.orders(request.user)
+    orders = order_list.visible_orders(request.user)
     conns = scope.connections(request.user).select_related("store", "merchant", "warehouse")
     failing = []
     for conn in conns.filter(enabled=True):
