@@ -26,6 +26,9 @@ PAGE_SIZE = 50
 COUNT_CAP = 10_000  # counting further would cost more than the reader gains: "10,000+ orders"
 FILTERS = ("status", "store", "since", "until", "q")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Never read for the list or the CSV: the store's encrypted credentials (decrypting them took half
+# the export's time) and the order's raw store payload.
+UNREAD = ("raw", "store__credentials", "store__settings")
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def tracking_of(order_ids) -> dict[int, list[str]]:
 
 def page(orders: QuerySet, *, after: str = "", before: str = "", size: int = PAGE_SIZE) -> Page:
     """One page newest first: after the `after` cursor (older rows), or before `before` (newer rows)."""
-    orders = orders.select_related("store")
+    orders = orders.select_related("store").defer(*UNREAD)
     start_old, start_new = Cursor.parse(after), Cursor.parse(before)
     if start_new:
         rows = list(orders.filter(start_new.newer()).order_by("placed_at", "id")[: size + 1])
@@ -165,7 +168,11 @@ ADDRESS_FIELDS = [f.name for f in fields(Address)]
 
 def ship_to(order: Order) -> dict:
     """The first ship-to address (every Address field, blank when unknown), and how many more there are."""
-    dests = order.destinations or [{}]
+    return _address_of(order.destinations)
+
+
+def _address_of(destinations: list) -> dict:
+    dests = destinations or [{}]
     given = dests[0].get("address") or {}
     return {**{k: str(given.get(k) or "") for k in ADDRESS_FIELDS}, "more": max(0, len(dests) - 1),
             "method": dests[0].get("shipping_method") or ""}
@@ -177,21 +184,25 @@ CSV_HEADER = ["Order", "Store", "Placed (UTC)", "Status", "Customer", "Email", "
 
 
 def csv_rows(orders: QuerySet, chunk: int = 2000):
-    """Every matching order as a CSV row, newest first, read in keyset chunks of `chunk` rows."""
-    orders = orders.select_related("store").order_by("-placed_at", "-id")
+    """Every matching order as a CSV row, newest first, read in keyset chunks of `chunk` rows.
+
+    Rows are read as values, not model instances: a third of the time for a large export."""
+    orders = orders.order_by("-placed_at", "-id").values(
+        "id", "number", "store__name", "placed_at", "status", "customer_name", "customer_email", "destinations",
+        "error")
     start: Cursor | None = None
     while True:
         part = orders.filter(start.older()) if start else orders
         rows = list(part[:chunk].iterator(chunk_size=chunk))
         if not rows:
             return
-        tracking = tracking_of(o.pk for o in rows)
-        for o in rows:
-            a = ship_to(o)
-            yield [o.number, o.store.name, o.placed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                   o.get_status_display(), o.customer_name or a["name"], o.customer_email, a["name"], a["company"],
-                   a["street1"], a["street2"], a["city"], a["state"], a["postal_code"], a["country"], a["phone"],
-                   a["method"], " ".join(tracking.get(o.pk, [])), o.error]
+        tracking = tracking_of(r["id"] for r in rows)
+        for r in rows:
+            a = _address_of(r["destinations"])
+            yield [r["number"], r["store__name"], r["placed_at"].astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                   OrderStatus(r["status"]).label, r["customer_name"] or a["name"], r["customer_email"], a["name"],
+                   a["company"], a["street1"], a["street2"], a["city"], a["state"], a["postal_code"], a["country"],
+                   a["phone"], a["method"], " ".join(tracking.get(r["id"], [])), r["error"]]
         if len(rows) < chunk:
             return
-        start = Cursor.of(rows[-1])
+        start = Cursor(rows[-1]["placed_at"], rows[-1]["id"])
