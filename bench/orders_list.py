@@ -11,12 +11,14 @@ that already holds them (give the same DOCKLINE_HOME).
 
 Then the pages are rendered through Django's test client by a signed-in user, `--repeat` times each,
 and the median wall time and the database queries of one render are printed. The deep page is
-reached by its cursor, as the Next link gives it, about halfway down the list.
+reached by its cursor, as the Older link gives it, about halfway down the list. Last, every order
+is exported as CSV once (`--no-full-export` skips it).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -126,6 +128,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="reuse the orders already in the database")
+    parser.add_argument("--no-full-export", dest="full_export", action="store_false",
+                        help="skip exporting every order as CSV at the end")
     args = parser.parse_args()
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     print(f"database: {engine} {settings.DATABASES['default']['NAME']}")
@@ -168,6 +172,26 @@ def main() -> None:
         for key in headers:
             client.defaults.pop(key)
         print(f"{label:<52} {ms:>10.1f} {n:>8} {size / 1024:>8.0f}", flush=True)
+    if args.full_export:
+        full_export(client, total)
+
+
+def full_export(client: Client, total: int) -> None:
+    """Every order as CSV, once: time to the first bytes, the total, and how much memory the process grew."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    response = client.get("/orders/export.csv")
+    chunks = iter(response.streaming_content)
+    size = len(next(chunks))
+    first = time.perf_counter() - t
+    rows = 0
+    for chunk in chunks:
+        size += len(chunk)
+        rows += 1
+    took = time.perf_counter() - t
+    grew = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss) / 1024
+    print(f"\nCSV export of all {total:,} orders: {rows:,} rows, {size / 2**20:.0f} MiB; first bytes after "
+          f"{first * 1000:.0f} ms, all in {took:.1f} s ({rows / took:,.0f} rows/s); peak memory grew {grew:.0f} MiB")
 
 
 if __name__ == "__main__":
