@@ -219,3 +219,13 @@ def test_htmx_refresh_gets_the_table_alone_and_a_direct_visit_the_whole_page(cli
     home = client.get("/", HTTP_HX_REQUEST="true").content.decode()
     assert home.startswith('<div id="home-live"') and "<html" not in home
     assert 'id="home-live"' in client.get("/").content.decode()
+
+
+def test_a_cursor_that_the_links_did_not_write_shows_the_first_page_instead_of_failing(
+        client, make_connection, login_as):
+    conn = make_connection()
+    bulk_orders(conn, 3)
+    login_as(Role.ADMIN)
+    for bad in ("12.99999999999999999999", "x.1", "1.²", "99999999999999999999.1", "1"):
+        response = client.get(f"/orders/?after={bad}")
+        assert response.status_code == 200 and len(numbers(response.content.decode())) == 3, bad

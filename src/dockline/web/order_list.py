@@ -21,6 +21,7 @@ from dockline.orders.models import Order, OrderLine
 from dockline.orders.status import OrderStatus
 from dockline.shipments.models import Package
 from dockline.web import scope
+from dockline.web.ids import is_id, parse_id
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # counting further would cost more than the reader gains: "10,000+ orders"
@@ -45,8 +46,9 @@ class Cursor:
     @classmethod
     def parse(cls, raw: str) -> Cursor | None:
         micros, _, pk = (raw or "").partition(".")
-        if not (micros.lstrip("-").isdigit() and pk.isdigit()):
-            return None
+        digits = micros.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 17 and is_id(pk)):
+            return None  # not one the links wrote: the first page
         return cls(EPOCH + timedelta(microseconds=int(micros)), int(pk))
 
     def __str__(self) -> str:
@@ -109,11 +111,12 @@ def search(orders: QuerySet, text: str) -> QuerySet:
 
 
 def apply_filters(orders: QuerySet, f: dict[str, str]) -> QuerySet:
-    """Status, store, placed from/to (whole days in the current time zone) and search."""
+    """Status, store, placed from/to (whole days in the current time zone) and search; a store that is not
+    an id answers 400."""
     if f["status"] in OrderStatus.values:
         orders = orders.filter(status=f["status"])
-    if f["store"].isdigit():
-        orders = orders.filter(store_id=int(f["store"]))
+    if f["store"]:
+        orders = orders.filter(store_id=parse_id(f["store"], "store"))
     if since := _day(f["since"]):
         orders = orders.filter(placed_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
     if until := _day(f["until"]):
