@@ -4,6 +4,22 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 
+def name_from_ship_to(apps, schema_editor):
+    """Orders stored before customer_name: the first ship-to's name, so the list shows and finds them."""
+    Order = apps.get_model("orders", "Order")
+    batch = []
+    for order in Order.objects.filter(customer_name="").only("id", "destinations").iterator(chunk_size=2000):
+        first = (order.destinations or [{}])[0]
+        name = str((first.get("address") or {}).get("name") or "") if isinstance(first, dict) else ""
+        if name:
+            order.customer_name = name[:200]
+            batch.append(order)
+        if len(batch) >= 2000:
+            Order.objects.bulk_update(batch, ["customer_name"])
+            batch = []
+    Order.objects.bulk_update(batch, ["customer_name"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -53,4 +69,5 @@ class Migration(migrations.Migration):
             model_name='orderline',
             index=models.Index(django.db.models.functions.text.Lower('sku'), name='orderline_sku_lower'),
         ),
+        migrations.RunPython(name_from_ship_to, migrations.RunPython.noop),
     ]
