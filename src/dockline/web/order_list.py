@@ -8,7 +8,7 @@ the start of the customer's name, a store SKU (any case) and a tracking number.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
@@ -67,9 +67,6 @@ class Page:
     orders: list[Order]
     newer: Cursor | None = None  # `before=` for the previous page, if there is one
     older: Cursor | None = None  # `after=` for the next page, if there is one
-    count: int = 0
-    count_capped: bool = False
-    tracking: dict[int, list[str]] = field(default_factory=dict)
 
 
 def visible_orders(user) -> QuerySet:
@@ -154,9 +151,9 @@ def page(orders: QuerySet, *, after: str = "", before: str = "", size: int = PAG
         rows = rows[:size]
         result = Page(rows, newer=Cursor.of(rows[0]) if start_old and rows else None,
                       older=Cursor.of(rows[-1]) if more else None)
-    result.tracking = tracking_of(o.pk for o in rows)
+    tracking = tracking_of(o.pk for o in rows)
     for o in rows:
-        o.tracking = result.tracking.get(o.pk, [])
+        o.tracking = tracking.get(o.pk, [])
     return result
 
 
