@@ -46,7 +46,7 @@ def test_an_unexpected_error_in_a_view_is_logged_with_its_traceback(client, admi
     def broken(user):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(scope, "orders", broken)
+    monkeypatch.setattr(scope, "connections", broken)  # every orders query starts there
     client.raise_request_exception = False
     with caplog.at_level(logging.ERROR, logger="django.request"):
         assert client.get("/orders/").status_code == 500

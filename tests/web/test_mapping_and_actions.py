@@ -67,7 +67,7 @@ def test_order_actions_follow_the_status_rules(client, make_connection, make_ord
     assert stuck.status == "error" and "SKU NOPE has no listing" in stuck.error
 
     page = client.post("/orders/bulk/", {"action": "archive", "ids": [closed.pk, stuck.pk]}, follow=True)
-    assert "Archive: done for 2 order(s)" in page.content.decode()
+    assert "Archive on 2 order(s): 2 now Archived." in page.content.decode()
     closed.refresh_from_db()
     assert closed.status == "archived"
     client.post(f"/orders/{closed.pk}/action/", {"action": "reset"})

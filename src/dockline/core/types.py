@@ -54,6 +54,7 @@ class StoreOrder:
     destinations: list[Destination]
     lines: list[OrderLine]
     customer_email: str = ""
+    customer_name: str = ""  # the buyer (billing name) where the store says; else the ship-to name is shown
     notes: str = ""
     store_status: str = ""
     # The store says the order is cancelled (or declined, or its cancellation was requested): never send it,

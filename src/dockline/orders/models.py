@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings as django_settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from dockline.connections.models import Connection, Store
@@ -24,6 +25,7 @@ class Order(models.Model):
     placed_at = models.DateTimeField()
     store_modified_at = models.DateTimeField()
     customer_email = models.CharField(max_length=254, blank=True)
+    customer_name = models.CharField(max_length=200, blank=True)  # billing name, else the first ship-to's
     notes = models.TextField(blank=True)
     destinations = models.JSONField(default=list)  # [{"ref", "address": {...}, "shipping_method"}]
     raw = models.JSONField(default=dict)
@@ -39,8 +41,19 @@ class Order(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "external_id"], name="uniq_store_order")]
-        indexes = [models.Index(fields=["connection", "status"], name="order_conn_status")]
-        ordering = ["-placed_at"]
+        # The list pages through (placed_at, id) newest first, whole or by status or store; search
+        # looks up the number, the email and the name's start (web/order_list.py).
+        indexes = [
+            models.Index(fields=["connection", "status"], name="order_conn_status"),
+            models.Index(fields=["-placed_at", "-id"], name="order_newest"),
+            models.Index(fields=["status", "-placed_at", "-id"], name="order_status_newest"),
+            models.Index(fields=["store", "-placed_at", "-id"], name="order_store_newest"),
+            models.Index(fields=["store", "status", "-placed_at", "-id"], name="order_store_status_newest"),
+            models.Index(fields=["number"], name="order_number"),
+            models.Index(Lower("customer_email"), name="order_email_lower"),
+            models.Index(Lower("customer_name"), name="order_name_lower"),
+        ]
+        ordering = ["-placed_at", "-id"]
 
     def __str__(self) -> str:
         return f"#{self.number}"
@@ -80,6 +93,7 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(Lower("sku"), name="orderline_sku_lower")]
 
 
 class Activity(models.Model):

@@ -114,6 +114,7 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str, acto
                 placed_at=so.placed_at,
                 store_modified_at=so.modified_at,
                 customer_email=so.customer_email,
+                customer_name=(so.customer_name or (so.destinations[0].address.name if so.destinations else ""))[:200],
                 notes=so.notes,
                 destinations=[
                     {"ref": d.ref, "address": vars(d.address), "shipping_method": d.shipping_method}

@@ -50,6 +50,9 @@ class Package(models.Model):
     width = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     height = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["tracking_number"], name="package_tracking")]  # order search
+
 
 class ShipmentLine(models.Model):
     """Warehouse SKU units shipped, allocated to the order line they fulfil."""

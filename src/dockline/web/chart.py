@@ -5,7 +5,7 @@ Days are the reader's days (the active time zone), and each is labelled with its
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -31,7 +31,8 @@ def orders_per_day(orders, days: int = 14, today: date | None = None) -> dict:
     """Bars (one per day, oldest first) with stacked segments, the y-axis top and the legend."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
-    rows = (orders.filter(placed_at__date__gte=first).annotate(day=TruncDate("placed_at"))
+    since = timezone.make_aware(datetime.combine(first, time.min))  # a range the placed_at index serves
+    rows = (orders.filter(placed_at__gte=since).annotate(day=TruncDate("placed_at"))
             .values("day", "status").annotate(n=Count("id")))
     counts: dict[date, dict[str, int]] = {}
     for row in rows:

@@ -92,6 +92,7 @@ def to_store_order(order: dict) -> StoreOrder:
         destinations=[Destination(DESTINATION_REF, address, ship.get("shipping_method") or "")],
         lines=lines,
         customer_email=email,
+        customer_name=" ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p),
         notes=ship.get("special_instructions") or "",
         store_status=order.get("current_stage") or "",
         cancelled=order.get("current_stage") == REJECTED_STAGE,

@@ -1,64 +1,100 @@
-"""Orders: a filtered list with bulk actions, and one order's page with its actions."""
+"""Orders: a filtered, searchable list paged by cursor (live, exportable as CSV), and one order's page.
+
+The list refreshes itself: htmx asks the same address every few seconds and gets only the table
+(`_orders_table.html`), so filters, the cursor and the scroll position stay as they are.
+"""
 from __future__ import annotations
 
-from datetime import date
+import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from dockline.accounts import permissions
 from dockline.orders import actions
 from dockline.orders.status import EXPLANATIONS, OrderStatus
-from dockline.web import scope
+from dockline.web import order_list, scope
 from dockline.web.ids import parse_id
 
-PAGE = 200
+SHOWN_OUTCOMES = 10  # per-order lines after a bulk action; the summary counts them all
 
 
-def _date(raw: str) -> date | None:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        return None
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 @login_required
-def order_list(request):
-    orders = scope.orders(request.user).select_related("store")
-    f = {k: request.GET.get(k, "").strip() for k in ("status", "store", "since", "until", "q")}
-    if f["status"] in OrderStatus.values:
-        orders = orders.filter(status=f["status"])
-    if f["store"]:
-        orders = orders.filter(store_id=parse_id(f["store"], "store"))
-    if since := _date(f["since"]):
-        orders = orders.filter(placed_at__date__gte=since)
-    if until := _date(f["until"]):
-        orders = orders.filter(placed_at__date__lte=until)
-    if f["q"]:
-        q = f["q"].lstrip("#")
-        orders = orders.filter(Q(number__iexact=q) | Q(lines__sku__iexact=q)).distinct()
-    total = orders.count()
+def order_list_view(request):
+    f = order_list.read_filters(request.GET)
+    orders = order_list.apply_filters(order_list.visible_orders(request.user), f)
+    page = order_list.page(orders, after=request.GET.get("after", ""), before=request.GET.get("before", ""))
+    total, capped = order_list.count(orders)
+    query = {k: v for k, v in f.items() if v}
+    can_act = permissions.can_manage_connections(request.user)
+    context = {
+        "page": page, "orders": [(o, order_list.ship_to(o), " ".join(actions.offered(o.status))) for o in page.orders], "total": total, "capped": capped,
+        "f": f, "query": query, "can_act": can_act,
+        "bulk": [(a, actions.LABELS[a], actions.HINTS[a]) for a in actions.offered_for(o.status for o in page.orders)]
+        if can_act else [],
+    }
+    if _is_htmx(request):
+        return render(request, "web/_orders_table.html", context)
     return render(request, "web/orders.html", {
-        "orders": orders[:PAGE], "total": total, "page": PAGE, "f": f,
-        "statuses": [(s.value, s.label, EXPLANATIONS[s]) for s in OrderStatus],
-        "stores": scope.stores(request.user), "can_act": permissions.can_manage_connections(request.user),
+        **context, "statuses": [(s.value, s.label, EXPLANATIONS[s]) for s in OrderStatus],
+        "stores": scope.stores(request.user),
     })
+
+
+class _Echo:
+    """A file whose write returns the line, for csv.writer inside a streamed response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def order_export(request):
+    """The filtered list as CSV, every matching order, streamed in keyset chunks."""
+    f = order_list.read_filters(request.GET)
+    orders = order_list.apply_filters(order_list.visible_orders(request.user), f)
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow([_safe(v) for v in row]) for row in
+            _with_header(order_list.CSV_HEADER, order_list.csv_rows(orders)))
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
+    return response
+
+
+def _with_header(header, rows):
+    yield header
+    yield from rows
+
+
+def _safe(value) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 @login_required
 def order_detail(request, pk: int):
     order = get_object_or_404(scope.orders(request.user).select_related("store", "connection__warehouse"), pk=pk)
+    can_act = permissions.can_manage_connections(request.user)
     return render(request, "web/order.html", {
         "order": order,
+        "ship": order_list.ship_to(order),
         "lines": order.lines.all(),
         "dispatches": order.dispatches.select_related("exchange", "warehouse"),
         "parts": order.parts.select_related("warehouse").prefetch_related("lines__order_line"),
         "shipments": order.shipments.prefetch_related("packages"),
         "activity": order.activity.all(),
-        "can_act": permissions.can_manage_connections(request.user),
+        "can_act": can_act,
+        "offered": [(a, actions.LABELS[a], actions.HINTS[a]) for a in actions.offered(order.status)] if can_act else [],
     })
 
 
@@ -69,12 +105,8 @@ def order_action(request, pk: int):
     permissions.require(permissions.can_manage_connections(request.user))
     name = request.POST.get("action", "")
     permissions.require(name in actions.ACTIONS)
-    try:
-        actions.ACTIONS[name](order, request.user)
-        order.refresh_from_db()
-        messages.success(request, f"#{order.number}: {name} done; it is now {order.get_status_display()}.")
-    except actions.ActionRefused as exc:
-        messages.error(request, str(exc))
+    outcome = actions.run(name, order, request.user)
+    (messages.success if outcome.ok else messages.error)(request, outcome.message)
     return redirect("order", pk=order.pk)
 
 
@@ -87,10 +119,12 @@ def bulk_action(request):
     if name not in actions.ACTIONS or not ids:
         messages.error(request, "Tick one or more orders and choose an action.")
     else:
-        done, refused = actions.apply(name, scope.orders(request.user).filter(pk__in=ids), request.user)
-        messages.success(request, f"{name.capitalize()}: done for {done} order(s).")
-        for reason in refused[:5]:
-            messages.warning(request, reason)
-        if len(refused) > 5:
-            messages.warning(request, f"…and {len(refused) - 5} more refused.")
-    return redirect(request.POST.get("back") if (request.POST.get("back") or "").startswith("/orders/") else "orders")
+        outcomes = actions.apply(name, scope.orders(request.user).filter(pk__in=ids).order_by("id"), request.user)
+        good = all(o.ok for o in outcomes)
+        (messages.success if good else messages.warning)(request, actions.summary(name, outcomes))
+        for o in outcomes[:SHOWN_OUTCOMES]:
+            (messages.info if o.ok else messages.error)(request, o.message)
+        if len(outcomes) > SHOWN_OUTCOMES:
+            messages.info(request, f"…and {len(outcomes) - SHOWN_OUTCOMES} more; the list shows their statuses.")
+    back = request.POST.get("back") or ""
+    return redirect(back if back.startswith("/orders/") else "orders")
