@@ -31,7 +31,7 @@ import random
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -187,10 +187,8 @@ class Trial:
                     world.wms.set_stock(sku, self.rng.randint(0, 5000))
                 world.wms.tick()
             self._deliver_late_hooks()
-            for world in self.rng.sample(self.worlds, len(self.worlds)):
-                for kind in JOBS:
-                    if self.rng.random() < 0.6 or self._due(world, kind):
-                        self._run_job(world, kind)
+            self._run_jobs((world, kind) for world in self.rng.sample(self.worlds, len(self.worlds))
+                           for kind in JOBS if self.rng.random() < 0.6 or self._due(world, kind))
             self._expire_readonly()
 
     def settle(self) -> None:
@@ -211,8 +209,7 @@ class Trial:
                 if world.wms.idle and not world.wms.writing:
                     world.wms.snapshot_now()
                     world.wms.tick()
-                for kind in JOBS:
-                    self._run_job(world, kind)
+                self._run_jobs([(world, kind) for kind in JOBS], settling=True)
             now = self._fingerprint()
             quiet = quiet + 1 if now == before else 0
             before = now
@@ -277,6 +274,11 @@ class Trial:
     @staticmethod
     def _due(world: demo.DemoWorld, kind: ChannelKind) -> bool:
         return Channel.objects.filter(connection=world.connection, kind=kind, next_run_at__lte=timezone.now()).exists()
+
+    def _run_jobs(self, jobs: Iterable[tuple[demo.DemoWorld, ChannelKind]], settling: bool = False) -> None:
+        """Run these jobs one after the other in this process, drawing lazily (the Celery trial hands them to workers)."""
+        for world, kind in jobs:
+            self._run_job(world, kind)
 
     def _run_job(self, world: demo.DemoWorld, kind: ChannelKind) -> None:
         """Claim the job as the scheduler would and run it through the engine; a killed job is taken again later."""
