@@ -52,6 +52,7 @@ def _setup(mode: str) -> None:
         global SERVICES
         SERVICES = (PrivatePostgres().start(), PrivateRedis().start())
         os.environ["DATABASE_URL"], os.environ["BROKER_URL"] = SERVICES[0].url, SERVICES[1].url
+        os.environ.pop("DOCKLINE_RATE_LIMIT_STORAGE", None)  # each process keeps its own quota, off the shared Redis
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (SRC, os.environ.get("PYTHONPATH"))))  # workers
         os.environ["DOCKLINE_LEASE_SECONDS"] = "4"  # short: a dead worker's job is taken over within a trial
     else:
@@ -119,6 +120,8 @@ def main() -> int:
             if args.verbose or not verdict.ok:
                 print(verdict.describe() + ("" if verdict.ok else f" -- replay: bench/chaos.py --mode {args.mode} "
                                             f"--seed {seed} --trials 1"), flush=True)
+            if args.verbose:
+                print("    " + ", ".join(f"{k} {n}" for k, n in sorted(verdict.faults.items())), flush=True)
     finally:
         if fleet is not None:
             fleet.stop()
