@@ -3,10 +3,15 @@
     .venv/bin/python bench/chaos.py --trials 1000          # seeds 1..1000 (--first to start elsewhere)
     .venv/bin/python bench/chaos.py --seed 28 --trials 1   # replay one trial
     .venv/bin/python bench/chaos.py --trials 50 --kinds store_timeout,job_killed_after_side_effect
+    nice .venv/bin/python bench/chaos.py --mode celery --minutes 15 --trials 1000
+    .venv/bin/python bench/chaos.py --mode celery --seed 7 --trials 1
 
-SQLite in a fresh temporary DOCKLINE_HOME, the channel jobs run by the engine in this process
-(`dockline.sandbox.chaos`). Prints every failed trial with its seed, then the trials run, the faults
-injected by kind, and the lost / duplicated / stuck / stock-off counts. Exits 1 when a trial failed.
+--mode sqlite (the default): SQLite in a fresh temporary DOCKLINE_HOME, the channel jobs run by the
+engine in this process (`dockline.sandbox.chaos`). --mode celery: a private PostgreSQL cluster and
+Redis started for the run (never the machine's shared ones), two `dockline worker` processes and the
+scheduler, with workers killed, the scheduler, PostgreSQL and Redis restarted (`dockline.sandbox.chaos_celery`).
+Prints every failed trial with its seed, then the trials run, the faults injected by kind, and the
+lost / duplicated / stuck / stock-off counts. Exits 1 when a trial failed.
 """
 from __future__ import annotations
 
@@ -19,58 +24,109 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-os.environ.setdefault("DOCKLINE_HOME", tempfile.mkdtemp(prefix="dockline-chaos-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dockline.settings")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-
-from dockline.sandbox.chaos import DEFAULT_KINDS, FAULT_KINDS, run_trial  # noqa: E402
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+sys.path.insert(0, SRC)
 
 
-def main() -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=("sqlite", "celery"), default="sqlite")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--seed", "--first", dest="first", type=int, default=1, help="seed of the first trial")
-    parser.add_argument("--kinds", default=",".join(DEFAULT_KINDS),
-                        help=f"fault kinds, comma-separated (all: {', '.join(FAULT_KINDS)})")
+    parser.add_argument("--kinds", default="", help="fault kinds, comma-separated (default: the mode's defaults)")
     parser.add_argument("--minutes", type=float, default=0.0,
                         help="stop starting trials after this many minutes (0: run them all)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every trial")
+    return parser
+
+
+def _setup(mode: str) -> None:
+    """Point Django at the mode's database and broker (private instances for celery), then set it up."""
+    home = tempfile.mkdtemp(prefix="dockline-chaos-")
+    os.environ.setdefault("DOCKLINE_HOME", home)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dockline.settings"
+    os.environ["DOCKLINE_ALLOW_PRIVATE_ADDRESSES"] = "1"  # the sandboxes listen on loopback
+    if mode == "celery":
+        from dockline.sandbox.instances import PrivatePostgres, PrivateRedis
+
+        global SERVICES
+        SERVICES = (PrivatePostgres().start(), PrivateRedis().start())
+        os.environ["DATABASE_URL"], os.environ["BROKER_URL"] = SERVICES[0].url, SERVICES[1].url
+        os.environ.pop("DOCKLINE_RATE_LIMIT_STORAGE", None)  # each process keeps its own quota, off the shared Redis
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (SRC, os.environ.get("PYTHONPATH"))))  # workers
+        os.environ["DOCKLINE_LEASE_SECONDS"] = "4"  # short: a dead worker's job is taken over within a trial
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ.pop("BROKER_URL", None)
+    import django
+
+    django.setup()
+
+
+SERVICES = None
+
+
+def main() -> int:
+    parser = _parser()
     args = parser.parse_args()
-    kinds = [k for k in args.kinds.split(",") if k]
-    unknown = sorted(set(kinds) - set(FAULT_KINDS))
+    _setup(args.mode)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from dockline.sandbox.chaos import DEFAULT_KINDS, FAULT_KINDS, run_trial
+    from dockline.sandbox.chaos_celery import CELERY_KINDS, IN_PROCESS_ONLY, PROCESS_KINDS, Fleet, run_celery_trial
+
+    known = set(FAULT_KINDS) | (set(PROCESS_KINDS) if args.mode == "celery" else set())
+    if args.mode == "celery":
+        known -= IN_PROCESS_ONLY
+    kinds = [k for k in args.kinds.split(",") if k] or list(CELERY_KINDS if args.mode == "celery" else DEFAULT_KINDS)
+    unknown = sorted(set(kinds) - known)
     if unknown:
-        parser.error(f"unknown fault kind(s): {', '.join(unknown)}")
-    logging.disable(logging.WARNING)  # the faults make the engine warn a lot; errors still show
+        parser.error(f"unknown fault kind(s) for --mode {args.mode}: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    logging.disable(logging.CRITICAL if args.mode == "celery" else logging.WARNING)  # restarts make the engine shout
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the demo admin's, unused
     call_command("migrate", verbosity=0, interactive=False)
+    if args.mode == "celery":
+        from django.db import connections
+
+        connections.close_all()
+        fleet = Fleet(Path(os.environ["DOCKLINE_HOME"]), *SERVICES).start()
+
+        def trial(seed):
+            return run_celery_trial(seed, fleet, kinds)
+    else:
+        fleet = None
+
+        def trial(seed):
+            return run_trial(seed, kinds)
 
     faults, failed = Counter(), []
     totals = Counter()
     started = time.perf_counter()
     seeds = range(args.first, args.first + args.trials)
     ran = 0
-    for seed in seeds:
-        if args.minutes and time.perf_counter() - started > args.minutes * 60:
-            break
-        ran += 1
-        verdict = run_trial(seed, kinds)
-        faults.update(verdict.faults)
-        totals.update(orders=verdict.orders, shipments=verdict.shipments, lost=len(verdict.lost),
-                      duplicated=len(verdict.duplicated), stuck=len(verdict.stuck),
-                      stock_off=len(verdict.stock_off), stopped=len(verdict.stopped))
-        if not verdict.ok:
-            failed.append(seed)
-        if args.verbose or not verdict.ok:
-            print(verdict.describe(), flush=True)
+    try:
+        for seed in seeds:
+            if args.minutes and time.perf_counter() - started > args.minutes * 60:
+                break
+            ran += 1
+            verdict = trial(seed)
+            faults.update(verdict.faults)
+            totals.update(orders=verdict.orders, shipments=verdict.shipments, lost=len(verdict.lost),
+                          duplicated=len(verdict.duplicated), stuck=len(verdict.stuck),
+                          stock_off=len(verdict.stock_off), stopped=len(verdict.stopped))
+            if not verdict.ok:
+                failed.append(seed)
+            if args.verbose or not verdict.ok:
+                print(verdict.describe() + ("" if verdict.ok else f" -- replay: bench/chaos.py --mode {args.mode} "
+                                            f"--seed {seed} --trials 1"), flush=True)
+            if args.verbose:
+                print("    " + ", ".join(f"{k} {n}" for k, n in sorted(verdict.faults.items())), flush=True)
+    finally:
+        if fleet is not None:
+            fleet.stop()
     elapsed = time.perf_counter() - started
-    print(f"trials: {ran} (seeds {args.first}-{args.first + ran - 1}), {len(failed)} failed"
+    print(f"mode: {args.mode}; trials: {ran} (seeds {args.first}-{args.first + ran - 1}), {len(failed)} failed"
           + (f" (seeds {', '.join(map(str, failed[:20]))})" if failed else "")
           + f", {elapsed:.0f}s ({elapsed / max(1, ran):.2f}s per trial)")
     print(f"orders: {totals['orders']}, warehouse shipments: {totals['shipments']}, "

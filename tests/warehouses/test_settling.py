@@ -218,3 +218,22 @@ def test_connection_lost_during_the_last_check_rolls_back_and_raises(db, ftp_ser
         assert _receive(warehouse, t, reader)["files"] == 1
     assert reader.reads == [1, 1]
     assert ExchangeRecord.objects.get().state == ExchangeState.PROCESSED
+
+
+def test_a_malformed_file_whose_move_was_cut_off_still_goes_to_the_error_folder(db, ftp_server, ftp_config):
+    """Found by the Celery fault trials (seed 6): a worker died between recording the file and moving it."""
+    drop = Drop("ftp", ftp_server.root / "out", ftp_config)
+    warehouse = _warehouse(drop, settle_seconds=0)
+    (drop.outbox / "shp_bad.csv").write_bytes(b"this,is,not\n\x00\xff a shipment file\n")
+    reader = Reader()
+    with transport_class("ftp")(ftp_config) as t:
+        def cut(path, folder):
+            raise ConnectorError("FTP rename failed: the connection was dropped", ErrorKind.RETRYABLE)
+
+        t.move = cut
+        with pytest.raises(ConnectorError):
+            _receive(warehouse, t, reader)
+        del t.move
+        _receive(warehouse, t, reader)
+    assert (drop.outbox / "error" / "shp_bad.csv").exists()
+    assert not (drop.outbox / "archive" / "shp_bad.csv").exists()

@@ -17,8 +17,11 @@ def database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def spawn_worker(home: Path, *, concurrency: int = 1) -> subprocess.Popen:
-    """`dockline worker` in its own session, sharing this process's database, broker and keys."""
+def spawn_worker(home: Path, *, concurrency: int = 1, log: Path | None = None) -> subprocess.Popen:
+    """`dockline worker` in its own session, sharing this process's database, broker and keys.
+
+    Its errors go to a pipe (read it once it exited), or to the file `log` for a long-lived worker.
+    """
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -28,10 +31,15 @@ def spawn_worker(home: Path, *, concurrency: int = 1) -> subprocess.Popen:
         "DOCKLINE_CREDENTIAL_KEYS": ",".join(settings.CREDENTIAL_KEYS),
         "DOCKLINE_LEASE_SECONDS": str(settings.LEASE_SECONDS),
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "dockline.cli", "worker", "--concurrency", str(concurrency)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )
+    stderr = subprocess.PIPE if log is None else log.open("ab")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dockline.cli", "worker", "--concurrency", str(concurrency)],
+            env=env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+        )
+    finally:
+        if log is not None:
+            stderr.close()
 
 
 def kill(worker: subprocess.Popen, sig: int = signal.SIGKILL) -> None:

@@ -380,7 +380,7 @@ class SimulatedWms(CancellationDesk):
     def tick(self) -> None:
         """One round: take new order files, ship what is due, write inventory if due."""
         now = time.monotonic()
-        self._finish_slow_writes()
+        self.finish_slow_writes()
         self._take_orders(now)
         self._ship_due(now)
         self._write_inventory_if_due(time.monotonic())
@@ -528,7 +528,8 @@ class SimulatedWms(CancellationDesk):
             self._unfinished.append((target, data[half:]))
         return target.name
 
-    def _finish_slow_writes(self) -> None:
+    def finish_slow_writes(self) -> None:
+        """Write the rest of the files written in place (each tick does; a driver may call it in real time)."""
         with self._lock:
             unfinished, self._unfinished = self._unfinished, []
         for path, rest in unfinished:

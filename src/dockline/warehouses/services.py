@@ -165,7 +165,7 @@ def receive_files(warehouse: Warehouse, transport: Transport, kind: ExchangeKind
             counts["duplicates"] += 1
         elif record.state == ExchangeState.ERROR:
             counts["errors"] += 1
-        destination = folders.error if record.state == ExchangeState.ERROR else folders.archive
+        destination = folders.error if _set_aside(record) else folders.archive
         try:
             transport.move(path, destination)
         except ConnectorError as exc:
@@ -176,6 +176,13 @@ def receive_files(warehouse: Warehouse, transport: Transport, kind: ExchangeKind
         counts["acks_sent"] = send_pending_acks(warehouse, transport)
         counts.update(receive_acks(warehouse, transport, fmt))
     return counts
+
+
+def _set_aside(record: ExchangeRecord) -> bool:
+    """An error file goes to the error folder, and so does the same content again (its move had failed)."""
+    return record.state == ExchangeState.ERROR or record.state == ExchangeState.DUPLICATE and ExchangeRecord.objects.filter(
+        warehouse_id=record.warehouse_id, direction=Direction.IN, checksum=record.checksum, state=ExchangeState.ERROR,
+    ).exists()
 
 
 def _unchanged(transport: Transport, path: str, remote: RemoteFile, got: int) -> bool:
