@@ -1,4 +1,4 @@
-"""`dockline orders list|show|reprocess|reset|archive`: the dashboard's order actions, from a terminal."""
+"""`dockline orders list|show|reprocess|reset|archive|cancel`: the dashboard's order actions, from a terminal."""
 from __future__ import annotations
 
 import json
@@ -67,7 +67,7 @@ def command(setup) -> click.Group:
         for entry in data["activity"]:
             console.print(f"  [dim]{entry['at'][:16]} {entry['actor']}:[/dim] {entry['message']}", highlight=False)
 
-    for name in ("reprocess", "reset", "archive"):
+    for name in ("reprocess", "reset", "archive", "cancel"):
         orders.add_command(_action(setup, name))
     return orders
 

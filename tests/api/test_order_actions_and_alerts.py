@@ -1,0 +1,106 @@
+"""Cancel, hold and release orders, and acknowledge alerts, through the API: the dashboard's own actions."""
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+from tests.api.conftest import make_order
+
+from dockline.alerts.models import Alert, AlertPolicy
+from dockline.alerts.status import Condition
+from dockline.orders.models import Order
+from dockline.orders.status import OrderStatus as S
+from dockline.rules.models import Hold
+
+
+def test_cancel_through_the_api_cancels_an_unsent_order_and_asks_the_warehouse_for_a_sent_one(tenants, key_for, call):
+    token = key_for()
+    unsent, sent = make_order(tenants["acme"], "1001"), make_order(tenants["acme"], "1002", status="open")
+    first = call("POST", f"/orders/{unsent.id}/cancel", token)
+    assert first.status_code == 200 and first.json()["status"] == S.CANCELED
+    second = call("POST", f"/orders/{sent.id}/cancel", token)
+    assert second.status_code == 200 and second.json()["status"] == S.CANCEL_REQUESTED
+    assert sent.activity.last().actor_kind == "api_key"
+    again = call("POST", f"/orders/{sent.id}/cancel", token)
+    assert again.status_code == 409 and "already being cancelled" in again.json()["detail"]
+
+
+def test_a_retried_cancel_with_the_same_idempotency_key_answers_the_same_and_cancels_once(tenants, key_for, call):
+    token = key_for()
+    order = make_order(tenants["acme"], "1001", status="open")
+    first = call("POST", f"/orders/{order.id}/cancel", token, **{"Idempotency-Key": "cancel-1001"})
+    retry = call("POST", f"/orders/{order.id}/cancel", token, **{"Idempotency-Key": "cancel-1001"})
+    assert first.status_code == retry.status_code == 200 and retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json() and order.activity.filter(message__startswith="Cancel requested").count() == 1
+
+
+def test_an_order_held_through_the_api_waits_until_released_then_goes_back_to_new(tenants, key_for, call):
+    token = key_for()
+    order = make_order(tenants["acme"], "1001")
+    held = call("POST", f"/orders/{order.id}/hold", token, {"duration": "2h"})
+    assert held.status_code == 200 and held.json()["status"] == S.PENDING
+    hold = Hold.objects.get(order=order)
+    assert timedelta(minutes=119) < hold.until - timezone.now() <= timedelta(hours=2)
+    assert "API key test key" in order.activity.last().message
+    twice = call("POST", f"/orders/{order.id}/hold", token, {})
+    assert twice.status_code == 409 and "can be held" in twice.json()["detail"]
+    released = call("POST", f"/orders/{order.id}/release", token)
+    assert released.status_code == 200 and released.json()["status"] == S.NEW
+    hold.refresh_from_db()
+    assert hold.released_by.startswith("API key test key")
+    assert call("POST", f"/orders/{order.id}/release", token).status_code == 409
+
+
+def test_a_hold_for_review_has_no_end_and_a_hold_until_a_past_time_is_refused(tenants, key_for, call):
+    token = key_for()
+    review, late = make_order(tenants["acme"], "1001"), make_order(tenants["acme"], "1002")
+    assert call("POST", f"/orders/{review.id}/hold", token, {}).json()["status"] == S.PENDING
+    assert Hold.objects.get(order=review).until is None
+    past = call("POST", f"/orders/{late.id}/hold", token, {"until": "2020-01-01T09:00:00Z"})
+    assert past.status_code == 409 and "has passed" in past.json()["detail"]
+    both = call("POST", f"/orders/{late.id}/hold", token, {"duration": "2h", "until": "2099-01-01T09:00:00Z"})
+    bad = call("POST", f"/orders/{late.id}/hold", token, {"duration": "soon"})
+    assert both.status_code == bad.status_code == 422
+    assert Order.objects.get(pk=late.pk).status == S.NEW
+
+
+def test_a_read_only_key_is_refused_cancel_hold_release_and_acknowledge(tenants, key_for, call):
+    token = key_for(writable=False)
+    order = make_order(tenants["acme"], "1001")
+    alert = _alert(tenants)
+    for path, body in ((f"/orders/{order.id}/cancel", None), (f"/orders/{order.id}/hold", {}),
+                       (f"/orders/{order.id}/release", None), (f"/alerts/{alert.id}/acknowledge", {"note": "on it"})):
+        response = call("POST", path, token, body)
+        assert response.status_code == 403, path
+    assert Order.objects.get(pk=order.pk).status == S.NEW and Alert.objects.get(pk=alert.pk).state == "open"
+
+
+def _alert(tenants, connection=None, **fields) -> Alert:
+    org = tenants["org"]
+    policy, _ = AlertPolicy.objects.get_or_create(organization=org, name="Ops")
+    conn = connection or tenants["acme"]
+    return Alert.objects.create(policy=policy, organization=org, connection=conn, condition=Condition.ORDERS_IN_ERROR,
+                                cause=f"orders_in_error:{conn.id}:{fields.get('title', '')}",
+                                title=fields.pop("title", "2 orders stopped in Error"), **fields)
+
+
+def test_alerts_are_listed_by_state_and_acknowledged_with_a_note_naming_the_key(tenants, key_for, call):
+    token = key_for()
+    open_one = _alert(tenants)
+    _alert(tenants, tenants["bolt"], title="Closed one", state="closed", closed_at=datetime(2026, 1, 1, tzinfo=UTC))
+    listed = call("GET", "/alerts?state=open", token).json()["items"]
+    assert [a["id"] for a in listed] == [open_one.id]
+    assert len(call("GET", "/alerts", token).json()["items"]) == 2
+    done = call("POST", f"/alerts/{open_one.id}/acknowledge", token, {"note": "Mapping the new SKUs"})
+    assert done.status_code == 200 and done.json()["state"] == "acknowledged"
+    assert done.json()["note"].startswith("Mapping the new SKUs (API key test key")
+    assert call("GET", f"/alerts/{open_one.id}", token).json()["acknowledged_at"]
+    blank = call("POST", f"/alerts/{open_one.id}/acknowledge", token, {"note": "   "})
+    assert blank.status_code == 422
+
+
+def test_a_key_narrowed_to_one_merchant_sees_only_its_alerts_and_another_organization_none(tenants, key_for, call):
+    acme_alert, bolt_alert = _alert(tenants), _alert(tenants, tenants["bolt"], title="Bolt")
+    narrowed = key_for(merchants=[tenants["acme"].merchant])
+    assert [a["id"] for a in call("GET", "/alerts", narrowed).json()["items"]] == [acme_alert.id]
+    assert call("GET", f"/alerts/{bolt_alert.id}", narrowed).status_code == 404
+    stranger = key_for(org=tenants["other_org"])
+    assert call("POST", f"/alerts/{acme_alert.id}/acknowledge", stranger, {"note": "mine?"}).status_code == 404
