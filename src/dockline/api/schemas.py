@@ -133,7 +133,7 @@ class OrderIn(Schema):
 
 
 class HoldIn(Schema):
-    duration: str | None = Field(None, max_length=20, pattern=r"\S",
+    duration: str | None = Field(None, pattern=r"^[0-9]{1,5} ?[A-Za-z]{1,7}$",
                                  description="how long: 30m, 2h or 3d (minutes, hours, days)")
     until: AwareDatetime | None = Field(None, description="hold until this time (with a time zone, e.g. ...Z)")
 

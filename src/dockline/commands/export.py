@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from dockline.commands.common import console, emit_json, json_option, progress
+from dockline.commands.common import check_status, console, emit_json, json_option, progress
 
 
 def command(setup) -> click.Group:
@@ -20,14 +20,14 @@ def command(setup) -> click.Group:
     @export.command()
     @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
     @click.option("--status", default="", help="Only orders in this status (new, queued, open, error, ...).")
-    @click.option("--store", default="", help="Only this store's orders (its id).")
+    @click.option("--store", type=int, help="Only this store's orders (its id).")
     @click.option("--since", default="", help="Placed on or after this day (YYYY-MM-DD).")
     @click.option("--until", default="", help="Placed on or before this day (YYYY-MM-DD).")
     @click.option("--search", "q", default="", help="An order number, email, SKU, tracking number or name start.")
     @click.option("--connection", type=int, help="Only this connection's orders.")
     @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="File (default: stdout).")
     @json_option
-    def orders(fmt: str, status: str, store: str, since: str, until: str, q: str, connection: int | None,
+    def orders(fmt: str, status: str, store: int | None, since: str, until: str, q: str, connection: int | None,
                output: str | None, as_json: bool) -> None:
         """Orders, newest first, one row each, as the dashboard's Export CSV writes them."""
         setup()
@@ -35,7 +35,8 @@ def command(setup) -> click.Group:
         from dockline.orders.models import Order
         from dockline.web import order_list
 
-        given = order_list.read_filters({"status": status, "store": store, "since": since, "until": until, "q": q})
+        check_status(status)
+        given = order_list.read_filters({"status": status, "store": str(store or ""), "since": since, "until": until, "q": q})
         rows = order_list.apply_filters(Order.objects.all(), given)
         if connection:
             rows = rows.filter(connection_id=connection)
