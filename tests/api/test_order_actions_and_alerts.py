@@ -1,14 +1,18 @@
 """Cancel, hold and release orders, and acknowledge alerts, through the API: the dashboard's own actions."""
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from tests.api.conftest import make_order
 
+from dockline.accounts.models import Membership
 from dockline.alerts.models import Alert, AlertPolicy
 from dockline.alerts.status import Condition
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus as S
 from dockline.rules.models import Hold
+from dockline.shipments.models import Package, Shipment
 
 
 def test_cancel_through_the_api_cancels_an_unsent_order_and_asks_the_warehouse_for_a_sent_one(tenants, key_for, call):
@@ -104,3 +108,20 @@ def test_a_key_narrowed_to_one_merchant_sees_only_its_alerts_and_another_organiz
     assert call("GET", f"/alerts/{bolt_alert.id}", narrowed).status_code == 404
     stranger = key_for(org=tenants["other_org"])
     assert call("POST", f"/alerts/{acme_alert.id}/acknowledge", stranger, {"note": "mine?"}).status_code == 404
+
+
+def test_the_api_order_search_finds_what_the_dashboard_search_finds(tenants, key_for, call, client):
+    token = key_for()
+    by_email, by_tracking, other = (make_order(tenants["acme"], n) for n in ("1001", "1002", "1003"))
+    Order.objects.filter(pk=by_email.pk).update(customer_email="Ada@Example.com", customer_name="Ada Lovelace")
+    shipment = Shipment.objects.create(order=by_tracking, warehouse=tenants["acme"].warehouse,
+                                       warehouse_shipment_id="WH-1", shipped_at=timezone.now())
+    Package.objects.create(shipment=shipment, tracking_number="1Z999")
+    admin = get_user_model().objects.create_user("admin", password="x")
+    Membership.objects.create(user=admin, organization=tenants["org"], role="admin")
+    client.force_login(admin)
+    for q, expected in (("ada@example.com", by_email), ("ada", by_email), ("1Z999", by_tracking), ("#1003", other)):
+        found = [o["number"] for o in call("GET", f"/orders?q={quote(q)}", token).json()["items"]]
+        page = client.get(f"/orders/?q={quote(q)}").content.decode()
+        shown = {o.number for o in (by_email, by_tracking, other) if f">#{o.number}<" in page}
+        assert found == [expected.number] and shown == {expected.number}, q

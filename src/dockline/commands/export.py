@@ -36,7 +36,8 @@ def command(setup) -> click.Group:
         from dockline.web import order_list
 
         check_status(status)
-        given = order_list.read_filters({"status": status, "store": str(store or ""), "since": since, "until": until, "q": q})
+        given = order_list.read_filters({"status": status, "store": str(store or ""), "since": since, "until": until,
+                                         "q": q})
         rows = order_list.apply_filters(Order.objects.all(), given)
         if connection:
             rows = rows.filter(connection_id=connection)
