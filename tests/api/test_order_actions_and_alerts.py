@@ -58,6 +58,9 @@ def test_a_hold_for_review_has_no_end_and_a_hold_until_a_past_time_is_refused(te
     review, late = make_order(tenants["acme"], "1001"), make_order(tenants["acme"], "1002")
     assert call("POST", f"/orders/{review.id}/hold", token, {}).json()["status"] == S.PENDING
     assert Hold.objects.get(order=review).until is None
+    other = make_order(tenants["acme"], "1003")
+    call("POST", f"/orders/{other.id}/hold", token, {"until": "2099-01-01T11:00:00+02:00"})
+    assert "until 2099-01-01 09:00 UTC" in other.activity.last().message
     past = call("POST", f"/orders/{late.id}/hold", token, {"until": "2020-01-01T09:00:00Z"})
     assert past.status_code == 409 and "has passed" in past.json()["detail"]
     both = call("POST", f"/orders/{late.id}/hold", token, {"duration": "2h", "until": "2099-01-01T09:00:00Z"})

@@ -2,7 +2,7 @@
 in plain words."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ HOLDABLE = [s for s in S if S.PENDING in TRANSITIONS[s]]  # read from the transi
 def hold(order: Order, by: Who, until: datetime | None, now: datetime | None = None) -> None:
     """Keep an order not yet sent back (Pending) until `until`, or until a person releases it (`until` None)."""
     now = now or timezone.now()
+    until = until.astimezone(UTC) if until else None  # the activity and the pages say UTC
     if S(order.status) not in HOLDABLE or holds.open_hold(order) is not None:
         raise ActionRefused(f"#{order.number} is {order.get_status_display()}; only "
                             f"{', '.join(s.label for s in HOLDABLE)} orders can be held.")
