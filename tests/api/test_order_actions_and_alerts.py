@@ -128,3 +128,15 @@ def test_the_api_order_search_finds_what_the_dashboard_search_finds(tenants, key
         page = client.get(f"/orders/?q={quote(q)}").content.decode()
         shown = {o.number for o in (by_email, by_tracking, other) if f">#{o.number}<" in page}
         assert found == [expected.number] and shown == {expected.number}, q
+
+
+def test_held_and_abandoned_lists_show_the_pages_orders_of_this_key_only(tenants, key_for, call):
+    token = key_for(merchants=[tenants["acme"].merchant])
+    mine, theirs = make_order(tenants["acme"], "1001"), make_order(tenants["bolt"], "2001")
+    for order in (mine, theirs):
+        call("POST", f"/orders/{order.id}/hold", key_for(), {"duration": "3d"})
+    make_order(tenants["acme"], "1002", status="abandoned")
+    make_order(tenants["bolt"], "2002", status="abandoned")
+    [held] = call("GET", "/orders/held", token).json()
+    assert held["order"]["number"] == "1001" and held["until"] and held["reason"].startswith("API key")
+    assert [a["order"]["number"] for a in call("GET", "/orders/abandoned", token).json()] == ["1002"]

@@ -138,6 +138,18 @@ class HoldIn(Schema):
     until: AwareDatetime | None = Field(None, description="hold until this time (with a time zone, e.g. ...Z)")
 
 
+class HeldOut(Schema):
+    order: OrderOut
+    reason: str = Field(description="who or what holds it: a rule, the edit window, a person or a key")
+    until: datetime | None = Field(None, description="when it goes on by itself; null: when someone releases it")
+
+
+class AbandonedOut(Schema):
+    order: OrderOut
+    sent_at: datetime | None = None
+    days: int = Field(description="whole days since it was last sent to the warehouse")
+
+
 class AlertOut(Schema):
     id: int
     state: str

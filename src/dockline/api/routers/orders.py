@@ -13,13 +13,16 @@ from ninja import Field, Query, Router, Schema, Status
 
 from dockline.api import cursor as keyset
 from dockline.api import scope
-from dockline.api.schemas import HoldIn, OrderDetail, OrderIn, OrderOut, OrderPage
+from dockline.api.schemas import AbandonedOut, HeldOut, HoldIn, OrderDetail, OrderIn, OrderOut, OrderPage
 from dockline.core.types import Address
 from dockline.orders import actions, manual
 from dockline.orders.status import OrderStatus
 from dockline.rules import decisions
+from dockline.rules.abandoned import abandoned_orders
 from dockline.rules.actions import hold_until
+from dockline.rules.holds import held_orders
 from dockline.web import order_list
+from dockline.web import scope as web_scope
 
 router = Router(tags=["orders"])
 
@@ -50,6 +53,19 @@ def list_orders(request, filters: Query[OrderFilters]):
     items, next_cursor = keyset.page(filtered(request.auth, filters), "placed_at", filters.cursor,
                                      max(1, min(filters.limit, keyset.MAX_LIMIT)))
     return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/orders/held", response=list[HeldOut])
+def list_held(request):
+    """The Held orders page: Pending orders with what holds them and until when, soonest release first."""
+    return held_orders(web_scope.connections(request.auth))
+
+
+@router.get("/orders/abandoned", response=list[AbandonedOut])
+def list_abandoned(request):
+    """The Abandoned orders page: open at the warehouse too long without shipping, longest waiting first.
+    Reset one (`POST /orders/{id}/reset`) to send it again."""
+    return abandoned_orders(web_scope.connections(request.auth))
 
 
 @router.get("/orders/{order_id}", response=OrderDetail)
