@@ -1,13 +1,21 @@
 """Manual orders through the API and CSV uploads in the dashboard: all or nothing, de-duplicated, and they flow."""
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from tests.api.conftest import ORDER
 
 from dockline.accounts.models import Membership
+from dockline.alerts.models import Endpoint
+from dockline.alerts.models import Event as AlertEvent
 from dockline.core.types import StoreShipment
 from dockline.mapping.services import Mapper, save_listing, save_shipping_rule
 from dockline.orders.models import Order
 from dockline.orders.services import prepare_orders, warehouse_orders
+from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import connector_class
+from dockline.rules.models import Rule
+from dockline.rules.services import save_rule, switch_rule
+from dockline.shipments.models import Package, Shipment, ShipmentLine
+from dockline.shipments.services import post_shipments
 
 HEADER = "order_number,placed_at,email,name,street1,city,state,postal_code,country,shipping_method,sku,quantity,item_name"
 GOOD = [
@@ -87,3 +95,36 @@ def test_a_manual_orders_shipment_is_recorded_in_dockline_without_a_store():
     assert list(connector.fetch_orders(None)) == []
     shipment = StoreShipment("M-1", "1", [], "UPS", "GND", ["1Z"], shipped_at=None, reference="WH-7")
     assert connector.post_shipment(shipment) == connector.post_shipment(shipment) == "dockline:WH-7"
+
+
+def test_an_api_order_runs_the_import_rules_as_an_imported_order_does(tenants, key_for, call):
+    conn = tenants["manual"]
+    rule = save_rule(Rule(merchant=conn.merchant, name="Review mugs", hook="import", conditions='"MUG" in order.skus',
+                          actions="hold: review"))
+    switch_rule(rule, True)
+    response = call("POST", "/orders", key_for(), {**ORDER, "connection": conn.id})
+    assert response.status_code == 201
+    order = Order.objects.get()
+    assert order.status == S.PENDING and order.holds.get().rule == rule
+
+
+def test_a_manual_orders_shipment_goes_to_the_outbound_webhooks_and_says_it_is_only_recorded_in_dockline(
+        tenants, key_for, call):
+    conn = tenants["manual"]
+    save_listing(conn, "MUG", [("WH-MUG", 1)])
+    save_shipping_rule(conn, "Ground", "UPS", "GND")
+    Endpoint.objects.create(organization=tenants["org"], name="Ops", url="https://hooks.example.com/d",
+                            secrets={"secret": "whsec_x"}, events=["shipment.posted"])
+    call("POST", "/orders", key_for(), {**ORDER, "connection": conn.id})
+    prepare_orders(conn)
+    order = Order.objects.get()
+    line = order.lines.get()
+    shipment = Shipment.objects.create(order=order, warehouse=conn.warehouse, warehouse_shipment_id="WH-7",
+                                       destination_ref="1", shipped_at=timezone.now(), carrier="UPS", service="GND")
+    ShipmentLine.objects.create(shipment=shipment, order_line=line, warehouse_sku="WH-MUG", quantity=2)
+    Package.objects.create(shipment=shipment, tracking_number="1Z999")
+    assert post_shipments(conn, connector_class("manual")({}, {}))["posted"] == 1
+    event = AlertEvent.objects.get(kind="shipment.posted")
+    assert event.order_id == order.id and event.payload["shipment"]["tracking_numbers"] == ["1Z999"]
+    posted = order.activity.get(event="posted").message
+    assert "recorded in Dockline" in posted and "posted to the store" not in posted

@@ -21,6 +21,8 @@ from schemathesis.checks import (
 )
 from tests.api.conftest import make_order
 
+from dockline.alerts.models import Alert, AlertPolicy
+from dockline.alerts.status import Condition
 from dockline.api.export import schema_text
 from dockline.api.keys import issue_key
 
@@ -58,6 +60,9 @@ def bearer(tenants, settings):
     settings.API_RATE_LIMIT_PER_MINUTE = 100_000
     make_order(tenants["acme"], "A-1", status="error")
     make_order(tenants["manual"], "M-1")
+    policy = AlertPolicy.objects.create(organization=tenants["org"], name="Ops")
+    Alert.objects.create(policy=policy, organization=tenants["org"], connection=tenants["acme"],
+                         condition=Condition.ORDERS_IN_ERROR, cause="orders_in_error:1", title="1 order in Error")
     return {"Authorization": f"Bearer {issue_key(tenants['org'], 'fuzz', writable=True)[1]}"}
 
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from django.contrib.auth import get_user_model
 from tests.api.conftest import make_connection, make_order
 
-from dockline.accounts.models import Organization
+from dockline.accounts.models import Membership, Organization
 from dockline.commands import backfill, export
 from dockline.commands import connections as connection_commands
 from dockline.commands import orders as order_commands
@@ -87,7 +88,38 @@ def test_export_orders_writes_a_csv_a_spreadsheet_cannot_run(db, tmp_path):
     result = run(export, "orders", "--format", "csv", "--output", str(target), "--json")
     assert json.loads(result.output)["orders"] == 1
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert rows[0][:3] == ["id", "number", "status"] and rows[1][1] == "'=HYPERLINK(1)"
+    assert rows[0][:3] == ["Order", "Store", "Placed (UTC)"] and rows[1][0] == "'=HYPERLINK(1)"
+
+
+def test_the_cli_export_gives_the_rows_the_dashboard_export_gives_for_the_same_filter(db, client, tmp_path):
+    org = Organization.objects.create(name="Riverside")
+    conn = make_connection(org, "Acme")
+    admin = get_user_model().objects.create_user("admin", password="x")
+    Membership.objects.create(user=admin, organization=org, role="admin")
+    client.force_login(admin)
+    now = datetime.now(UTC)
+    for n, status in enumerate(["open", "open", "error", "open"]):
+        make_order(conn, f"10{n}", placed_at=now - timedelta(days=n), status=status)
+    make_order(conn, "-1+1", placed_at=now - timedelta(days=9), status="open")
+    since = (now - timedelta(days=20)).date().isoformat()
+    target = tmp_path / "orders.csv"
+    run(export, "orders", "--status", "open", "--since", since, "--output", str(target))
+    dashboard = b"".join(client.get(f"/orders/export.csv?status=open&since={since}").streaming_content).decode()
+    cli = target.read_bytes().decode()
+    assert cli == dashboard
+    assert [row[0] for row in csv.reader(io.StringIO(cli))][1:] == ["100", "101", "103", "'-1+1"]
+
+
+def test_orders_cancel_with_json_says_what_each_order_became_and_fails_when_one_is_refused(db):
+    conn = make_connection(Organization.objects.create(name="Riverside"), "Acme")
+    new, sent, shipped = (make_order(conn, "1001"), make_order(conn, "1002", status="open"),
+                          make_order(conn, "1003", status="shipped"))
+    result = run(order_commands, "cancel", str(new.id), str(sent.id), str(shipped.id), "--json")
+    assert result.exit_code == 1
+    canceled, requested, refused = json.loads(result.output)
+    assert (canceled["status"], requested["status"]) == ("canceled", "cancel_requested")
+    assert not refused["done"] and "Shipped" in refused["refused"]
+    assert "(command line)" in Order.objects.get(pk=new.pk).activity.last().actor
 
 
 def test_dockline_version_names_the_installed_version():

@@ -16,7 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from dockline.api import cursor, idempotency
 from dockline.api.problems import CONTENT_TYPE, PROBLEM_SCHEMA, CsvRefused, problem
-from dockline.api.routers import connections, listings, orders, runs, shipments, shipping, stock
+from dockline.api.routers import alerts, connections, listings, orders, runs, shipments, shipping, stock
 from dockline.connections.services import ActionRefused as ConnectionRefused
 from dockline.core.crypto import CredentialsUnreadable
 from dockline.core.errors import ConnectorError
@@ -74,7 +74,7 @@ class DocklineAPI(NinjaAPI):
 
 api = DocklineAPI(title="Dockline API", version=VERSION, urls_namespace="api", auth=KeyAuth(),
                   description="Orders, shipments, stock and mappings of a Dockline install. See docs/api.md.")
-for module in (connections, orders, shipments, stock, listings, shipping, runs):
+for module in (connections, orders, shipments, stock, listings, shipping, runs, alerts):
     api.add_router("", module.router)
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import AwareDatetime
 
 
 class ConnectionOut(Schema):
@@ -129,6 +130,50 @@ class OrderIn(Schema):
     customer_email: str = Field("", max_length=254)
     notes: str = Field("", max_length=2000)
     placed_at: datetime | None = None
+
+
+class HoldIn(Schema):
+    duration: str | None = Field(None, pattern=r"^[0-9]{1,5} ?[A-Za-z]{1,7}$",
+                                 description="how long: 30m, 2h or 3d (minutes, hours, days)")
+    until: AwareDatetime | None = Field(None, description="hold until this time (with a time zone, e.g. ...Z)")
+
+
+class HeldOut(Schema):
+    order: OrderOut
+    reason: str = Field(description="who or what holds it: a rule, the edit window, a person or a key")
+    until: datetime | None = Field(None, description="when it goes on by itself; null: when someone releases it")
+
+
+class AbandonedOut(Schema):
+    order: OrderOut
+    sent_at: datetime | None = None
+    days: int = Field(description="whole days since it was last sent to the warehouse")
+
+
+class AlertOut(Schema):
+    id: int
+    state: str
+    condition: str
+    connection_id: int | None = None
+    title: str
+    detail: str
+    todo: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    acknowledged_at: datetime | None = None
+    note: str
+    closed_at: datetime | None = None
+    closed_reason: str
+
+
+class AlertPage(Schema):
+    items: list[AlertOut]
+    next_cursor: str | None = None
+
+
+class AcknowledgeIn(Schema):
+    note: str = Field(..., min_length=1, max_length=2000, pattern=r"\S", description="what you are doing about it")
 
 
 class StockOut(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 
+from dockline.alerts.models import Alert
 from dockline.api.models import ApiKey
 from dockline.inventory.models import PushedStock, StockLevel
 from dockline.mapping.models import Listing, ShippingRule
@@ -43,3 +44,14 @@ def rule(key: ApiKey, pk: int, rule_id: int) -> ShippingRule:
 
 def runs(key: ApiKey):
     return SyncRun.objects.filter(channel__connection__in=scope.connections(key)).select_related("channel")
+
+
+def alerts(key: ApiKey):
+    """As `web/scope.py alerts` for a person: a key for every merchant sees what an administrator sees (alerts
+    about no connection too); a narrowed key, those about its merchants' connections."""
+    found = Alert.objects.filter(organization=key.organization)
+    return found if key.all_merchants else found.filter(connection__in=scope.connections(key))
+
+
+def alert(key: ApiKey, pk: int) -> Alert:
+    return get_object_or_404(alerts(key), pk=pk)

@@ -42,3 +42,12 @@ def find_connection(connection_id: int):
 def as_data(schema, obj) -> dict:
     """An object as the API shows it (the same schema), as plain JSON data."""
     return json.loads(schema.from_orm(obj).model_dump_json())
+
+
+def check_status(status: str) -> None:
+    """Refuse a status that is not one (a typo would otherwise filter nothing out)."""
+    from dockline.orders.status import OrderStatus
+
+    if status and status not in OrderStatus.values:
+        raise click.BadParameter(f"{status!r} is not a status; one of {', '.join(OrderStatus.values)}.",
+                                 param_hint="--status")

@@ -1,4 +1,4 @@
-"""`dockline orders list|show|reprocess|reset|archive`: the dashboard's order actions, from a terminal."""
+"""`dockline orders list|show|reprocess|reset|archive|cancel`: the dashboard's order actions, from a terminal."""
 from __future__ import annotations
 
 import json
@@ -6,7 +6,7 @@ import json
 import click
 from rich.table import Table
 
-from dockline.commands.common import as_data, console, emit_json, json_option, progress, who
+from dockline.commands.common import as_data, check_status, console, emit_json, json_option, progress, who
 
 STATUS_HELP = "Only orders in this status (new, queued, open, error, ...)."
 
@@ -17,22 +17,24 @@ def command(setup) -> click.Group:
         """List, show and act on orders."""
 
     @orders.command("list")
-    @click.option("--status", help=STATUS_HELP)
+    @click.option("--status", default="", help=STATUS_HELP)
+    @click.option("--search", "q", default="", help="An order number, email, SKU, tracking number or name start.")
     @click.option("--connection", type=int, help="Only this connection's orders.")
     @click.option("--limit", default=50, show_default=True)
     @json_option
-    def list_(status: str | None, connection: int | None, limit: int, as_json: bool) -> None:
-        """The newest orders first."""
+    def list_(status: str, q: str, connection: int | None, limit: int, as_json: bool) -> None:
+        """The newest orders first, with the dashboard's status filter and search."""
         setup()
         from dockline.api.schemas import OrderOut
         from dockline.orders.models import Order
+        from dockline.web import order_list
 
-        rows = Order.objects.select_related("connection").order_by("-placed_at", "-id")
-        if status:
-            rows = rows.filter(status=status)
+        check_status(status)
+        given = order_list.read_filters({"status": status, "q": q})
+        rows = order_list.apply_filters(Order.objects.select_related("connection"), given)
         if connection:
             rows = rows.filter(connection_id=connection)
-        rows = list(rows[:limit])
+        rows = list(rows.order_by("-placed_at", "-id")[:limit])
         if as_json:
             return emit_json([as_data(OrderOut, o) for o in rows])
         table = Table("id", "number", "status", "connection", "placed (UTC)", "error")
@@ -67,7 +69,7 @@ def command(setup) -> click.Group:
         for entry in data["activity"]:
             console.print(f"  [dim]{entry['at'][:16]} {entry['actor']}:[/dim] {entry['message']}", highlight=False)
 
-    for name in ("reprocess", "reset", "archive"):
+    for name in ("reprocess", "reset", "archive", "cancel"):
         orders.add_command(_action(setup, name))
     return orders
 

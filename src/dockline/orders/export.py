@@ -1,31 +1,28 @@
-"""Orders as CSV, one row per order: what `dockline export orders` writes (and a spreadsheet can open safely).
+"""Orders as CSV text, a line at a time: the one writer behind the dashboard's `/orders/export.csv` and
+`dockline export orders`.
 
-Cells a spreadsheet would run as formulas are escaped as in `mapping/csv.py`.
+Which orders and which columns come from `web/order_list.py` (`CSV_HEADER`, `csv_rows`, read in keyset
+chunks); this writes them one line at a time, never the whole file in memory, and escapes every cell a
+spreadsheet would run as a formula (=, +, -, @ at the start) as `mapping/csv.py` does.
 """
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
-from typing import TextIO
+from collections.abc import Iterable, Iterator
 
 from dockline.mapping.csv import escape_cell
-from dockline.orders.models import Order
-
-HEADER = ["id", "number", "status", "connection", "store", "placed_at", "customer_email", "lines", "units", "error"]
 
 
-def export_orders(orders: Iterable[Order], out: TextIO, on_row: Callable[[], None] | None = None) -> int:
-    """Write the orders (their lines prefetched or not) to `out`; returns how many were written."""
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    written = 0
-    for order in orders:
-        lines = list(order.lines.all())
-        writer.writerow([escape_cell(v) for v in (
-            order.id, order.number, order.status, order.connection.name, order.store.name,
-            order.placed_at.isoformat(), order.customer_email, len(lines), sum(ln.quantity for ln in lines),
-            order.error)])
-        written += 1
-        if on_row:
-            on_row()
-    return written
+class _Echo:
+    """A file whose write returns the line, so csv.writer gives each line back instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """The header, then each row, as CSV lines (ending in CRLF) safe to open in a spreadsheet."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([escape_cell(v) for v in row])

@@ -20,6 +20,7 @@ from dockline.orders.parts import confirm_part
 from dockline.orders.status import SHIPPABLE
 from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
+from dockline.platforms.manual.connector import PLATFORM as MANUAL
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, RowError
@@ -230,8 +231,9 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
             posted.posted_at = timezone.now()
             posted.post_error = ""
             posted.save(update_fields=["store_shipment_id", "posted_at", "post_error"])
-        order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} posted to the store.",
-                  event=Event.POSTED)
+        where = ("recorded in Dockline (a Manual store has no shop to post to)" if connector.platform == MANUAL
+                 else "posted to the store")
+        order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} {where}.", event=Event.POSTED)
     events.publish(order.connection.organization_id, events.SHIPMENT_POSTED, {"shipment": {
         "id": shipment.id, "warehouse_shipment_id": shipment.warehouse_shipment_id, "store_shipment_id": store_id,
         "carrier": shipment.carrier, "service": shipment.service, "tracking_numbers": store_shipment.tracking_numbers,
