@@ -101,8 +101,12 @@ class TimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        membership = Membership.objects.select_related("organization").filter(
-            user_id=request.user.pk).first() if request.user.is_authenticated else None
+        membership = None
+        if request.user.is_authenticated:
+            try:
+                membership = request.user.membership  # cached on the user: the view reads the same row
+            except Membership.DoesNotExist:
+                pass
         try:
             zone = zoneinfo.ZoneInfo(membership.effective_time_zone) if membership is not None else None
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a zone this machine no longer knows: UTC
