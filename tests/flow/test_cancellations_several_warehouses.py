@@ -89,3 +89,30 @@ def test_when_one_part_had_shipped_its_tracking_reaches_the_store_and_the_mercha
     assert any(m.startswith("Too late to cancel the part at warehouse Riverside 3PL")
                and "Warehouse Harbor 3PL cancelled its part" in m for m in said), said
     assert second.shipped_shipments == []
+
+
+def test_a_split_order_cancelled_while_one_part_is_still_to_go_is_asked_of_both_and_the_rest_is_never_sent(two):
+    from django.utils import timezone
+
+    first, second = two.wms, two.other_wms[0]
+    second.server.drop_after_bytes(10, "upload")  # Harbor's part does not arrive: the order waits (Delayed)
+    order_id = two.store.sandbox.store.place_order(items=[("LANTERN-300", 1), ("ACME-MUG", 2)],
+                                                  shipping_method="Flat Rate")
+    sync_orders(two.connection)
+    order = Order.objects.get(external_id=str(order_id))
+    assert order.status == S.DELAYED
+    two.store.sandbox.store.set_status(order_id, BC_CANCELLED)
+
+    sync_orders(two.connection)  # not Canceled here alone: Riverside has its part
+    order.refresh_from_db()
+    assert order.status == S.CANCEL_REQUESTED
+    Order.objects.filter(pk=order.pk).update(retry_at=timezone.now())
+    sync_orders(two.connection)  # the part still to go is not sent now
+    for wms in two.all_wms:
+        wms.tick()
+    sync_shipments(two.connection)
+
+    order.refresh_from_db()
+    assert order.status == S.CANCELED
+    assert str(order_id) not in second.received and first.received == {str(order_id): 1}
+    assert first.cancelled == [str(order_id)]
