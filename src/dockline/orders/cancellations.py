@@ -9,6 +9,10 @@ as usual and the activity tells the merchant). An answer for an order Dockline d
 a cancellation made at the warehouse: the order is Canceled and, where the platform allows it, the
 store is told (`tell_stores`). Each cancellation is one `Cancellation` row per order, so a signal
 read twice (the same store status on every import, the same answer file) changes nothing.
+
+A routed order (`orders/parts.py`) is asked of every warehouse that holds a part of it, one file each;
+it is Canceled only when every part is answered "cancelled". With one "too late", the parts that shipped
+flow to the store as usual and the activity names the warehouse whose part could not be cancelled.
 """
 from __future__ import annotations
 
@@ -84,26 +88,37 @@ def request_cancellation(order: Order, origin: CancelOrigin, *, reason: str, act
             order.move_to(S.CANCELED, f"Canceled: {reason}. It had not gone to the warehouse, and will not be sent.",
                           actor=actor)
         return
-    warehouse = order.connection.warehouse
     if status not in AT_WAREHOUSE and not _file_may_be_there(order):
         raise CannotCancel(f"#{order.number} is {order.get_status_display()}: only orders not yet shipped can be "
                            "cancelled.")
-    fmt = warehouse.file_format_handler()
-    if not fmt.cancels:
-        raise CannotCancel(f"Warehouse {warehouse.name} speaks {fmt.label}, which has no cancellation file: ask "
-                           "the warehouse to cancel the order.")
+    holders = holding_warehouses(order)
+    for warehouse in holders:
+        fmt = warehouse.file_format_handler()
+        if not fmt.cancels:
+            raise CannotCancel(f"Warehouse {warehouse.name} speaks {fmt.label}, which has no cancellation file: ask "
+                               "the warehouse to cancel the order.")
+    names = " and ".join(w.name for w in holders)
     with transaction.atomic():
         Cancellation.objects.create(order=order, origin=origin, state=CancelState.REQUESTED, reason=reason,
                                     store_told=origin == CancelOrigin.STORE)
-        order.move_to(S.CANCEL_REQUESTED, f"Cancel requested: {reason}. Dockline asks warehouse {warehouse.name} "
+        order.move_to(S.CANCEL_REQUESTED, f"Cancel requested: {reason}. Dockline asks warehouse {names} "
                                           "to cancel it and waits for its answer.", actor=actor)
+
+
+def holding_warehouses(order: Order) -> list[Warehouse]:
+    """The warehouses that have (or may have) the order: those it was written for; the first one if none."""
+    held = set(order.dispatches.values_list("warehouse_id", flat=True))
+    return [w for w in order.connection.warehouses() if w.pk in held] or [order.connection.warehouse]
 
 
 def _file_may_be_there(order: Order) -> bool:
     """A run wrote the order's file but died (or lost the connection) before confirming it: the warehouse may
     have it, so it is asked to cancel (it answers "cancelled" for an order it never got)."""
-    return order.status in (S.QUEUED, S.DELAYED) and ExchangeRecord.objects.filter(
-        dispatches__order=order, direction=Direction.OUT, state=ExchangeState.PENDING).exists()
+    if order.status not in (S.QUEUED, S.DELAYED):
+        return False
+    return (order.parts.filter(sent_at__isnull=False).exists()  # a routed order: some parts are out already
+            or ExchangeRecord.objects.filter(dispatches__order=order, direction=Direction.OUT,
+                                             state=ExchangeState.PENDING).exists())
 
 
 # -- sending ----------------------------------------------------------------------------------------
@@ -113,28 +128,45 @@ def has_cancellations_to_send(connection: Connection) -> bool:
     return Cancellation.objects.filter(order__connection=connection, state=CancelState.REQUESTED).exists()
 
 
+def warehouses_with_cancellations_to_send(connection: Connection) -> list[Warehouse]:
+    """The connection's warehouses other than its first that hold an order waiting to be cancelled."""
+    waiting = set(Dispatch.objects.filter(order__connection=connection,
+                                          order__cancellation__state=CancelState.REQUESTED)
+                  .exclude(warehouse_id=connection.warehouse_id).values_list("warehouse_id", flat=True))
+    return [w for w in connection.warehouses() if w.pk in waiting]
+
+
 def send_cancellations(connection: Connection, transport: Transport, fmt: FileFormat,
-                       now: datetime | None = None) -> dict:
-    """Write one cancellation file per order waiting in Cancel Requested to the warehouse's inbox.
+                       now: datetime | None = None, *, warehouse: Warehouse | None = None) -> dict:
+    """Write one cancellation file per order waiting in Cancel Requested to `warehouse`'s inbox (the
+    connection's first warehouse by default); a routed order gets one at each warehouse holding a part.
 
     The file is recorded (an outgoing exchange record) before it is written, and written under a
     temporary name, then renamed: a run that dies in between writes the same file, under the same
-    name, next time. A passing failure ends the sending for this run; any other refusal is raised.
+    name, next time. The cancellation is Sent once every warehouse holding the order has its file.
+    A passing failure ends the sending for this run; any other refusal is raised.
     """
     now = now or timezone.now()
+    warehouse = warehouse or connection.warehouse
     counts = {"cancellations_sent": 0}
-    warehouse = connection.warehouse
     pending = (Cancellation.objects.filter(order__connection=connection, state=CancelState.REQUESTED)
-               .select_related("order", "exchange").order_by("id"))
+               .select_related("order").prefetch_related("files").order_by("id"))
     for cancellation in pending:
         ensure_lease()
         order = cancellation.order
-        if order.status != S.CANCEL_REQUESTED:  # its shipment came before the cancellation could go out
+        holders = holding_warehouses(order)
+        if warehouse not in holders:
+            continue
+        if order.status in (S.SHIPPED, S.CLOSED):  # every item shipped before the cancellation could go out
             cancellation.move_to(CancelState.TOO_LATE)
             order.log(_too_late(warehouse), level="warning", event=Event.WARNING)
             continue
+        files = {f.warehouse_id: f for f in cancellation.files.all()}
+        exchange = files.get(warehouse.pk)
+        if exchange is not None and exchange.state != ExchangeState.PENDING:
+            continue  # this warehouse has its file; another one still waits for its own
         try:
-            exchange = cancellation.exchange or _cancellation_file(cancellation, warehouse, fmt, now)
+            exchange = exchange or _cancellation_file(cancellation, warehouse, fmt, now)
         except RenderError as exc:
             order.log(f"Could not write the cancellation for warehouse {warehouse.name}: {exc.field}: {exc.reason} "
                       "Ask the warehouse to cancel it.", level="error", event=Event.ERROR)
@@ -144,13 +176,14 @@ def send_cancellations(connection: Connection, transport: Transport, fmt: FileFo
         except ConnectorError as exc:
             if not exc.retryable:
                 raise
-            order.log(f"Could not send the cancellation yet ({exc.message}); the next run tries again.",
-                      level="warning", event=Event.DELAYED)
+            order.log(f"Could not send the cancellation to warehouse {warehouse.name} yet ({exc.message}); the next "
+                      "run tries again.", level="warning", event=Event.DELAYED)
             break
         with transaction.atomic():
-            if exchange.state == ExchangeState.PENDING:
-                exchange.move_to(ExchangeState.SENT)
-            cancellation.move_to(CancelState.SENT)
+            exchange.move_to(ExchangeState.SENT)
+            files[warehouse.pk] = exchange
+            if all(w.pk in files and files[w.pk].state == ExchangeState.SENT for w in holders):
+                cancellation.move_to(CancelState.SENT)
             order.log(f"Cancellation sent to warehouse {warehouse.name} in file {exchange.filename}.",
                       event=Event.CANCEL_REQUESTED)
         counts["cancellations_sent"] += 1
@@ -170,8 +203,7 @@ def _cancellation_file(cancellation: Cancellation, warehouse: Warehouse, fmt: Fi
             filename=fmt.cancellation_filename(order.number, now), checksum=ExchangeRecord.checksum_of(content),
             size=len(content), business_keys=[r.order_number for r in requests], content=content,
         )
-        cancellation.exchange = exchange
-        cancellation.save(update_fields=["exchange", "updated_at"])
+        cancellation.files.add(exchange)
     return exchange
 
 
@@ -207,7 +239,10 @@ def pull_cancel_answers(warehouse: Warehouse, transport: Transport, fmt: FileFor
 
 
 def apply_cancel_answer(warehouse: Warehouse, answer: CancelAnswer) -> str:
-    """Apply one answer to its order (idempotent: the same answer again changes nothing); a problem or ''."""
+    """Apply one answer to its order (idempotent: the same answer again changes nothing); a problem or ''.
+
+    The order is settled once every warehouse order number it was sent under, at every warehouse that
+    holds it, is answered."""
     dispatch = (Dispatch.objects.filter(warehouse=warehouse, warehouse_order_number=answer.order_number)
                 .select_related("order").first())
     if dispatch is None:
@@ -218,37 +253,60 @@ def apply_cancel_answer(warehouse: Warehouse, answer: CancelAnswer) -> str:
         if answer.outcome == CancelOutcome.CANCELLED:
             _cancelled_at_warehouse(order, warehouse, answer)
         return ""
-    if cancellation.answers.get(answer.order_number) == answer.outcome:
+    key = answer_key(warehouse, answer.order_number)
+    if cancellation.answers.get(key) == answer.outcome:
         return ""
-    cancellation.answers = {**cancellation.answers, answer.order_number: str(answer.outcome)}
-    numbers = set(order.dispatches.filter(warehouse=warehouse).values_list("warehouse_order_number", flat=True))
-    if cancellation.state in (CancelState.CANCELLED, CancelState.TOO_LATE) or not numbers <= set(cancellation.answers):
+    cancellation.answers = {**cancellation.answers, key: str(answer.outcome)}
+    asked = {answer_key(d.warehouse, d.warehouse_order_number)
+             for d in order.dispatches.filter(warehouse__in=holding_warehouses(order)).select_related("warehouse")}
+    if cancellation.state in (CancelState.CANCELLED, CancelState.TOO_LATE) or not asked <= set(cancellation.answers):
         cancellation.save(update_fields=["answers", "updated_at"])  # settled already, or parts still to answer
         return ""
+    several = len({k.split(":", 1)[0] for k in asked}) > 1
     with transaction.atomic():
-        if all(v == CancelOutcome.CANCELLED for v in cancellation.answers.values()):
+        if all(cancellation.answers[k] == CancelOutcome.CANCELLED for k in asked):
             cancellation.move_to(CancelState.CANCELLED)
+            who = "Every warehouse holding a part" if several else f"Warehouse {warehouse.name}"
             if order.status == S.CANCEL_REQUESTED:
-                order.move_to(S.CANCELED, f"Warehouse {warehouse.name} cancelled it{_because(answer)}; nothing of "
-                                          "it ships.", event=Event.CANCELED)
+                order.move_to(S.CANCELED, f"{who} cancelled it{_because(answer)}; nothing of it ships.",
+                              event=Event.CANCELED)
             else:
-                order.log(f"Warehouse {warehouse.name} says it cancelled the order, which is "
-                          f"{order.get_status_display()} here: check with the warehouse.", level="warning",
-                          event=Event.WARNING)
+                order.log(f"{who} says it cancelled the order, which is {order.get_status_display()} here: check "
+                          "with the warehouse.", level="warning", event=Event.WARNING)
         else:
             cancellation.move_to(CancelState.TOO_LATE)
+            message = _too_late_parts(order, cancellation.answers, asked) if several else _too_late(warehouse)
             if order.status == S.CANCEL_REQUESTED:
-                order.move_to(S.OPEN, _too_late(warehouse), level="warning", event=Event.WARNING)
+                order.move_to(S.OPEN, message, level="warning", event=Event.WARNING)
             else:
-                order.log(_too_late(warehouse), level="warning", event=Event.WARNING)
+                order.log(message, level="warning", event=Event.WARNING)
     return ""
+
+
+def answer_key(warehouse: Warehouse, order_number: str) -> str:
+    """How `Cancellation.answers` names one warehouse order: a routed order has its number at each warehouse."""
+    return f"{warehouse.pk}:{order_number}"
+
+
+def _too_late_parts(order: Order, answers: dict[str, str], asked: set[str]) -> str:
+    names = {w.pk: w.name for w in order.connection.warehouses()}
+
+    def at(outcome: str) -> str:
+        return " and ".join(sorted({names.get(int(k.split(":", 1)[0]), "?") for k in asked if answers[k] == outcome}))
+
+    cancelled = at(CancelOutcome.CANCELLED)
+    done = f" Warehouse {cancelled} cancelled its part: nothing of it ships." if cancelled else ""
+    return (f"Too late to cancel the part at warehouse {at(CancelOutcome.TOO_LATE)}: it had already shipped. Its "
+            f"shipment is recorded and its tracking goes to the store as usual; refund or follow up with the "
+            f"customer in the store for what it shipped.{done}")
 
 
 def _cancelled_at_warehouse(order: Order, warehouse: Warehouse, answer: CancelAnswer) -> None:
     """A cancellation the warehouse made on its own: the order is Canceled and the store is to be told."""
     with transaction.atomic():
         Cancellation.objects.create(order=order, origin=CancelOrigin.WAREHOUSE, state=CancelState.CANCELLED,
-                                    reason=answer.reason, answers={answer.order_number: str(answer.outcome)})
+                                    reason=answer.reason,
+                                    answers={answer_key(warehouse, answer.order_number): str(answer.outcome)})
         message = f"Cancelled at warehouse {warehouse.name}{_because(answer)}."
         if order.status in (S.OPEN, S.CANCEL_REQUESTED):
             order.move_to(S.CANCELED, f"{message} Nothing of it ships.", level="warning", event=Event.CANCELED)

@@ -175,8 +175,10 @@ class OrderPartLine(models.Model):
 class Cancellation(models.Model):
     """An order's cancellation: where it came from, where it is, what the warehouse said, whether the store knows.
 
-    `answers` holds the warehouse's word per warehouse order number ({"1001-1": "cancelled"}); the
-    state changes only through `move_to`, checked against `orders/cancel_state.py`.
+    `answers` holds each warehouse's word per warehouse order number, keyed "<warehouse id>:<number>"
+    ({"3:1001-1": "cancelled"}: a routed order has the same number at each of its warehouses); `files`
+    are the cancellation files sent, one per warehouse asked. The state changes only through `move_to`,
+    checked against `orders/cancel_state.py`.
     """
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="cancellation")
@@ -184,8 +186,7 @@ class Cancellation(models.Model):
     state = models.CharField(max_length=10, choices=CancelState.choices, default=CancelState.REQUESTED)
     reason = models.CharField(max_length=300, blank=True)
     answers = models.JSONField(default=dict, blank=True)
-    exchange = models.ForeignKey("warehouses.ExchangeRecord", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+")  # the cancellation file sent
+    files = models.ManyToManyField("warehouses.ExchangeRecord", blank=True, related_name="+")
     store_told = models.BooleanField(default=False)  # the store shows it cancelled, or the merchant was asked to
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -196,4 +197,4 @@ class Cancellation(models.Model):
     def move_to(self, state: CancelState) -> None:
         check_cancel_transition(self.state, state)
         self.state = state
-        self.save(update_fields=["state", "answers", "exchange", "updated_at"])
+        self.save(update_fields=["state", "answers", "updated_at"])

@@ -3,7 +3,9 @@
 Each action checks its argument when the rule is saved (`check`), says in plain words what it would do
 (`describe`, for the Test trace and the activity) and does it (`run`), returning whether the order goes
 on, whether later rules are skipped (accept), or whether the order stops here (rejected, held, bundled).
-Another kind of action (routing, splitting) registers with `register` from its own module.
+An action whose argument depends on the merchant (the warehouse a `route` names) also checks it
+against the rule (`check_for`). `route` and `split` end the rules for the order (`ROUTED`): before
+sending, the order then goes to its warehouses in parts (`orders/parts.py`), never whole.
 """
 from __future__ import annotations
 
@@ -13,10 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
+from dockline.connections.models import Connection
+from dockline.connections.services import ActionRefused
 from dockline.core.activity import Actor, ActorKind, Event
 from dockline.mapping.services import Mapper
 from dockline.orders.bundles import absorb_partners
 from dockline.orders.models import Order, OrderLine
+from dockline.orders.routing import route_to_warehouse, split_by_availability
 from dockline.orders.status import TRANSITIONS
 from dockline.orders.status import OrderStatus as S
 from dockline.rules import holds
@@ -27,6 +32,7 @@ class Outcome(Enum):
     GO_ON = "go on"
     STOP_RULES = "later rules skipped"
     STOP_ORDER = "the order stops here"
+    ROUTED = "routed: later rules skipped, the order goes to its warehouses in parts"
 
 
 @dataclass
@@ -54,6 +60,7 @@ class RuleAction:
     check: Callable[[str], str]  # '' or what is wrong with the argument
     describe: Callable[[str], str]
     run: Callable[[Context, str], Outcome]
+    check_for: Callable[[Rule, str], str] | None = None  # '' or what is wrong with the argument for this rule
 
 
 ACTIONS: dict[str, RuleAction] = {}
@@ -64,10 +71,14 @@ def register(action: RuleAction) -> RuleAction:
     return action
 
 
-def check_action(name: str, arg: str) -> str:
+def check_action(name: str, arg: str, rule: Rule | None = None) -> str:
     if name not in ACTIONS:
         return f"there is no action '{name}'; use one of {', '.join(sorted(ACTIONS))}."
-    return ACTIONS[name].check(arg)
+    action = ACTIONS[name]
+    problem = action.check(arg)
+    if not problem and rule is not None and action.check_for is not None:
+        problem = action.check_for(rule, arg)
+    return problem
 
 
 def describe(name: str, arg: str) -> str:
@@ -298,3 +309,61 @@ register(RuleAction("set_notes", "the text", _anything, lambda a: f"set the note
 register(RuleAction("set_priority", "a whole number", _check_priority,
                     lambda a: f"set the priority to {a.strip()}", _set_priority))
 register(RuleAction("add_tag", "a word", _check_tag, lambda a: f"tag the order '{a.strip()}'", _add_tag))
+
+
+# route, split ---------------------------------------------------------------------------------------------
+
+def _merchant_warehouses(rule: Rule) -> list[str]:
+    """The names of the warehouses the rule's connection (or its merchant's connections) ship from."""
+    connections = ([rule.connection] if rule.connection_id
+                   else Connection.objects.filter(merchant_id=rule.merchant_id).select_related("warehouse"))
+    names: list[str] = []
+    for connection in connections:
+        names += [w.name for w in connection.warehouses() if w.name not in names]
+    return names
+
+
+def _check_route_for(rule: Rule, arg: str) -> str:
+    names = _merchant_warehouses(rule)
+    if any(n.lower() == arg.strip().lower() for n in names):
+        return ""
+    return f"'{arg.strip()}' is not a warehouse of {'the connection' if rule.connection_id else 'the merchant'}; " \
+           f"use one of: {', '.join(names) or 'none (add a warehouse first)'}."
+
+
+def _route(ctx: Context, arg: str) -> Outcome:
+    name = arg.strip()
+    warehouses = ctx.order.connection.warehouses()
+    warehouse = next((w for w in warehouses if w.name.lower() == name.lower()), None)
+    if warehouse is None:
+        ctx.log(f"could not route the order to warehouse '{name}': connection {ctx.order.connection.name} ships "
+                f"from {', '.join(w.name for w in warehouses)} only. The order goes on as without this rule.",
+                level="warning", event=Event.WARNING)
+        return Outcome.GO_ON
+    try:
+        route_to_warehouse(ctx.order, warehouse, actor=ctx.actor)
+    except ActionRefused as exc:
+        ctx.log(f"could not route the order to warehouse {warehouse.name}: {exc}", level="warning",
+                event=Event.WARNING)
+        return Outcome.GO_ON
+    return Outcome.ROUTED
+
+
+def _check_split(arg: str) -> str:
+    return "" if arg.strip().lower() == "availability" else "write split: availability."
+
+
+def _split(ctx: Context, arg: str) -> Outcome:
+    try:
+        split_by_availability(ctx.order, actor=ctx.actor)
+    except ActionRefused as exc:
+        ctx.log(f"could not split the order: {exc}", level="warning", event=Event.WARNING)
+        return Outcome.GO_ON
+    return Outcome.ROUTED
+
+
+register(RuleAction("route", "a warehouse's name", _needed("the warehouse's name"),
+                    lambda a: f"route the whole order to warehouse {a.strip()}", _route, _check_route_for))
+register(RuleAction("split", "availability", _check_split,
+                    lambda a: "split the order across the connection's warehouses by what each has in stock",
+                    _split))

@@ -35,6 +35,7 @@ def run_rules(order: Order, hook: Hook, *, now: datetime | None = None) -> bool:
         order.refresh_from_db(fields=["status", "bundled_into", "tags", "notes", "priority", "destinations"])
     if order.status not in _GOES_ON[hook]:
         return False
+    routed = False
     for rule in rules:
         values = _conditions(rule, order, now)
         errors = [v for v in values if v.error]
@@ -47,11 +48,13 @@ def run_rules(order: Order, hook: Hook, *, now: datetime | None = None) -> bool:
             outcome = actions.ACTIONS[name].run(actions.Context(order, rule, hook, now), arg)
             if outcome != actions.Outcome.GO_ON:
                 break
+        routed = routed or outcome == actions.Outcome.ROUTED
         if outcome != actions.Outcome.GO_ON:
             break
     if hook == Hook.IMPORT and order.status == S.NEW:
         holds.hold_for_edit_window(order, now)
-    return order.status in _GOES_ON[hook]
+    # Routed before sending: `orders/parts.py` sends its parts, so the caller must not send it whole.
+    return order.status in _GOES_ON[hook] and not (routed and hook == Hook.BEFORE_SEND)
 
 
 def _conditions(rule: Rule, order: Order, now: datetime) -> list[Value]:

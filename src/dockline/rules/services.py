@@ -19,7 +19,7 @@ def rule_problems(rule: Rule) -> dict[str, list[str]]:
     if not rule.action_lines:
         errors["actions"] = ["Give at least one action."]
     for number, (name, arg) in enumerate(rule.action_lines, start=1):
-        problem = check_action(name, arg)
+        problem = check_action(name, arg, rule)
         if problem:
             errors.setdefault("actions", []).append(f"Action {number} ({name}): {problem}")
     if rule.connection_id and rule.connection.merchant_id != rule.merchant_id:

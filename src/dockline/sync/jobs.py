@@ -25,6 +25,7 @@ from dockline.orders.cancellations import (
     pull_cancel_answers,
     send_cancellations,
     tell_stores,
+    warehouses_with_cancellations_to_send,
 )
 from dockline.orders.parts import forward_parts, warehouses_with_parts_due
 from dockline.orders.routing import route_orders
@@ -77,6 +78,10 @@ def sync_orders(connection: Connection, sides: Sides | None = None) -> dict:
             with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
                 _add(counts, forward_parts(connection, warehouse, transport, warehouse.file_format_handler(),
                                            connector))
+        for warehouse in warehouses_with_cancellations_to_send(connection):  # routed orders' other parts
+            with sides.calling(Side.WAREHOUSE), _at(connection, warehouse), warehouse.open_transport() as transport:
+                _add(counts, send_cancellations(connection, transport, warehouse.file_format_handler(),
+                                                warehouse=warehouse))
         return counts
     finally:
         connector.close()
