@@ -22,4 +22,4 @@ def test_every_offered_action_runs_and_every_other_is_refused(conn, status):
 
 def test_a_closed_order_is_offered_archive_alone():
     assert actions.offered(S.CLOSED) == ["archive"]
-    assert actions.offered_for([S.CLOSED, S.ERROR]) == ["reprocess", "reset", "archive"]
+    assert actions.offered_for([S.CLOSED, S.ERROR]) == ["reprocess", "reset", "archive", "cancel"]

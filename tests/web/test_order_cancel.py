@@ -13,9 +13,9 @@ def test_cancel_from_the_order_page_cancels_an_unsent_order_and_asks_the_warehou
     login_as(Role.ADMIN)
 
     page = client.post(f"/orders/{queued.pk}/action/", {"action": "cancel"}, follow=True).content.decode()
-    assert "it is now Canceled" in page
+    assert f"#{queued.number} is now Canceled" in page
     page = client.post(f"/orders/{sent.pk}/action/", {"action": "cancel"}, follow=True).content.decode()
-    assert "it is now Cancel Requested" in page
+    assert f"#{sent.number} is now Cancel Requested" in page
     assert "Cancellation</strong> (Cancelled by a person in Dockline): To send to the warehouse" in page
     sent.refresh_from_db()
     assert sent.cancellation.state == CancelState.REQUESTED

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_merge_cancellations'),
+        ('orders', '0008_cancellations'),
     ]
 
     operations = [

@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_invitation'),
-        ('connections', '0005_hold_window_abandon_days'),
-        ('orders', '0005_pending_bundled_abandoned'),
+        ('connections', '0007_hold_window_abandon_days'),
+        ('orders', '0007_pending_bundled_abandoned'),
     ]
 
     operations = [

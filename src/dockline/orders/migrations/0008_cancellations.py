@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_activity_actor_event'),
+        ('orders', '0007_pending_bundled_abandoned'),
         ('warehouses', '0006_cancellations'),
     ]
 

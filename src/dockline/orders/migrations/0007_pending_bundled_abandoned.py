@@ -7,8 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_activity_actor_event'),
-        ('warehouses', '0005_exchange_kind_choices'),
+        ('orders', '0006_order_parts'),
     ]
 
     operations = [

@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_pending_bundled_abandoned'),
-        ('shipments', '0002_warehouse_moved'),
+        ('orders', '0007_pending_bundled_abandoned'),
+        ('shipments', '0003_package_tracking_index'),
         ('warehouses', '0005_exchange_kind_choices'),
     ]
 

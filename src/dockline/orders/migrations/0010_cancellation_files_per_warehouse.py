@@ -15,8 +15,8 @@ def copy_files(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("orders", "0010_merge_order_list_indexes"),
-        ("warehouses", "0006_cancellations"),
+        ('orders', '0009_statuses_and_events_of_wave3'),
+        ('warehouses', '0006_cancellations'),
     ]
 
     operations = [

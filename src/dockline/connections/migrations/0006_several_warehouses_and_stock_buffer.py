@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0004_warehouse_moved_out'),
+        ('connections', '0005_credential_checks_activity_links'),
         ('warehouses', '0005_exchange_kind_choices'),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_activity_actor_event'),
+        ('orders', '0005_order_list_search_indexes'),
         ('warehouses', '0005_exchange_kind_choices'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connections', '0004_warehouse_moved_out'),
+        ('connections', '0006_several_warehouses_and_stock_buffer'),
     ]
 
     operations = [
