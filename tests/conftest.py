@@ -1,5 +1,7 @@
-"""Shared test fixtures: the demo world for flow tests, and the official specs beside the repository."""
+"""Shared test fixtures: the demo world for flow tests, the official specs beside the repository, and a real
+SMTP server on loopback (aiosmtpd) that keeps what it receives."""
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,41 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.parent.name in ("flow", "sync") and not item.path.name.startswith("test_demo_check"):
             item.add_marker(pytest.mark.integration)
+
+
+class Inbox:
+    """What the loopback SMTP server received: `messages`, aiosmtpd envelopes."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    return _free_port()
+
+
+@pytest.fixture
+def smtp(settings):
+    """Django mails through a real SMTP server on a free loopback port; yields its Inbox."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", controller.port, False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()

@@ -1,8 +1,6 @@
-"""An organization with one enabled connection, a policy, and a real SMTP server on loopback."""
-import socket
+"""An organization with one enabled connection, a policy, and the real SMTP server on loopback."""
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from dockline.accounts.models import Merchant, Organization
 from dockline.alerts.models import AlertPolicy
@@ -35,38 +33,13 @@ def policy(org):
     return make
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on."""
-    return free_port()
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", controller.port, False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+def smtp(smtp, settings):
+    """The shared loopback SMTP server (tests/conftest.py), with the public address the mails link to."""
     settings.PUBLIC_URL = "https://dockline.riverside.example"
-    yield inbox
-    controller.stop()
+    return smtp
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,8 @@
 """People page: invitations by link or mail, roles, deactivation, password links, and who may see them."""
 import re
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
@@ -161,33 +159,6 @@ def test_a_password_link_works_once(client, admin, login_as):
     assert bob.check_password(PASSWORD)
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", controller.port, False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
-
-
 def test_the_invitation_is_mailed_through_the_smtp_server_and_its_link_works(client, admin, smtp):
     page, shown = invite(client, email="dana@example.com", role=Role.ADMIN)
     assert "The invitation was mailed to dana@example.com" in page and shown is None  # not shown when mailed
@@ -200,9 +171,9 @@ def test_the_invitation_is_mailed_through_the_smtp_server_and_its_link_works(cli
     assert Membership.objects.get(user__username="dana").role == Role.ADMIN
 
 
-def test_when_the_mail_server_is_down_the_link_is_shown_with_the_reason(client, admin, settings):
+def test_when_the_mail_server_is_down_the_link_is_shown_with_the_reason(client, admin, settings, closed_port):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port  # nothing listens there
     page, path = invite(client, role=Role.ADMIN)
     assert "could not be mailed: the mail server 127.0.0.1 refused it" in page and path.startswith("/invite/")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import socket
 from pathlib import Path
 
 import httpx
@@ -233,13 +232,6 @@ def v2_spec(bigcommerce_specs) -> dict:
 def spec_validators(bigcommerce_specs) -> SpecValidators:
     return SpecValidators(bigcommerce_specs)
 
-
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -29,13 +29,3 @@ def osc_world(transactional_db):
                        partial_rate=0.0)
     yield world
     world.stop()
-
-
-@pytest.fixture
-def closed_port():
-    """A loopback port nothing listens on: bound, then closed."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

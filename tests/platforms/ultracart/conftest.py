@@ -46,13 +46,3 @@ def sdk(sandbox):
     config = Configuration(host=sandbox.base_url, api_key={"ultraCartSimpleApiKey": sandbox.api_key})
     with ApiClient(config, header_name="X-UltraCart-Api-Version", header_value=API_VERSION) as client:
         yield client
-
-
-@pytest.fixture
-def closed_port():
-    """A loopback port nothing listens on: bound, then closed."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
