@@ -111,7 +111,7 @@ def test_order_page_shows_the_ship_to_and_customer_and_offers_what_the_status_al
     expect(page.locator("#order-actions button")).to_have_text(["Archive"])
     both(page, shot, "73-order-closed")
     page.goto(f"/orders/{stuck.pk}/")
-    expect(page.locator("#order-actions button")).to_have_text(["Reprocess", "Reset to New", "Archive"])
+    expect(page.locator("#order-actions button")).to_have_text(["Reprocess", "Reset to New", "Archive", "Cancel order"])
     page.get_by_role("button", name="Reprocess").click()
     expect(page.locator(".msg.error").first).to_contain_text(f"#{stuck.number} went back to Error: ")
     both(page, shot, "74-order-reprocess-back-to-error")
