@@ -49,14 +49,15 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     connector.order_cursor = dict(channel.cursor.get("platform") or {})
     counts = {"fetched": 0, "new": 0}
     batch: list[StoreOrder] = []
-    rules = _ImportRules(connection)
+    rules: list[Rule] | None = None  # read once, on the first order fetched
     for store_order in connector.fetch_orders(since):
         counts["fetched"] += 1
         if store_order.cancelled:  # never stored if new; cancelled, or asked of the warehouse, if known
             if cancel_from_store(connection, store_order, source=connector.label):
                 counts["cancelled"] = counts.get("cancelled", 0) + 1
         else:
-            counts["new"] += store_new_order(connection, store_order, source=connector.label, rules=rules.read())
+            rules = rules_at(connection.id, Hook.IMPORT) if rules is None else rules
+            counts["new"] += store_new_order(connection, store_order, source=connector.label, rules=rules)
         batch.append(store_order)
         if newest is None or store_order.modified_at > newest:
             newest = store_order.modified_at
@@ -74,19 +75,6 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     return counts
 
 
-class _ImportRules:
-    """The connection's import rules, read once per run, on the first order it fetches (none: no query)."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.rules: list[Rule] | None = None
-
-    def read(self) -> list[Rule]:
-        if self.rules is None:
-            self.rules = rules_at(self.connection.id, Hook.IMPORT)
-        return self.rules
-
-
 @events.endpoints_read_once()
 def backfill_orders(connection: Connection, connector: StoreConnector, since: datetime,
                     on_order: Callable[[StoreOrder, bool], None] | None = None) -> dict:
@@ -95,9 +83,10 @@ def backfill_orders(connection: Connection, connector: StoreConnector, since: da
     regular import goes on from where it was. `on_order(order, was_new)` is told of each (a progress bar)."""
     counts = {"fetched": 0, "new": 0}
     batch: list[StoreOrder] = []
-    rules = _ImportRules(connection)
+    rules: list[Rule] | None = None  # read once, on the first order fetched
     for store_order in connector.fetch_orders(since):
-        new = store_new_order(connection, store_order, source=f"{connector.label} (backfill)", rules=rules.read())
+        rules = rules_at(connection.id, Hook.IMPORT) if rules is None else rules
+        new = store_new_order(connection, store_order, source=f"{connector.label} (backfill)", rules=rules)
         counts["fetched"] += 1
         counts["new"] += new
         batch.append(store_order)
