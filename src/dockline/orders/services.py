@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from dockline.alerts import events
@@ -20,8 +21,8 @@ from dockline.orders.changes import apply_store_changes
 from dockline.orders.models import Activity, Dispatch, Order, OrderLine
 from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
-from dockline.rules.engine import run_rules
-from dockline.rules.models import Hook
+from dockline.rules.engine import rules_at, run_rules
+from dockline.rules.models import Hook, Rule
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, RenderError
 from dockline.warehouses.models import Direction, ExchangeKind, ExchangeRecord, ExchangeState
@@ -38,6 +39,7 @@ MAX_ATTEMPTS = 6
 RENDER_PROBLEM = "Cannot write this order for the warehouse"
 
 
+@events.endpoints_read_once()
 def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     """Fetch orders modified since the channel cursor and store the new ones (idempotent)."""
     channel = connection.channels.get(kind=ChannelKind.ORDERS)
@@ -47,13 +49,15 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     connector.order_cursor = dict(channel.cursor.get("platform") or {})
     counts = {"fetched": 0, "new": 0}
     batch: list[StoreOrder] = []
+    rules: list[Rule] | None = None  # read once, on the first order fetched
     for store_order in connector.fetch_orders(since):
         counts["fetched"] += 1
         if store_order.cancelled:  # never stored if new; cancelled, or asked of the warehouse, if known
             if cancel_from_store(connection, store_order, source=connector.label):
                 counts["cancelled"] = counts.get("cancelled", 0) + 1
         else:
-            counts["new"] += store_new_order(connection, store_order, source=connector.label)
+            rules = rules_at(connection.id, Hook.IMPORT) if rules is None else rules
+            counts["new"] += store_new_order(connection, store_order, source=connector.label, rules=rules)
         batch.append(store_order)
         if newest is None or store_order.modified_at > newest:
             newest = store_order.modified_at
@@ -71,6 +75,7 @@ def import_orders(connection: Connection, connector: StoreConnector) -> dict:
     return counts
 
 
+@events.endpoints_read_once()
 def backfill_orders(connection: Connection, connector: StoreConnector, since: datetime,
                     on_order: Callable[[StoreOrder, bool], None] | None = None) -> dict:
     """Fetch every order modified since `since`, however old, and store those not here yet (`store_new_order`
@@ -78,8 +83,10 @@ def backfill_orders(connection: Connection, connector: StoreConnector, since: da
     regular import goes on from where it was. `on_order(order, was_new)` is told of each (a progress bar)."""
     counts = {"fetched": 0, "new": 0}
     batch: list[StoreOrder] = []
+    rules: list[Rule] | None = None  # read once, on the first order fetched
     for store_order in connector.fetch_orders(since):
-        new = store_new_order(connection, store_order, source=f"{connector.label} (backfill)")
+        rules = rules_at(connection.id, Hook.IMPORT) if rules is None else rules
+        new = store_new_order(connection, store_order, source=f"{connector.label} (backfill)", rules=rules)
         counts["fetched"] += 1
         counts["new"] += new
         batch.append(store_order)
@@ -93,11 +100,13 @@ def backfill_orders(connection: Connection, connector: StoreConnector, since: da
     return counts
 
 
-def store_new_order(connection: Connection, so: StoreOrder, *, source: str, actor: Actor = SYSTEM) -> bool:
+def store_new_order(connection: Connection, so: StoreOrder, *, source: str, actor: Actor = SYSTEM,
+                    rules: list[Rule] | None = None) -> bool:
     """Store an order, and run the import rules on it; an order already here takes the store's changes
     while it has not gone to the warehouse (`orders/changes.py`). True if it was new.
 
-    `actor` is who brought it: Dockline for imports, the person or API key for a manual order."""
+    `actor` is who brought it: Dockline for imports, the person or API key for a manual order. `rules` are
+    the connection's import rules when the caller read them once for many orders (`rules_at`)."""
     existing = (Order.objects.filter(store_id=connection.store_id, external_id=so.external_id)
                 .only("id", "status", "store_modified_at").first())
     if existing:
@@ -141,10 +150,11 @@ def store_new_order(connection: Connection, so: StoreOrder, *, source: str, acto
         return False
     events.publish(connection.organization_id, events.ORDER_IMPORTED, {"source": source}, connection=connection,
                    order=order)
-    run_rules(order, Hook.IMPORT)
+    run_rules(order, Hook.IMPORT, rules=rules)
     return True
 
 
+@events.endpoints_read_once()
 def prepare_orders(connection: Connection, mapper: Mapper | None = None) -> dict:
     """Check and map every New order, and retry orders held for a missing mapping."""
     mapper = mapper or Mapper.for_connection(connection)
@@ -194,6 +204,7 @@ def map_order(order: Order, mapper: Mapper) -> list[str]:
     return problems
 
 
+@events.endpoints_read_once()
 def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat, connector: StoreConnector,
                    now: datetime | None = None) -> dict:
     """Send Queued orders (and Delayed ones that are due) to the warehouse, one file per order.
@@ -203,21 +214,32 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
     one timeout, not one per order. A refusal that is not about the order (folder missing or not
     writable, permission, quota, credentials) raises `ConnectorError` and leaves every order waiting,
     attempts untouched. An order the format cannot write goes to Error; the others flow on.
+
+    The run reads the rules once, and with the due orders whether each has absorbed orders (a bundle) or a
+    file left pending by an earlier run: an order with neither, and no rule to run, costs no query to read.
     """
     now = now or timezone.now()
     mapper = Mapper.for_connection(connection)
     due = list((
         Order.objects.filter(connection=connection, status=S.QUEUED)
         | Order.objects.filter(connection=connection, status=S.DELAYED, retry_at__lte=now)
-    ).filter(parts__isnull=True).prefetch_related("lines").order_by("-priority", "placed_at", "id"))  # routed: orders/parts.py
+    ).filter(parts__isnull=True).annotate(  # routed: orders/parts.py
+        has_absorbed=Exists(Order.objects.filter(bundled_into=OuterRef("pk"), status=S.BUNDLED)),
+        resumable=Exists(ExchangeRecord.objects.filter(dispatches__order=OuterRef("pk"), state=ExchangeState.PENDING,
+                                                       direction=Direction.OUT)),
+    ).prefetch_related("lines").order_by("-priority", "placed_at", "id"))
+    rules = rules_at(connection.id, Hook.BEFORE_SEND) if due else []
     counts = {"sent": 0, "delayed": 0}
     folders = connection.warehouse.folders
     for index, order in enumerate(due):
         ensure_lease()
-        if not run_rules(order, Hook.BEFORE_SEND, now=now):
+        if not run_rules(order, Hook.BEFORE_SEND, now=now, rules=rules):
             continue
+        # a rule may have changed the order's lines or bundled others into it: then read them afresh
+        afresh = bool(rules) or order.has_absorbed
         try:
-            exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now)
+            exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now, afresh=afresh,
+                                                  resumable=bool(rules) or order.resumable)
         except RenderError as exc:
             message = (f"{RENDER_PROBLEM}: {exc.field}: {exc.reason.rstrip('.')}. "
                        "Fix it in the store, then reprocess.")
@@ -282,19 +304,21 @@ def _delivered(transport: Transport, folders: Folders, filename: str) -> bool:
     return any(transport.exists(f"{folder.rstrip('/')}/{filename}") for folder in places)
 
 
-def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, mapper: Mapper,
-                      now: datetime) -> tuple[ExchangeRecord, bool]:
+def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, mapper: Mapper, now: datetime, *,
+                      afresh: bool, resumable: bool) -> tuple[ExchangeRecord, bool]:
     """The order's file record, and whether it is resumed from an earlier run that died before confirming it.
 
+    `resumable`: the order may have such a file (else it is not looked for); `afresh`: its lines are read
+    again with those of the orders it absorbed (else its prefetched lines are its warehouse order's).
     Raises `RenderError` (nothing recorded) when the format cannot write the order.
     """
-    existing = ExchangeRecord.objects.filter(
+    existing = resumable and ExchangeRecord.objects.filter(
         dispatches__order=order, state=ExchangeState.PENDING, direction=Direction.OUT
     ).first()
     if existing:
         return existing, True
     warehouse = connection.warehouse
-    documents = warehouse_orders(order, mapper)
+    documents = warehouse_orders(order, mapper, lines=None if afresh else list(order.lines.all()))
     content = fmt.render_orders(documents)
     with transaction.atomic():
         exchange = ExchangeRecord.objects.create(
@@ -314,18 +338,20 @@ def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, map
                 order=order,
                 defaults={"destination_ref": dest["ref"], "exchange": exchange},
             )
-            add_bundle_dispatches(order, warehouse, doc.order_number, exchange)
+            if afresh:
+                add_bundle_dispatches(order, warehouse, doc.order_number, exchange)
     return exchange, False
 
 
-def warehouse_orders(order: Order, mapper: Mapper, units: dict[int, int] | None = None) -> list[WarehouseOrder]:
+def warehouse_orders(order: Order, mapper: Mapper, units: dict[int, int] | None = None, *,
+                     lines: list[OrderLine] | None = None) -> list[WarehouseOrder]:
     """One pick ticket per destination; several destinations get numbers like 1001-2.
 
     A bundle's ticket carries the lines of the orders it absorbed; a carrier a rule set wins over the mapping.
     With `units` (store units by order line id, a warehouse's part), only those units, and only the
-    destinations they reach.
+    destinations they reach. `lines`: the order's own, already read, when it absorbed none (else read here).
     """
-    lines = bundle_lines(order)
+    lines = bundle_lines(order) if lines is None else sorted(lines, key=lambda line: line.id)
     several = len(order.destinations) > 1
     docs = []
     for index, dest in enumerate(order.destinations, start=1):

@@ -20,9 +20,13 @@ class Hook(models.TextChoices):
 class RuleQuerySet(models.QuerySet):
     def for_order(self, order: Order, hook: Hook) -> RuleQuerySet:
         """The active rules that apply to `order` at `hook`, in their order."""
-        return (self.filter(merchant__connections=order.connection_id, hook=hook, active=True)
-                .filter(models.Q(connection__isnull=True) | models.Q(connection_id=order.connection_id))
-                .order_by("position", "id"))  # one query: the order's connection is not read
+        return self.for_connection(order.connection_id, hook)
+
+    def for_connection(self, connection_id: int, hook: Hook) -> RuleQuerySet:
+        """The active rules that apply at `hook` to every order of the connection, in their order."""
+        return (self.filter(merchant__connections=connection_id, hook=hook, active=True)
+                .filter(models.Q(connection__isnull=True) | models.Q(connection_id=connection_id))
+                .order_by("position", "id"))  # one query: the connection is not read
 
 
 class Rule(models.Model):

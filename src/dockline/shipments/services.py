@@ -161,6 +161,7 @@ def shipped_units(line: OrderLine, before: int | None = None, *, plus: dict[tupl
     return min(totals.get(c["sku"], 0) // c["quantity"] for c in line.components)
 
 
+@events.endpoints_read_once()
 def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
     """Post every recorded, unposted shipment of this connection to the store, oldest first."""
     counts = {"posted": 0, "failed": 0, "closed": 0}
@@ -173,7 +174,7 @@ def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
     for shipment in pending:
         ensure_lease()
         try:
-            if not _post(shipment, connector):
+            if not _post(shipment, connection, connector):
                 continue
         except ConnectorError as exc:
             counts["failed"] += 1
@@ -196,8 +197,9 @@ def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
     return counts
 
 
-def _post(shipment: Shipment, connector: StoreConnector) -> bool:
-    """Post one shipment; False when it completes no whole item yet (its boxes ride with the next one)."""
+def _post(shipment: Shipment, connection: Connection, connector: StoreConnector) -> bool:
+    """Post one shipment of the connection's; False when it completes no whole item yet (its boxes ride with the
+    next one)."""
     order = shipment.order
     store_lines = []
     for line in order.lines.all():
@@ -234,11 +236,11 @@ def _post(shipment: Shipment, connector: StoreConnector) -> bool:
         where = ("recorded in Dockline (a Manual store has no shop to post to)" if connector.platform == MANUAL
                  else "posted to the store")
         order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} {where}.", event=Event.POSTED)
-    events.publish(order.connection.organization_id, events.SHIPMENT_POSTED, {"shipment": {
+    events.publish(connection.organization_id, events.SHIPMENT_POSTED, {"shipment": {
         "id": shipment.id, "warehouse_shipment_id": shipment.warehouse_shipment_id, "store_shipment_id": store_id,
         "carrier": shipment.carrier, "service": shipment.service, "tracking_numbers": store_shipment.tracking_numbers,
         "shipped_at": shipment.shipped_at.isoformat(), "lines": [vars(line) for line in store_lines]}},
-        connection=order.connection, order=order)
+        connection=connection, order=order)
     return True
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from dockline.alerts import events
 from dockline.connections.models import Channel, ChannelKind, Connection, InventoryMode, Side
 from dockline.connections.services import authorization_works, needs_reauthorization
 from dockline.core.errors import ConnectorError, ErrorKind
@@ -175,7 +176,8 @@ def _run(channel_id: int, owner: str) -> SyncRun | None:
     run_again_at = None
     sides = Sides()
     try:
-        run.counts = WORK[ChannelKind(channel.kind)](connection, sides)
+        with events.endpoints_read_once():  # one read of the event endpoints for the run's services
+            run.counts = WORK[ChannelKind(channel.kind)](connection, sides)
         run.ok = True
     except LeaseLost as exc:
         run.ok = False
