@@ -43,6 +43,7 @@ def setup_django() -> None:
     scratch = "/dev/shm" if os.path.isdir("/dev/shm") else None
     os.environ.setdefault("DOCKLINE_HOME", tempfile.mkdtemp(prefix="dockline-bench-", dir=scratch))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dockline.settings")
+    os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")  # the sandbox store listens on loopback
     import django
     from django.core.management import call_command
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DOCKLINE_HOME", tempfile.mkdtemp(prefix="dockline-bench-latency-",
                                                         dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dockline.settings")
+os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")  # the sandboxes listen on loopback
 os.environ["DOCKLINE_PUBLIC_URL"] = "https://dockline.test"
 
 import django  # noqa: E402

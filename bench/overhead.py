@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DOCKLINE_HOME", tempfile.mkdtemp(prefix="dockline-bench-overhead-",
                                                         dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dockline.settings")
+os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")  # the sandboxes listen on loopback
 
 import django  # noqa: E402
 

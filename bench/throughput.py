@@ -28,6 +28,7 @@ sys.path.insert(0, str(SOURCE))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(SOURCE), os.environ.get("PYTHONPATH", "")) if p)
 os.environ.setdefault("DOCKLINE_HOME", tempfile.mkdtemp(prefix="dockline-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dockline.settings")
+os.environ.setdefault("DOCKLINE_ALLOW_PRIVATE_ADDRESSES", "1")  # the sandboxes listen on loopback
 
 import django  # noqa: E402
 
