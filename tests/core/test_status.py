@@ -28,10 +28,12 @@ def test_a_cancelled_order_can_only_be_archived_and_is_never_reset_or_sent():
 
     assert TRANSITIONS[S.CANCELED] == {S.ARCHIVED}
     assert S.CANCELED not in RESETTABLE
-    for status in (S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED):
+    for status in (S.NEW, S.QUEUED, S.DELAYED, S.ERROR, S.FAILED, S.PENDING):
         check_transition(status, S.CANCELED)  # before the warehouse has it, it can still be cancelled
-    with pytest.raises(InvalidTransition):
-        check_transition(S.OPEN, S.CANCELED)
+    check_transition(S.OPEN, S.CANCELED)  # the warehouse cancelled it on its own ("cancelled at warehouse")
+    for status in (S.PARTIALLY_SHIPPED, S.SHIPPED, S.CLOSED):
+        with pytest.raises(InvalidTransition):  # something shipped: only the warehouse's "too late" path is left
+            check_transition(status, S.CANCELED)
 
 
 def test_failed_is_where_retries_end_and_it_can_be_reset():
