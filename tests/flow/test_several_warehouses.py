@@ -132,3 +132,33 @@ def test_the_second_warehouse_refusing_the_login_is_named_and_the_first_ones_suc
     assert not run.ok and run.kind == ErrorKind.REAUTH
     assert run.error.startswith(f"Warehouse {SECOND_WAREHOUSE}: ")
     assert Connection.objects.get(pk=two.connection.pk).warehouse_auth_error.startswith(f"Warehouse {SECOND_WAREHOUSE}")
+
+
+@pytest.fixture
+def two_on_amazon(transactional_db):
+    """The same two warehouses behind an Amazon seller, whose shipments are told apart by Dockline's reference."""
+    from dockline.sandbox import demo
+
+    w = demo.build(intervals=demo.demo_intervals(3600), platform="amazon", ship_delay=0.0, partial_rate=0.0,
+                   second_warehouse=True)
+    yield w
+    w.stop()
+
+
+def test_two_warehouses_numbering_their_shipments_alike_both_reach_the_store(two_on_amazon):
+    world = two_on_amazon
+    first, second = world.wms, world.other_wms[0]
+    number = world.store.place_order([("LANTERN-300", 1), ("ACME-MUG", 1)], "Flat Rate")
+    sync_orders(world.connection)
+    assert Order.objects.get(external_id=number).parts.count() == 2
+    for wms in (first, second):
+        assert wms.wait_for(lambda w: any(s.order_number == number for s in w.shipped_shipments), 15)
+    ids = [s.shipment_id for wms in (first, second) for s in wms.shipped_shipments if s.order_number == number]
+    assert len(set(ids)) < len(ids)  # the simulated warehouses number shipments by order: both say "<order>-1"
+    sync_shipments(world.connection)
+    sync_shipments(world.connection)
+    shipped = {t for wms in (first, second) for s in wms.shipped_shipments if s.order_number == number
+               for t in s.tracking_numbers}
+    posted = world.store.tracking_numbers(number)
+    assert sorted(posted) == sorted(shipped), ids  # each warehouse's box once, none taken for the other's
+    assert Order.objects.get(external_id=number).status == S.CLOSED

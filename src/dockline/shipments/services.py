@@ -197,6 +197,14 @@ def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
     return counts
 
 
+def store_reference(shipment: Shipment, connection: Connection) -> str:
+    """Dockline's idempotency key for a shipment at the store: the warehouse's shipment id, and for a connection's
+    other warehouses that id after the warehouse's (two warehouses may number their shipments alike)."""
+    if shipment.warehouse_id == connection.warehouse_id:
+        return shipment.warehouse_shipment_id
+    return f"W{shipment.warehouse_id}-{shipment.warehouse_shipment_id}"
+
+
 def _post(shipment: Shipment, connection: Connection, connector: StoreConnector) -> bool:
     """Post one shipment of the connection's; False when it completes no whole item yet (its boxes ride with the
     next one)."""
@@ -224,7 +232,7 @@ def _post(shipment: Shipment, connection: Connection, connector: StoreConnector)
         tracking_numbers=[p.tracking_number for p in packages if p.tracking_number],
         shipped_at=shipment.shipped_at,
         packages=[_package(p) for p in packages],
-        reference=shipment.warehouse_shipment_id,
+        reference=store_reference(shipment, connection),
     )
     store_id = connector.post_shipment(store_shipment)
     with transaction.atomic():
