@@ -26,6 +26,8 @@ check: $(STAMP)
 # Second pass: the integration and scale-out tests on PostgreSQL, Redis and Celery workers.
 PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/dockline
 REDIS_URL ?= redis://127.0.0.1:6379/3
+# The slowest tests of each pass are listed at its end, so a CI log says where the time went.
+PYTEST_ARGS ?= --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
