@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import ClassVar
 
 from dockline.core.types import CancelAnswer, CancelRequest
-from dockline.warehouses.formats.base import FileError, Parsed, RenderError, RowError, decode_text, stamped_name
-from dockline.warehouses.formats.cancellations import outcome
-from dockline.warehouses.formats.fields import FieldError, moment, required, utc
+from dockline.warehouses.formats.base import FileError, Parsed, RowError, decode_text
+from dockline.warehouses.formats.cancellations import CancelNames, Read, check_requests, read_answer, read_request
+from dockline.warehouses.formats.fields import FieldError, utc
 
 REQUEST_COLUMNS = ("order_number", "requested_at", "reason")
 ANSWER_COLUMNS = ("order_number", "status", "answered_at", "reason")
@@ -39,8 +39,14 @@ def _write(header: tuple[str, ...], rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _columns(cell: dict[str, str]) -> Read:
+    """`read` for one row: a column's cell through its reader, the error naming the column."""
+    return lambda reader, column: reader(cell[column], column)
+
+
 def _read(data: bytes, columns: tuple[str, ...], kind: str, build) -> Parsed:
-    """Rows under a header naming `columns` (in any order), each built by `build(cell)`; never raises."""
+    """Rows under a header naming `columns` (in any order), each built by `build(read)` reading a
+    column's cell; never raises."""
     result: Parsed = Parsed()
     try:
         text = decode_text(data)
@@ -57,7 +63,7 @@ def _read(data: bytes, columns: tuple[str, ...], kind: str, build) -> Parsed:
         for line, row in rows[1:]:
             cell = {c: row[i] if i < len(row) else "" for c, i in at.items()}
             try:
-                result.items.append(build(cell))
+                result.items.append(build(_columns(cell)))
             except FieldError as bad:
                 result.errors.append(RowError(line, str(bad)))
     except FileError as bad:
@@ -69,42 +75,22 @@ def _read(data: bytes, columns: tuple[str, ...], kind: str, build) -> Parsed:
     return result
 
 
-class DsfxCancellations:
-    """The cancellation hooks of `DsfxFormat`."""
+class DsfxCancellations(CancelNames):
+    """The cancellation hooks of `DsfxFormat` (which supplies `extension`)."""
 
-    cancels: ClassVar[bool] = True
     cancel_pattern: ClassVar[re.Pattern] = re.compile(r"^cxl_[A-Za-z0-9_.-]+\.csv$")
     cancel_answer_pattern: ClassVar[re.Pattern] = re.compile(r"^cxa_[A-Za-z0-9_.-]+\.csv$")
 
-    def cancellation_filename(self, order_number: str, at: datetime) -> str:
-        return stamped_name("cxl", order_number, "order number", at, "csv")
-
-    def cancel_answer_filename(self, order_number: str, at: datetime) -> str:
-        return stamped_name("cxa", order_number, "order number", at, "csv")
-
     def render_cancellations(self, requests: list[CancelRequest]) -> bytes:
-        rows = []
-        for r in requests:
-            if not r.order_number.strip():
-                raise RenderError("order_number", "a cancellation has no order number")
-            rows.append([r.order_number, _iso(r.requested_at), r.reason])
-        return _write(REQUEST_COLUMNS, rows)
+        check_requests(requests)
+        return _write(REQUEST_COLUMNS, [[r.order_number, _iso(r.requested_at), r.reason] for r in requests])
 
     def parse_cancellations(self, data: bytes) -> Parsed[CancelRequest]:
-        return _read(data, REQUEST_COLUMNS, "cancellation", lambda c: CancelRequest(
-            order_number=required(c["order_number"], "order_number"),
-            requested_at=moment(c["requested_at"], "requested_at"),  # type: ignore[arg-type]
-            reason=c["reason"].strip(),
-        ))
+        return _read(data, REQUEST_COLUMNS, "cancellation", read_request)
 
     def render_cancel_answers(self, answers: list[CancelAnswer]) -> bytes:
         return _write(ANSWER_COLUMNS, [[a.order_number, str(a.outcome), _iso(a.answered_at), a.reason]
                                        for a in answers])
 
     def parse_cancel_answers(self, data: bytes) -> Parsed[CancelAnswer]:
-        return _read(data, ANSWER_COLUMNS, "cancellation answer", lambda c: CancelAnswer(
-            order_number=required(c["order_number"], "order_number"),
-            outcome=outcome(c["status"], "status"),
-            answered_at=moment(c["answered_at"], "answered_at"),  # type: ignore[arg-type]
-            reason=c["reason"].strip(),
-        ))
+        return _read(data, ANSWER_COLUMNS, "cancellation answer", read_answer)
