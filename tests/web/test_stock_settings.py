@@ -28,6 +28,20 @@ def test_an_administrator_adds_a_second_warehouse_and_sets_split_routing_and_a_p
     assert [w.name for w in conn.warehouses()] == ["Acme 3PL"]
 
 
+
+def test_removing_a_warehouse_says_so_and_a_post_without_one_asks_to_pick_it(client, org, make_connection, login_as):
+    login_as(Role.ADMIN)
+    conn = make_connection()
+    harbor = Warehouse.objects.create(organization=org, name="Harbor 3PL", credentials={"host": "127.0.0.1"})
+    client.post(f"/connections/{conn.pk}/warehouses/add/", {"warehouse": harbor.pk})
+    for verb in ("add", "remove"):
+        page = client.post(f"/connections/{conn.pk}/warehouses/{verb}/", {}, follow=True).content.decode()
+        assert f"Pick a warehouse to {verb}." in page
+    page = client.post(f"/connections/{conn.pk}/warehouses/remove/", {"warehouse": harbor.pk},
+                       follow=True).content.decode()
+    assert f"{conn.name} no longer ships from Harbor 3PL." in page
+    assert [w.name for w in conn.warehouses()] == ["Acme 3PL"]
+
 def test_a_buffer_over_100_percent_is_refused_and_nothing_changes(client, make_connection, login_as):
     login_as(Role.ADMIN)
     conn = make_connection()

@@ -54,32 +54,29 @@ def stock_settings(request, pk: int):
 @require_POST
 @login_required
 def add_warehouse(request, pk: int):
-    conn = _managed(request, pk)
-    warehouse = _warehouse(request, conn)
-    if warehouse is None:
-        messages.error(request, "Pick a warehouse to add.")
-        return redirect("connection", pk=conn.pk)
-    try:
-        services.add_other_warehouse(conn, warehouse)
-    except services.ActionRefused as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{conn.name} also ships from {warehouse.name} now.")
-    return redirect("connection", pk=conn.pk)
+    return _change_other_warehouses(request, pk, services.add_other_warehouse, pick="Pick a warehouse to add.",
+                                    done="{connection} also ships from {warehouse} now.")
 
 
 @require_POST
 @login_required
 def remove_warehouse(request, pk: int):
+    return _change_other_warehouses(request, pk, services.remove_other_warehouse,
+                                    pick="Pick a warehouse to remove.",
+                                    done="{connection} no longer ships from {warehouse}.")
+
+
+def _change_other_warehouses(request, pk: int, change, *, pick: str, done: str):
+    """`change(connection, warehouse)` for the warehouse picked; `pick` when none is, a refusal or `done` after."""
     conn = _managed(request, pk)
     warehouse = _warehouse(request, conn)
     if warehouse is None:
-        messages.error(request, "Pick a warehouse to remove.")
+        messages.error(request, pick)
         return redirect("connection", pk=conn.pk)
     try:
-        services.remove_other_warehouse(conn, warehouse)
+        change(conn, warehouse)
     except services.ActionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{conn.name} no longer ships from {warehouse.name}.")
+        messages.success(request, done.format(connection=conn.name, warehouse=warehouse.name))
     return redirect("connection", pk=conn.pk)
