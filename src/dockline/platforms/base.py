@@ -1,4 +1,4 @@
-"""The store connector base class and the registry of platforms.
+"""The store connector base class, the registry of platforms, and what connectors share.
 
 A connector is built from a store's decrypted credentials and its platform
 settings. It never knows whether it talks to the real platform or a sandbox:
@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from dockline.core.errors import ConnectorError, ErrorKind
@@ -175,3 +175,14 @@ def connector_class(platform: str) -> type[StoreConnector]:
 def platforms() -> dict[str, type[StoreConnector]]:
     """Every store platform, ordered by key."""
     return REGISTRY.all()
+
+
+def parse_time(value) -> datetime | None:
+    """A platform's ISO 8601 time as aware UTC (without an offset it is UTC); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)

@@ -26,7 +26,7 @@ from typing import ClassVar, NamedTuple
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
 from dockline.platforms.acumatica.client import AcumaticaClient, AcumaticaError, literal, value
-from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, parse_time, register
 
 DEFAULT_VERSION = "22.200.001"
 MODES = ("sales_orders", "shipments")
@@ -54,16 +54,6 @@ def wrapped(fields: dict) -> dict:
 
 def offset(dt: datetime) -> str:
     return "datetimeoffset'" + dt.astimezone(UTC).isoformat(timespec="milliseconds") + "'"
-
-
-def parse_time(text) -> datetime | None:
-    if not text:
-        return None
-    try:
-        dt = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def quantity(raw) -> int:

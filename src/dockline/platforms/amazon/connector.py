@@ -24,7 +24,7 @@ from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
 from dockline.platforms.amazon import inventory
 from dockline.platforms.amazon.client import DEFAULT_API_BASE, DEFAULT_TOKEN_URL, AmazonClient, RoleDenied
-from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, parse_time, register
 
 US_MARKETPLACE = "ATVPDKIKX0DER"
 ORDERS = "/orders/2026-01-01/orders"
@@ -41,16 +41,6 @@ CARRIER_CODES = {
     "DHLE": "DHL", "DHL ECOMMERCE": "DHL eCommerce", "ONTRAC": "OnTrac", "OTRC": "OnTrac", "LASERSHIP": "Lasership",
     "AMAZON": "Amazon Shipping", "AMZL": "Amazon Shipping", "CANADA POST": "Canada Post",
 }
-
-
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def iso(dt: datetime) -> str:

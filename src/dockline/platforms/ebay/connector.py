@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import PushResult, StockUpdate, StoreOrder, StoreShipment
-from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, parse_time, register
 from dockline.platforms.ebay.client import (
     DEFAULT_API_BASE,
     FULFILLMENT,
@@ -40,7 +40,6 @@ from dockline.platforms.ebay.client import (
 from dockline.platforms.ebay.mapping import (
     ebay_time,
     fulfillment_body,
-    parse_time,
     stock_body,
     stock_outcome,
     to_store_order,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
+from dockline.platforms.base import parse_time
 from dockline.platforms.ebay.client import error_text
 
 DESTINATION_REF = "shipping"  # an eBay order has one ship-to address
@@ -20,16 +21,6 @@ NOT_INVENTORY_API = ("eBay's Inventory API does not know this SKU: its listing w
 # Warehouse carrier codes (SCACs and names) -> eBay shippingCarrierCode
 CARRIERS = {"UPS": "UPS", "UPSN": "UPS", "USPS": "USPS", "FEDEX": "FEDEX", "FDXE": "FEDEX", "FDEG": "FEDEX",
             "FXFE": "FEDEX", "DHL": "DHL", "ONTRAC": "ONTRAC"}
-
-
-def parse_time(text) -> datetime | None:
-    if not text:
-        return None
-    try:
-        dt = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def ebay_time(dt: datetime) -> str:

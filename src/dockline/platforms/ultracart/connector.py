@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.core.types import Address, Destination, OrderLine, PushResult, StockUpdate, StoreOrder, StoreShipment
-from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, register
+from dockline.platforms.base import Capability, CheckReport, CredentialField, StoreConnector, parse_time, register
 from dockline.platforms.ultracart.client import DEFAULT_API_BASE, UltraCartClient
 
 ACK_BATCH = 100  # "order_ids can not contain more than 100 records at a time"
@@ -27,17 +27,6 @@ SHIPMENT_BATCH = 100
 INVENTORY_BATCH = 500  # "inventories can not contain more than 500 records at a time"
 DESTINATION_REF = "shipping"  # an UltraCart order has one ship-to address
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def parse_dts(value: str | None) -> datetime | None:
-    """UltraCart date/times are ISO 8601; a value without offset is taken as UTC."""
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _money(currency: dict | None) -> Decimal:
@@ -83,7 +72,7 @@ def to_store_order(order: dict) -> StoreOrder:
         for n, item in enumerate(items, start=1)
         if not (item.get("kit") and item.get("item_index") in parents)
     ]
-    placed = parse_dts(order.get("creation_dts")) or datetime.now(UTC)
+    placed = parse_time(order.get("creation_dts")) or datetime.now(UTC)
     return StoreOrder(
         external_id=order["order_id"],
         number=order["order_id"],
@@ -199,7 +188,7 @@ class UltraCartConnector(StoreConnector):
         while True:
             batch = self._queued()
             fresh = [o for o in batch if o.get("order_id") not in seen]
-            for order in sorted(fresh, key=lambda o: parse_dts(o.get("creation_dts")) or EPOCH):
+            for order in sorted(fresh, key=lambda o: parse_time(o.get("creation_dts")) or EPOCH):
                 if self.merchant_id and order.get("merchant_id") not in (None, "", self.merchant_id):
                     raise ConnectorError(
                         f"Order {order['order_id']} belongs to merchant {order['merchant_id']}, not "
