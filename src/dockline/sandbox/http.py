@@ -1,9 +1,11 @@
 """A WSGI app served on loopback in a background thread: the body of every platform sandbox."""
 from __future__ import annotations
 
+import socket
 import threading
 
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Response
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -17,6 +19,18 @@ class QuietHandler(WSGIRequestHandler):
     def log(self, type, message, *args) -> None:
         if type == "error":
             super().log(type, message, *args)
+
+
+def dropped(environ) -> Response:
+    """For a request left without an answer: its socket is shut, so the client sees the connection drop
+    (the 500 returned to the server never reaches it)."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    return Response(b"", status=500)
 
 
 class LoopbackServer:

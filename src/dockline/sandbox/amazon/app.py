@@ -20,7 +20,6 @@ import base64
 import hashlib
 import json
 import secrets
-import socket
 import threading
 import time
 from datetime import datetime
@@ -32,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 
 from dockline.sandbox.amazon.store import MARKETPLACES, AmazonSeller, iso
 from dockline.sandbox.amazon.wire import PLANS, ROLES, Bucket, Exchange, Faults
+from dockline.sandbox.http import dropped
 
 PII_ROLE = "Direct-to-Consumer Delivery (Restricted)"
 PII_ADDRESS = ("name", "addressLine1", "addressLine2", "addressLine3", "postalCode", "phone", "extendedFields")
@@ -91,13 +91,7 @@ class AmazonApp:
         request = Request(environ)
         response = self.dispatch(request)
         if response is None:  # the connection drops before an answer
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            response = Response(b"", status=500)
+            response = dropped(environ)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response | None:

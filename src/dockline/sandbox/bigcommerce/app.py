@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import socket
 import threading
 import time
 from collections import Counter
@@ -30,6 +29,7 @@ from dockline.sandbox.bigcommerce.store import (
     BigCommerceStore,
     iso8601,
 )
+from dockline.sandbox.http import dropped
 
 ERROR_TYPE = "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes"
 ALL_SCOPES = frozenset({
@@ -271,13 +271,7 @@ class BigCommerceApp:
         request = Request(environ)
         response = self.dispatch(request)
         if response is None:  # dropped connection
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            response = Response(b"", status=500)
+            response = dropped(environ)
         return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response | None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from urllib.parse import urlencode
 from werkzeug.wrappers import Request, Response
 
 from dockline.sandbox.ebay.store import REFRESH_TOKEN_LIFE, SCOPE_FULFILLMENT, SCOPE_INVENTORY, EbayStore
+from dockline.sandbox.http import dropped
 
 FULFILLMENT = "/sell/fulfillment/v1"
 INVENTORY = "/sell/inventory/v1"
@@ -115,13 +115,7 @@ class EbayApp:
             self.store.log.append((request.method, request.path, request.query_string.decode(),
                                    response.status_code if response else 0))
         if response is None:  # the connection goes before any answer
-            sock = environ.get("werkzeug.socket")
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            response = Response(b"", status=500)
+            response = dropped(environ)
         return response(environ, start_response)
 
     @staticmethod
