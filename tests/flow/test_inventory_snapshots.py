@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from dockline.core.errors import ConnectorError
 from dockline.core.types import StockLevel as Level
 from dockline.inventory.models import AppliedSnapshot, StockLevel
 from dockline.inventory.services import pull_inventory, push_inventory
@@ -174,3 +175,24 @@ def test_a_delta_file_repeated_byte_for_byte_is_still_a_duplicate(make_world):
     assert _record(again).state == ExchangeState.DUPLICATE
     assert world.store.sandbox.store.inventory_level("ACME-MUG") == 50
     assert world.store.sandbox.store.inventory_level("ACME-SOCKS") > 0  # a delta leaves unlisted SKUs alone
+
+
+def test_a_stock_push_the_store_applied_without_answering_is_sent_again_when_the_quantity_returns(make_world):
+    """The store took 97 but every answer was lost: Dockline's record of 100 is no longer the store's
+    quantity, so when the warehouse reports 100 again it is pushed, not skipped as unchanged."""
+    world = _world(make_world, "dsfx")
+    store = world.store.sandbox.store
+    _drop(world, 1, EVERY_SKU, SOON)
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 100
+
+    _drop(world, 2, {**EVERY_SKU, "MUG-ENML-01": 97}, SOON + timedelta(minutes=1))
+    world.store.sandbox.faults.lose_answer_next(10, route="PUT /v3/inventory/adjustments/absolute")
+    with pytest.raises(ConnectorError):
+        sync_inventory(world.connection)
+    world.store.sandbox.faults.reset()
+    assert store.inventory_level("ACME-MUG") == 97
+
+    _drop(world, 3, EVERY_SKU, SOON + timedelta(minutes=2))
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 100

@@ -200,9 +200,12 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
     if not updates:
         return {"updated": 0, "skipped": 0}
     ensure_lease()
+    wanted = {u.sku: u.quantity for u in updates}
+    # In doubt until the store confirms: a push whose answer was lost, or whose job died, may have been
+    # applied, so these SKUs are sent again next time even if their quantity returns to the one recorded.
+    PushedStock.objects.filter(connection=connection, store_sku__in=wanted).update(quantity=None)
     result = connector.push_stock(updates)
     now = timezone.now()
-    wanted = {u.sku: u.quantity for u in updates}
     with transaction.atomic():
         for sku in result.updated:
             PushedStock.objects.update_or_create(

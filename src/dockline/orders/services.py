@@ -180,6 +180,7 @@ def map_order(order: Order, mapper: Mapper) -> list[str]:
     """Map each line to warehouse SKUs (saved on the line); return what stops the order, in plain words."""
     problems: list[str] = []
     lines = list(order.lines.all())
+    changed = []
     if not lines:
         problems.append("The order has no items to ship.")
     for line in lines:
@@ -196,7 +197,8 @@ def map_order(order: Order, mapper: Mapper) -> list[str]:
             )
         elif line.components != components:
             line.components = components
-            line.save(update_fields=["components"])
+            changed.append(line)
+    OrderLine.objects.bulk_update(changed, ["components"])
     for dest in order.destinations:
         method = dest.get("shipping_method", "")
         if mapper.shipping(method) is None:
@@ -332,12 +334,10 @@ def _pending_exchange(order: Order, connection: Connection, fmt: FileFormat, map
             content=content,
         )
         for doc, dest in zip(documents, order.destinations, strict=True):
-            Dispatch.objects.update_or_create(
-                warehouse=warehouse,
-                warehouse_order_number=doc.order_number,
-                order=order,
-                defaults={"destination_ref": dest["ref"], "exchange": exchange},
-            )
+            # an order sent again (reset) has its dispatch already; the run's lease keeps out other writers
+            key = {"warehouse": warehouse, "warehouse_order_number": doc.order_number, "order": order}
+            if not Dispatch.objects.filter(**key).update(destination_ref=dest["ref"], exchange=exchange):
+                Dispatch.objects.create(**key, destination_ref=dest["ref"], exchange=exchange)
             if afresh:
                 add_bundle_dispatches(order, warehouse, doc.order_number, exchange)
     return exchange, False

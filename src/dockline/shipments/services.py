@@ -5,7 +5,7 @@ import logging
 from dataclasses import replace
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from dockline.alerts import events
@@ -271,8 +271,10 @@ def _package(p: Package) -> PackageInfo:
 
 
 def close_if_done(order: Order) -> int:
-    order.refresh_from_db(fields=["status"])
-    if order.status == S.SHIPPED and not order.shipments.filter(posted_at__isnull=True).exists():
-        order.move_to(S.CLOSED, "Every shipment's tracking is in the store; order closed.")
-        return 1
-    return 0
+    """Close a Shipped order whose every shipment is posted (read afresh: its other shipments may have moved it)."""
+    unposted = Shipment.objects.filter(order=OuterRef("pk"), posted_at__isnull=True)
+    if not Order.objects.filter(pk=order.pk, status=S.SHIPPED).exclude(Exists(unposted)).exists():
+        return 0
+    order.status = S.SHIPPED
+    order.move_to(S.CLOSED, "Every shipment's tracking is in the store; order closed.")
+    return 1
