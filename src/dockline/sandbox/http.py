@@ -9,7 +9,11 @@ from werkzeug.wrappers import Response
 
 
 class QuietHandler(WSGIRequestHandler):
-    """HTTP/1.1 with keep-alive, as the real platforms answer; no access log, errors still logged."""
+    """HTTP/1.1, no access log, errors still logged.
+
+    Werkzeug's server closes each connection after its answer (it cannot drain a kept-alive stream), so
+    every request to a sandbox opens a connection, where a platform would keep it; the floor in
+    bench/overhead.py pays the same."""
 
     protocol_version = "HTTP/1.1"
 
