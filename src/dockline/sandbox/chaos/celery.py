@@ -1,6 +1,6 @@
 """Fault trials on PostgreSQL, Redis and Celery worker processes, with process faults drawn from the seed.
 
-The same worlds, store, webhook and warehouse faults and verdict as `dockline.sandbox.chaos`, but the
+The same worlds, store, webhook and warehouse faults and verdict as the SQLite trials (`trial`), but the
 channel jobs run where they run in a scale-out deployment: a scheduler (`Dispatcher` with the
 `CeleryRunner`) in this process claims due jobs and sends them through Redis to `dockline worker`
 processes. A round marks the jobs it drew due and waits for them; while they run, one of the enabled
@@ -30,7 +30,9 @@ from django.utils import timezone
 
 from dockline.connections.models import Channel, ChannelKind
 from dockline.sandbox import demo, fleet
-from dockline.sandbox.chaos import DEFAULT_KINDS, Trial, Verdict
+from dockline.sandbox.chaos.faults import DEFAULT_KINDS
+from dockline.sandbox.chaos.trial import Trial
+from dockline.sandbox.chaos.verdict import Verdict
 from dockline.sandbox.instances import PrivatePostgres, PrivateRedis
 
 PROCESS_KINDS = {
