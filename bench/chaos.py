@@ -9,7 +9,8 @@
 --mode sqlite (the default): SQLite in a fresh temporary DOCKLINE_HOME, the channel jobs run by the
 engine in this process (`dockline.sandbox.chaos.trial`). --mode celery: a private PostgreSQL cluster and
 Redis started for the run (never the machine's shared ones), two `dockline worker` processes and the
-scheduler, with workers killed, the scheduler, PostgreSQL and Redis restarted (`dockline.sandbox.chaos.celery`).
+scheduler, with workers killed, the scheduler, PostgreSQL and Redis restarted (`dockline.sandbox.chaos.celery`);
+the processes share the stores' API quotas in that Redis, so its restarts hit them too.
 Prints every failed trial with its seed, then the trials run, the faults injected by kind, and the
 lost / duplicated / stuck / stock-off counts. Exits 1 when a trial failed.
 """
@@ -52,7 +53,7 @@ def _setup(mode: str) -> None:
         global SERVICES
         SERVICES = (PrivatePostgres().start(), PrivateRedis().start())
         os.environ["DATABASE_URL"], os.environ["BROKER_URL"] = SERVICES[0].url, SERVICES[1].url
-        os.environ.pop("DOCKLINE_RATE_LIMIT_STORAGE", None)  # each process keeps its own quota, off the shared Redis
+        os.environ["DOCKLINE_RATE_LIMIT_STORAGE"] = SERVICES[1].database(1)  # one store quota for all: Redis restarts hit it
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (SRC, os.environ.get("PYTHONPATH"))))  # workers
         os.environ["DOCKLINE_LEASE_SECONDS"] = "4"  # short: a dead worker's job is taken over within a trial
     else:

@@ -9,7 +9,8 @@ processes. A round marks the jobs it drew due and waits for them; while they run
 * a worker is killed with SIGKILL (with its job processes) and a new one started; its lease runs out;
 * the scheduler stops and a new one starts;
 * PostgreSQL restarts, dropping every connection of every process;
-* Redis restarts without persistence, losing every queued message (claims wait out their lease).
+* Redis restarts without persistence, losing every queued message (claims wait out their lease) and the
+  stores' API quotas every process counts there (RATE_LIMIT_STORAGE; each counts on its own meanwhile).
 
 The PostgreSQL cluster and Redis are private instances (`dockline.sandbox.instances`), never the
 machine's shared ones; run with a short `LEASE_SECONDS` (bench/chaos.py sets four) so a dead worker's
@@ -39,7 +40,7 @@ PROCESS_KINDS = {
     "worker_killed": "a Celery worker is killed with SIGKILL at a random moment, then started again",
     "scheduler_restarted": "the scheduler stops and a new one starts",
     "postgres_restarted": "PostgreSQL restarts, dropping every connection",
-    "redis_restarted": "Redis restarts, losing every queued message",
+    "redis_restarted": "Redis restarts, losing every queued message and the shared quota counts",
 }
 IN_PROCESS_ONLY = frozenset({"store_timeout", "job_killed_before_side_effect", "job_killed_after_side_effect"})
 CELERY_KINDS = tuple(k for k in DEFAULT_KINDS if k not in IN_PROCESS_ONLY) + tuple(PROCESS_KINDS)
