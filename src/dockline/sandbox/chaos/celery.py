@@ -35,6 +35,7 @@ from dockline.sandbox.chaos.faults import DEFAULT_KINDS
 from dockline.sandbox.chaos.trial import Trial
 from dockline.sandbox.chaos.verdict import Verdict
 from dockline.sandbox.instances import PrivatePostgres, PrivateRedis
+from dockline.sync.models import SyncRun
 
 PROCESS_KINDS = {
     "worker_killed": "a Celery worker is killed with SIGKILL at a random moment, then started again",
@@ -153,7 +154,7 @@ class CeleryTrial(Trial):
             self._process_fault()
         left = self._wait(ids, since, settings.LEASE_SECONDS * (SETTLE_LEASES if settling else ROUND_LEASES))
         if settling and left:
-            self.unfinished.extend(f"channel {i}" for i in left)
+            self.unfinished.extend(_describe(left))
 
     def _process_fault(self) -> None:
         on = [k for k in PROCESS_KINDS if k in self.kinds]
@@ -188,3 +189,15 @@ class CeleryTrial(Trial):
                 connections.close_all()
             time.sleep(0.1)
         return left
+
+
+def _describe(ids: list[int]) -> list[str]:
+    """Each unfinished job with its lease and its last run: what finding out why starts from."""
+    described = []
+    for channel in Channel.objects.filter(id__in=ids).order_by("id"):
+        run = SyncRun.objects.filter(channel=channel).first()  # the newest
+        last = "never run" if run is None else f"last run from {run.started_at:%H:%M:%S} " + (
+            "still running" if run.ok is None else "ok" if run.ok else f"failed: {run.error[:120]}")
+        lease = f"leased until {channel.lease_expires_at:%H:%M:%S}" if channel.lease_owner else "not leased"
+        described.append(f"channel {channel.id} ({channel.connection_id}/{channel.kind}; {lease}; {last})")
+    return described
