@@ -7,9 +7,10 @@
     .venv/bin/python bench/chaos.py --mode celery --seed 7 --trials 1
 
 --mode sqlite (the default): SQLite in a fresh temporary DOCKLINE_HOME, the channel jobs run by the
-engine in this process (`dockline.sandbox.chaos`). --mode celery: a private PostgreSQL cluster and
+engine in this process (`dockline.sandbox.chaos.trial`). --mode celery: a private PostgreSQL cluster and
 Redis started for the run (never the machine's shared ones), two `dockline worker` processes and the
-scheduler, with workers killed, the scheduler, PostgreSQL and Redis restarted (`dockline.sandbox.chaos_celery`).
+scheduler, with workers killed, the scheduler, PostgreSQL and Redis restarted (`dockline.sandbox.chaos.celery`);
+the processes share the stores' API quotas in that Redis, so its restarts hit them too.
 Prints every failed trial with its seed, then the trials run, the faults injected by kind, and the
 lost / duplicated / stuck / stock-off counts. Exits 1 when a trial failed.
 """
@@ -52,7 +53,7 @@ def _setup(mode: str) -> None:
         global SERVICES
         SERVICES = (PrivatePostgres().start(), PrivateRedis().start())
         os.environ["DATABASE_URL"], os.environ["BROKER_URL"] = SERVICES[0].url, SERVICES[1].url
-        os.environ.pop("DOCKLINE_RATE_LIMIT_STORAGE", None)  # each process keeps its own quota, off the shared Redis
+        os.environ["DOCKLINE_RATE_LIMIT_STORAGE"] = SERVICES[1].database(1)  # one store quota for all: Redis restarts hit it
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (SRC, os.environ.get("PYTHONPATH"))))  # workers
         os.environ["DOCKLINE_LEASE_SECONDS"] = "4"  # short: a dead worker's job is taken over within a trial
     else:
@@ -73,13 +74,12 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from dockline.sandbox.chaos import DEFAULT_KINDS, FAULT_KINDS, run_trial
-    from dockline.sandbox.chaos_celery import CELERY_KINDS, IN_PROCESS_ONLY, PROCESS_KINDS, Fleet, run_celery_trial
+    from dockline.sandbox import chaos
 
-    known = set(FAULT_KINDS) | (set(PROCESS_KINDS) if args.mode == "celery" else set())
+    known = set(chaos.FAULT_KINDS) | (set(chaos.PROCESS_KINDS) if args.mode == "celery" else set())
     if args.mode == "celery":
-        known -= IN_PROCESS_ONLY
-    kinds = [k for k in args.kinds.split(",") if k] or list(CELERY_KINDS if args.mode == "celery" else DEFAULT_KINDS)
+        known -= chaos.IN_PROCESS_ONLY
+    kinds = [k for k in args.kinds.split(",") if k] or list(chaos.CELERY_KINDS if args.mode == "celery" else chaos.DEFAULT_KINDS)
     unknown = sorted(set(kinds) - known)
     if unknown:
         parser.error(f"unknown fault kind(s) for --mode {args.mode}: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -90,15 +90,15 @@ def main() -> int:
         from django.db import connections
 
         connections.close_all()
-        fleet = Fleet(Path(os.environ["DOCKLINE_HOME"]), *SERVICES).start()
+        fleet = chaos.Fleet(Path(os.environ["DOCKLINE_HOME"]), *SERVICES).start()
 
         def trial(seed):
-            return run_celery_trial(seed, fleet, kinds)
+            return chaos.run_celery_trial(seed, fleet, kinds)
     else:
         fleet = None
 
         def trial(seed):
-            return run_trial(seed, kinds)
+            return chaos.run_trial(seed, kinds)
 
     faults, failed = Counter(), []
     totals = Counter()

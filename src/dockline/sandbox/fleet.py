@@ -18,7 +18,7 @@ def database_url() -> str:
 
 
 def spawn_worker(home: Path, *, concurrency: int = 1, log: Path | None = None) -> subprocess.Popen:
-    """`dockline worker` in its own session, sharing this process's database, broker and keys.
+    """`dockline worker` in its own session, sharing this process's database, broker, quota storage and keys.
 
     Its errors go to a pipe (read it once it exited), or to the file `log` for a long-lived worker.
     """
@@ -26,6 +26,7 @@ def spawn_worker(home: Path, *, concurrency: int = 1, log: Path | None = None) -
         **os.environ,
         "DATABASE_URL": database_url(),
         "BROKER_URL": settings.BROKER_URL,
+        "DOCKLINE_RATE_LIMIT_STORAGE": settings.RATE_LIMIT_STORAGE,
         "DOCKLINE_HOME": str(home),
         "SECRET_KEY": settings.SECRET_KEY,
         "DOCKLINE_CREDENTIAL_KEYS": ",".join(settings.CREDENTIAL_KEYS),

@@ -103,7 +103,11 @@ class PrivateRedis:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return self.database(0)
+
+    def database(self, number: int) -> str:
+        """The URL of one of its numbered databases (the broker uses 0)."""
+        return f"redis://127.0.0.1:{self.port}/{number}"
 
     def start(self) -> PrivateRedis:
         self.process = subprocess.Popen(

@@ -9,20 +9,20 @@ the time between taking a slot and Amazon counting it.
 
 The window lives in the storage all workers share: `memory://` within one process (the
 default), `redis://...` across processes and machines (setting RATE_LIMIT_STORAGE, env
-DOCKLINE_RATE_LIMIT_STORAGE). Amazon may grant a seller more: the `x-amzn-RateLimit-Limit`
+DOCKLINE_RATE_LIMIT_STORAGE; while Redis does not answer, each process counts on its
+own: `dockline.platforms.quota`). Amazon may grant a seller more: the `x-amzn-RateLimit-Limit`
 header of each answer states the rate applied, and the plan follows it (`learn`).
 """
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+
+from dockline.platforms.quota import shared_window
 
 
 @dataclass(frozen=True)
@@ -46,23 +46,7 @@ PLANS: dict[str, Plan] = {
     "getFeedDocument": Plan(0.0222, 10),
 }
 
-_lock = threading.Lock()
-_limiters: dict[str, MovingWindowRateLimiter] = {}
 _learned: dict[str, float] = {}  # key -> rate Amazon announced
-
-
-def storage_uri() -> str:
-    """RATE_LIMIT_STORAGE from the Django settings when configured, else in-process memory."""
-    from django.conf import settings
-
-    return getattr(settings, "RATE_LIMIT_STORAGE", "memory://") if settings.configured else "memory://"
-
-
-def _limiter(uri: str) -> MovingWindowRateLimiter:
-    with _lock:
-        if uri not in _limiters:
-            _limiters[uri] = MovingWindowRateLimiter(storage_from_string(uri))
-        return _limiters[uri]
 
 
 def window(plan: Plan, rate: float | None = None) -> RateLimitItemPerSecond:
@@ -77,7 +61,7 @@ class UsagePlans:
 
     def __init__(self, seller: str, storage: str | None = None, *, sleep: Callable[[float], None] = time.sleep):
         self.seller = seller
-        self.limiter = _limiter(storage or storage_uri())
+        self.limiter = shared_window(storage)
         self._sleep = sleep
 
     def _key(self, operation: str) -> str:

@@ -3,7 +3,8 @@
 BigCommerce counts requests per store (e.g. 150 per 30 s) whoever sends them,
 so the count lives in a `limits` storage all workers share: `memory://` within
 one process (the default), `redis://...` across processes and machines
-(setting RATE_LIMIT_STORAGE / env DOCKLINE_RATE_LIMIT_STORAGE). A moving
+(setting RATE_LIMIT_STORAGE / env DOCKLINE_RATE_LIMIT_STORAGE; while Redis does
+not answer, each process counts on its own: `dockline.platforms.quota`). A moving
 window keeps every span of one window length under the quota, so however the
 store's own window is aligned it never sees more than the quota. A small
 margin absorbs the time between taking a slot and the request's arrival
@@ -23,34 +24,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+
+from dockline.platforms.quota import shared_window
 
 DEFAULT_QUOTA = 150
 DEFAULT_WINDOW_MS = 30_000
 SKEW = 0.1  # seconds between taking a slot and the store counting the request (latency, scheduling)
 
 _lock = threading.Lock()
-_limiters: dict[str, MovingWindowRateLimiter] = {}
 _learned: dict[str, tuple[int, int]] = {}  # key -> (quota, window ms) the store announced
 _probing: dict[str, threading.Lock] = {}  # key -> held by the request that is learning the quota
-
-
-def storage_uri() -> str:
-    """RATE_LIMIT_STORAGE from the Django settings when configured, else in-process memory."""
-    try:
-        from django.conf import settings
-
-        return getattr(settings, "RATE_LIMIT_STORAGE", "memory://") if settings.configured else "memory://"
-    except ImportError:  # pragma: no cover - Django is always installed with Dockline
-        return "memory://"
-
-
-def _limiter(uri: str) -> MovingWindowRateLimiter:
-    with _lock:
-        if uri not in _limiters:
-            _limiters[uri] = MovingWindowRateLimiter(storage_from_string(uri))
-        return _limiters[uri]
 
 
 def usable(quota: int, window_ms: int = DEFAULT_WINDOW_MS) -> int:
@@ -66,7 +49,7 @@ class SharedQuota:
     def __init__(self, key: str, storage: str | None = None, *,
                  sleep: Callable[[float], None] = time.sleep):
         self.key = key
-        self.limiter = _limiter(storage or storage_uri())
+        self.limiter = shared_window(storage)
         self._sleep = sleep
 
     def item(self) -> RateLimitItemPerSecond:

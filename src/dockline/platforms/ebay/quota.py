@@ -4,40 +4,21 @@ eBay counts calls per application (the App ID) and API per day: 100,000 for the 
 Fulfillment API, 2,000,000 for the Sell Inventory API (Application Growth Check raises
 them). The counts live in a `limits` storage all workers share, as BigCommerce's quota
 does: `memory://` in one process, `redis://...` across machines (setting
-RATE_LIMIT_STORAGE). A moving window keeps any 24 hours under the limit; a worker that
+RATE_LIMIT_STORAGE; each process on its own while Redis does not answer). A moving window keeps any 24 hours under the limit; a worker that
 finds the day spent gets a RATE_LIMITED error with the wait, for the engine to schedule,
 rather than sleeping for hours inside a job.
 """
 from __future__ import annotations
 
-import threading
 import time
 
 from limits import RateLimitItemPerSecond
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from dockline.core.errors import ConnectorError, ErrorKind
+from dockline.platforms.quota import shared_window
 
 DAY = 86_400
 DAILY_LIMITS = {"fulfillment": 100_000, "inventory": 2_000_000}
-
-_lock = threading.Lock()
-_limiters: dict[str, MovingWindowRateLimiter] = {}
-
-
-def storage_uri() -> str:
-    """RATE_LIMIT_STORAGE from the Django settings when configured, else in-process memory."""
-    from django.conf import settings
-
-    return getattr(settings, "RATE_LIMIT_STORAGE", "memory://") if settings.configured else "memory://"
-
-
-def _limiter(uri: str) -> MovingWindowRateLimiter:
-    with _lock:
-        if uri not in _limiters:
-            _limiters[uri] = MovingWindowRateLimiter(storage_from_string(uri))
-        return _limiters[uri]
 
 
 class CallLimits:
@@ -47,7 +28,7 @@ class CallLimits:
         """`limits`: api -> (calls, seconds); eBay's daily limits when not given."""
         self.app_id = app_id
         self.limits = limits or {api: (calls, DAY) for api, calls in DAILY_LIMITS.items()}
-        self.limiter = _limiter(storage or storage_uri())
+        self.limiter = shared_window(storage)
 
     def take(self, api: str) -> None:
         calls, seconds = self.limits[api]

@@ -1,6 +1,6 @@
 """Fault trials on PostgreSQL, Redis and Celery worker processes, with process faults drawn from the seed.
 
-The same worlds, store, webhook and warehouse faults and verdict as `dockline.sandbox.chaos`, but the
+The same worlds, store, webhook and warehouse faults and verdict as the SQLite trials (`trial`), but the
 channel jobs run where they run in a scale-out deployment: a scheduler (`Dispatcher` with the
 `CeleryRunner`) in this process claims due jobs and sends them through Redis to `dockline worker`
 processes. A round marks the jobs it drew due and waits for them; while they run, one of the enabled
@@ -9,7 +9,8 @@ processes. A round marks the jobs it drew due and waits for them; while they run
 * a worker is killed with SIGKILL (with its job processes) and a new one started; its lease runs out;
 * the scheduler stops and a new one starts;
 * PostgreSQL restarts, dropping every connection of every process;
-* Redis restarts without persistence, losing every queued message (claims wait out their lease).
+* Redis restarts without persistence, losing every queued message (claims wait out their lease) and the
+  stores' API quotas every process counts there (RATE_LIMIT_STORAGE; each counts on its own meanwhile).
 
 The PostgreSQL cluster and Redis are private instances (`dockline.sandbox.instances`), never the
 machine's shared ones; run with a short `LEASE_SECONDS` (bench/chaos.py sets four) so a dead worker's
@@ -30,14 +31,17 @@ from django.utils import timezone
 
 from dockline.connections.models import Channel, ChannelKind
 from dockline.sandbox import demo, fleet
-from dockline.sandbox.chaos import DEFAULT_KINDS, Trial, Verdict
+from dockline.sandbox.chaos.faults import DEFAULT_KINDS
+from dockline.sandbox.chaos.trial import Trial
+from dockline.sandbox.chaos.verdict import Verdict
 from dockline.sandbox.instances import PrivatePostgres, PrivateRedis
+from dockline.sync.models import SyncRun
 
 PROCESS_KINDS = {
     "worker_killed": "a Celery worker is killed with SIGKILL at a random moment, then started again",
     "scheduler_restarted": "the scheduler stops and a new one starts",
     "postgres_restarted": "PostgreSQL restarts, dropping every connection",
-    "redis_restarted": "Redis restarts, losing every queued message",
+    "redis_restarted": "Redis restarts, losing every queued message and the shared quota counts",
 }
 IN_PROCESS_ONLY = frozenset({"store_timeout", "job_killed_before_side_effect", "job_killed_after_side_effect"})
 CELERY_KINDS = tuple(k for k in DEFAULT_KINDS if k not in IN_PROCESS_ONLY) + tuple(PROCESS_KINDS)
@@ -150,7 +154,7 @@ class CeleryTrial(Trial):
             self._process_fault()
         left = self._wait(ids, since, settings.LEASE_SECONDS * (SETTLE_LEASES if settling else ROUND_LEASES))
         if settling and left:
-            self.unfinished.extend(f"channel {i}" for i in left)
+            self.unfinished.extend(_describe(left))
 
     def _process_fault(self) -> None:
         on = [k for k in PROCESS_KINDS if k in self.kinds]
@@ -185,3 +189,15 @@ class CeleryTrial(Trial):
                 connections.close_all()
             time.sleep(0.1)
         return left
+
+
+def _describe(ids: list[int]) -> list[str]:
+    """Each unfinished job with its lease and its last run: what finding out why starts from."""
+    described = []
+    for channel in Channel.objects.filter(id__in=ids).order_by("id"):
+        run = SyncRun.objects.filter(channel=channel).first()  # the newest
+        last = "never run" if run is None else f"last run from {run.started_at:%H:%M:%S} " + (
+            "still running" if run.ok is None else "ok" if run.ok else f"failed: {run.error[:120]}")
+        lease = f"leased until {channel.lease_expires_at:%H:%M:%S}" if channel.lease_owner else "not leased"
+        described.append(f"channel {channel.id} ({channel.connection_id}/{channel.kind}; {lease}; {last})")
+    return described

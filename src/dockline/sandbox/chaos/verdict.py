@@ -1,0 +1,112 @@
+"""The verdict of a fault trial, read from what each sandbox recorded, never from Dockline's own account.
+
+* lost: an order the warehouse never received, or a shipment whose tracking never reached the store;
+* duplicated: an order received twice, or a tracking number posted twice;
+* stuck: an order not Closed without an error saying why (an order stopped for a reason the merchant
+  can read, such as an unmapped SKU, counts as *stopped*, not stuck);
+* stock off: a store SKU whose quantity differs from what the warehouse last reported, netted through
+  the listings.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from dockline.orders.models import Order
+from dockline.orders.status import OrderStatus
+from dockline.sandbox import demo
+from dockline.sandbox.chaos.faults import STORE_FAULTS
+
+
+@dataclass
+class Verdict:
+    """What one trial found; `ok` when nothing was lost, duplicated, stuck or off."""
+
+    seed: int
+    connections: int = 0
+    transports: list[str] = field(default_factory=list)
+    orders: int = 0
+    shipments: int = 0
+    faults: Counter = field(default_factory=Counter)
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)  # not Closed, with the reason shown (expected)
+    stock_off: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.lost or self.duplicated or self.stuck or self.stock_off)
+
+    def describe(self) -> str:
+        head = (f"seed {self.seed}: {self.connections} connection(s) ({', '.join(self.transports)}), "
+                f"{self.orders} orders, {self.shipments} warehouse shipments, {sum(self.faults.values())} faults, "
+                f"{len(self.stopped)} stopped with a reason, {self.seconds:.2f}s")
+        problems = [f"{name}: {', '.join(items[:5])}" for name, items in
+                    (("lost", self.lost), ("duplicated", self.duplicated), ("stuck", self.stuck),
+                     ("stock off", self.stock_off)) if items]
+        return head + ("" if not problems else " -- FAILED " + "; ".join(problems))
+
+
+def judge(seed: int, worlds: list[demo.DemoWorld], counted: Counter,
+          malformed: list[tuple[demo.DemoWorld, str]]) -> Verdict:
+    """Read what each world's sandboxes recorded; `counted` and `malformed` are what the driver injected."""
+    verdict = Verdict(seed, connections=len(worlds), transports=[w.wms.transport for w in worlds])
+    for world in worlds:
+        _judge_world(world, verdict)
+        faults = world.store.sandbox.faults.fired
+        for name, count in faults.items():
+            verdict.faults[STORE_FAULTS.get(name, name)] += count
+        drops = world.wms.server.drops
+        if drops:
+            verdict.faults["warehouse_dropped_transfer"] += drops
+    verdict.faults.update(counted)
+    for world, name in malformed:
+        if not (world.wms.outbox / "error" / name).exists():
+            where = [str(p.relative_to(world.wms.root)) for p in world.wms.root.rglob(name)]
+            verdict.stuck.append(f"malformed file {name} not set aside in /out/error (found: {where or 'nowhere'})")
+    return verdict
+
+
+def _judge_world(world: demo.DemoWorld, verdict: Verdict) -> None:
+    received = world.wms.received
+    shipped = world.wms.shipped_shipments
+    store = world.store.sandbox.store
+    verdict.orders += len(world.placed)
+    verdict.shipments += len(shipped)
+    orders = {o.number: o for o in Order.objects.filter(connection=world.connection)}
+    for number in world.placed:
+        tag = f"{world.connection.id}/{number}"
+        order = orders.get(number)
+        unmapped = any(p["sku"] == demo.UNMAPPED_SKU[0] for p in store.order_products(int(number)))
+        times = received.get(number, 0)
+        if times > 1:
+            verdict.duplicated.append(f"order {tag} reached the warehouse {times} times")
+        tracking = world.store.tracking_numbers(number)
+        if len(tracking) > len(set(tracking)):
+            verdict.duplicated.append(f"order {tag} has tracking posted twice")
+        wms_tracking = {t for s in shipped if s.order_number == number for t in s.tracking_numbers}
+        if set(tracking) != wms_tracking:
+            verdict.lost.append(f"order {tag}: store tracking {sorted(set(tracking))} != warehouse's")
+        if order is None:
+            verdict.lost.append(f"order {tag} never reached Dockline")
+            continue
+        if order.status == OrderStatus.CLOSED:
+            if times == 0:
+                verdict.lost.append(f"order {tag} closed but never reached the warehouse")
+            continue
+        if order.status in (OrderStatus.ERROR, OrderStatus.FAILED) and order.error:
+            verdict.stopped.append(f"{tag}: {order.error}")
+            if not unmapped and times == 0:
+                verdict.lost.append(f"order {tag} stopped and never reached the warehouse: {order.error}")
+            continue
+        if times == 0 and not unmapped:
+            verdict.lost.append(f"order {tag} is {order.get_status_display()} but never reached the warehouse")
+        last = order.activity.order_by("-id").values_list("message", flat=True).first()
+        verdict.stuck.append(f"order {tag} is {order.get_status_display()} ({last})")
+    expected = demo._expected_store_stock(world)
+    for sku, qty in expected.items():
+        level = world.store.inventory_level(sku)
+        if level != qty:
+            verdict.stock_off.append(f"{world.connection.id}/{sku}: store {level}, warehouse {qty}")
