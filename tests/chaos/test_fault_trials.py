@@ -5,6 +5,7 @@ A failure names its seed; replay it with `bench/chaos.py --seed N --trials 1`.
 """
 import os
 import shutil
+import time
 
 import pytest
 
@@ -46,3 +47,21 @@ def test_the_verdict_sees_an_order_the_warehouse_received_twice(transactional_db
         trial.stop()
     assert not verdict.ok
     assert [d for d in verdict.duplicated if "reached the warehouse 2 times" in d]
+
+
+def test_inside_a_trial_the_store_clients_waits_pass_in_a_moment(transactional_db):
+    """A 429's reset or a retry's backoff is waited out for real by a worker; inside a trial it must not
+    be, or trials sleep through the store's 30 s rate-limit window instead of running (64-96 s a trial)."""
+    trial = Trial(4, frozenset())
+    trial.build()
+    try:
+        with trial.injected():
+            connector = trial.worlds[0].connection.store.connector()
+            started = time.monotonic()
+            connector.client.policy.sleep(30.0)
+            connector.client.quota._sleep(30.0)
+            waited = time.monotonic() - started
+            connector.close()
+    finally:
+        trial.stop()
+    assert waited < 1.0

@@ -2,14 +2,21 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import pytest
 import redis
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from dockline.core.errors import ConnectorError, ErrorKind
 from dockline.platforms.amazon.quota import UsagePlans
 from dockline.platforms.bigcommerce.quota import SharedQuota
 from dockline.platforms.ebay.quota import CallLimits
+from dockline.platforms.memory_window import InProcessWindows
+from dockline.platforms.quota import shared_window
 from dockline.sandbox.instances import PrivateRedis
 
 LOGGER = "dockline.platforms.quota"
@@ -60,3 +67,27 @@ def test_the_quota_is_counted_in_redis_again_once_a_stopped_redis_is_back(caplog
 
 def _no_sleep(seconds: float) -> None:
     raise AssertionError(f"a slot was waited for ({seconds:.2f} s) with the window empty")
+
+
+def test_the_in_process_window_counts_as_limits_own_memory_storage_does_and_frees_slots_as_it_moves():
+    ours, theirs = MovingWindowRateLimiter(InProcessWindows()), MovingWindowRateLimiter(MemoryStorage())
+    item = RateLimitItemPerSecond(5, 1)
+    taken = [ours.hit(item, "store") for _ in range(7)]
+    assert taken == [theirs.hit(item, "store") for _ in range(7)] == [True] * 5 + [False] * 2
+    stats = ours.get_window_stats(item, "store")
+    assert stats.remaining == theirs.get_window_stats(item, "store").remaining == 0
+    time.sleep(max(0.0, stats.reset_time - time.time()) + 0.05)
+    assert ours.hit(item, "store")
+
+
+def test_a_request_counted_in_this_process_starts_no_thread(monkeypatch):
+    """limits' MemoryStorage starts a timer thread per request that comes 10 ms after the last (0.5 ms each)."""
+    window = shared_window("memory://")
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda self: (started.append(self.name), real_start(self)))
+    item = RateLimitItemPerSecond(140, 30)
+    for n in range(5):
+        time.sleep(0.012)
+        assert window.hit(item, f"store-{n}")
+    assert started == []

@@ -21,6 +21,8 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
 
+from dockline.platforms.memory_window import InProcessWindows
+
 log = logging.getLogger(__name__)
 # Seconds to wait for Redis to connect or answer before counting in this process (a Redis that hangs would
 # otherwise hold the job); a URL's own socket_timeout / socket_connect_timeout wins.
@@ -53,8 +55,10 @@ class SharedWindow:
     def __init__(self, uri: str) -> None:
         options = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT} \
             if uri.startswith(("redis://", "rediss://")) else {}
-        self.shared = MovingWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
-        self.local = MovingWindowRateLimiter(storage_from_string("memory://"))
+        shared = InProcessWindows() if uri.startswith("memory://") else storage_from_string(
+            uri, wrap_exceptions=True, **options)
+        self.shared = MovingWindowRateLimiter(shared)
+        self.local = MovingWindowRateLimiter(InProcessWindows())
         self.where = _without_credentials(uri)
         self.away = False  # the shared storage failed on the last request
 

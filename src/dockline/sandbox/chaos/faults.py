@@ -169,8 +169,8 @@ class FaultInjection:
         def connector(store):
             made = real_connector(store)
             made.client.http.timeout = httpx.Timeout(CLIENT_TIMEOUT)
-            made.client.retry_backoff = 0.001
-            made.client._sleep = _quick_sleep  # waits (backoff, a 429's reset) pass in a millisecond
+            # waits (a retry's backoff, a 429's reset, the quota's window) pass in a millisecond
+            made.client.policy.sleep = made.client.quota._sleep = _quick_sleep
             for name in ("post_shipment", "push_stock", "mark_forwarded"):
                 setattr(made, name, after(getattr(made, name)))
             return made
