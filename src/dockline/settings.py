@@ -115,6 +115,9 @@ BROKER_URL = os.environ.get("BROKER_URL", "")
 # How long a claimed or running job holds its lease without a heartbeat; a dead worker's job is
 # taken over after this. Heartbeats renew it every third of it while a job runs.
 LEASE_SECONDS = float(os.environ.get("DOCKLINE_LEASE_SECONDS", "300"))
+# How long a store write that went unanswered may still be applied by the store (a stock push is in doubt
+# until then and sent again); far less than a stock interval, so in practice the next run confirms it.
+STALE_WRITE_SECONDS = float(os.environ.get("DOCKLINE_STALE_WRITE_SECONDS", "120"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -4,15 +4,17 @@ The simulated warehouse is paused and the test plays it by hand, writing DSFX or
 X12 846 files into its FTP outbox; Dockline's real inventory run reads them and
 pushes to the BigCommerce sandbox, whose own stock is checked.
 """
+import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from dockline.core.errors import ConnectorError
 from dockline.core.types import StockLevel as Level
-from dockline.inventory.models import AppliedSnapshot, StockLevel
+from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.inventory.services import pull_inventory, push_inventory
 from dockline.sync.jobs import sync_inventory
 from dockline.warehouses.formats.dsfx import DsfxFormat
@@ -196,3 +198,35 @@ def test_a_stock_push_the_store_applied_without_answering_is_sent_again_when_the
     _drop(world, 3, EVERY_SKU, SOON + timedelta(minutes=2))
     sync_inventory(world.connection)
     assert store.inventory_level("ACME-MUG") == 100
+
+
+def test_a_stock_push_the_store_sat_on_cannot_leave_its_old_quantity_over_a_newer_one(make_world, settings):
+    """The store sits on the push of 97 past the client's timeout; the retry gets through, the warehouse
+    reports 100 again and 100 is pushed, and only then does the store apply the request it sat on. Dockline
+    keeps the SKU in doubt until such a request can no longer land, then pushes 100 again."""
+    settings.STALE_WRITE_SECONDS = 1.0
+    world = _world(make_world, "dsfx")
+    store, faults = world.store.sandbox.store, world.store.sandbox.faults
+    warehouse = world.connection.warehouse
+    connector = world.connection.store.connector()
+    connector.client.http.timeout = httpx.Timeout(0.2)
+    connector.client.policy.backoff = 0.01  # the retry goes out before the store applies the request it sat on
+
+    def run(n: int, stock: dict[str, int]) -> None:
+        _drop(world, n, stock, SOON + timedelta(minutes=n))
+        with warehouse.open_transport() as transport:
+            pull_inventory(warehouse, transport, warehouse.file_format_handler())
+        push_inventory(world.connection, connector)
+
+    run(1, EVERY_SKU)
+    faults.timeout_next(1, seconds=0.6, route="PUT /v3/inventory/adjustments/absolute")
+    run(2, {**EVERY_SKU, "MUG-ENML-01": 97})
+    run(3, EVERY_SKU)
+    assert store.inventory_level("ACME-MUG") == 100
+    time.sleep(0.7)  # the request the store sat on lands
+    assert store.inventory_level("ACME-MUG") == 97
+    time.sleep(0.5)  # past STALE_WRITE_SECONDS
+    run(4, EVERY_SKU)
+    connector.close()
+    assert store.inventory_level("ACME-MUG") == 100
+    assert PushedStock.objects.get(store_sku="ACME-MUG").quantity == 100

@@ -125,6 +125,9 @@ class HttpPolicy:
     now: Callable[[], datetime] = utcnow  # wall clock, for Retry-After dates
     monotonic: Callable[[], float] = time.monotonic  # for the clients' own waits and deadlines
     random: Callable[[], float] = random.random
+    # Attempts that went out and got no answer (a timeout, a connection dropped after sending): the server
+    # may still apply them, after a later request. Callers read it around a write (`unanswered_during`).
+    unanswered: int = 0
 
     # ------------------------------------------------------------ rules
     def kind_of(self, status: int) -> ErrorKind | None:
@@ -204,6 +207,7 @@ class HttpPolicy:
                 error = (explain or self.refusal)(response, kind, wait)
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, NOT_SENT)
+                self.unanswered += sent
                 error = self.error(unreachable(self.platform, url, exc), ErrorKind.RETRYABLE)
                 error.__cause__ = exc
             except ConnectorError as exc:

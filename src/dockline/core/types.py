@@ -186,3 +186,6 @@ class StockUpdate:
 class PushResult:
     updated: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (sku, reason)
+    # A write went out without an answer before one got through: that earlier request may still be applied
+    # later, over a newer quantity, so the updated SKUs are not known to hold what was pushed.
+    in_doubt: bool = False

@@ -43,13 +43,17 @@ class AppliedSnapshot(models.Model):
 
 
 class PushedStock(models.Model):
-    """The quantity last written to a store for one store SKU (or why it was skipped)."""
+    """The quantity last written to a store for one store SKU (or why it was skipped).
+
+    `quantity` is None while the store's quantity is in doubt (a push not confirmed yet), and stays None
+    until `doubt_until` while a request that went unanswered may still be applied by the store."""
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="pushed_stock")
     store_sku = models.CharField(max_length=100)
     quantity = models.IntegerField(null=True)
     pushed_at = models.DateTimeField(null=True)
     skipped_reason = models.TextField(blank=True)
+    doubt_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connection", "store_sku"], name="uniq_pushed_sku")]

@@ -11,8 +11,9 @@ Delta files (a format without snapshots) keep the checksum de-duplication of
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -201,20 +202,35 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
         return {"updated": 0, "skipped": 0}
     ensure_lease()
     wanted = {u.sku: u.quantity for u in updates}
-    # In doubt until the store confirms: a push whose answer was lost, or whose job died, may have been
-    # applied, so these SKUs are sent again next time even if their quantity returns to the one recorded.
-    PushedStock.objects.filter(connection=connection, store_sku__in=wanted).update(quantity=None)
+    started = timezone.now()
+    _mark_in_doubt(connection, wanted, last, started + timedelta(seconds=settings.STALE_WRITE_SECONDS))
     result = connector.push_stock(updates)
     now = timezone.now()
     with transaction.atomic():
         for sku in result.updated:
+            before = last.get(sku)
+            earlier = before.doubt_until if before and before.doubt_until and before.doubt_until > started else None
+            doubt_until = now + timedelta(seconds=settings.STALE_WRITE_SECONDS) if result.in_doubt else earlier
             PushedStock.objects.update_or_create(
                 connection=connection, store_sku=sku,
-                defaults={"quantity": wanted[sku], "pushed_at": now, "skipped_reason": ""},
+                defaults={"quantity": None if doubt_until else wanted[sku], "pushed_at": now, "skipped_reason": "",
+                          "doubt_until": doubt_until},
             )
         for sku, reason in result.skipped:
             PushedStock.objects.update_or_create(
                 connection=connection, store_sku=sku,
-                defaults={"quantity": wanted[sku], "skipped_reason": reason},
+                defaults={"quantity": wanted[sku], "skipped_reason": reason, "doubt_until": None},
             )
     return {"updated": len(result.updated), "skipped": len(result.skipped)}
+
+
+def _mark_in_doubt(connection: Connection, wanted: dict[str, int], last: dict[str, PushedStock], until) -> None:
+    """Before a push: its SKUs' quantities at the store are in doubt until it is confirmed, and until `until`
+    if the run dies meanwhile (a request of it the store sits on may still land, over a later push).
+
+    So a push whose answer was lost, or whose job died, is sent again even if the quantity returns to the one
+    recorded, and not confirmed before a request the store sat on can no longer land (STALE_WRITE_SECONDS).
+    """
+    PushedStock.objects.filter(connection=connection, store_sku__in=wanted).update(quantity=None, doubt_until=until)
+    PushedStock.objects.bulk_create([PushedStock(connection=connection, store_sku=sku, doubt_until=until)
+                                     for sku in wanted if sku not in last])

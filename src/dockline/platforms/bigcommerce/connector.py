@@ -677,6 +677,7 @@ class BigCommerceConnector(StoreConnector):
         by_location: dict[int, list[tuple[str, dict]]] = {}
         for sku, item in items:
             by_location.setdefault(item["location_id"], []).append((sku, item))
+        unanswered = self.client.policy.unanswered
         for group in by_location.values():
             for start in range(0, len(group), ADJUSTMENT_BATCH):
                 batch = group[start:start + ADJUSTMENT_BATCH]
@@ -685,6 +686,7 @@ class BigCommerceConnector(StoreConnector):
                     {"reason": "Dockline stock sync", "items": [item for _, item in batch]},
                 )
                 result.updated.extend(sku for sku, _ in batch)
+        result.in_doubt = self.client.policy.unanswered > unanswered
         return result
 
     def _resolve_skus(self, skus: list[str]) -> dict[str, tuple[dict, dict | None]]:

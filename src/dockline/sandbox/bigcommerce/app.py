@@ -47,7 +47,7 @@ class Faults:
         self._lock = threading.Lock()
         self.latency = 0.0  # seconds added to every answer
         self._fail: list[int] = []  # statuses for the next requests
-        self._hang: list[float] = []  # seconds to sit on the next requests before answering
+        self._hang: list[tuple[float, str | None]] = []  # (seconds to sit on it, route or any) for the next requests
         self._drop = 0  # next requests: close the connection without answering
         self._throttle = 0  # next requests: 429 whatever the quota says
         self._lose: list[str | None] = []  # next requests (of a route, or any): carried out, answer dropped
@@ -57,10 +57,11 @@ class Faults:
         with self._lock:
             self._fail.extend([status] * n)
 
-    def timeout_next(self, n: int = 1, seconds: float = 5.0) -> None:
-        """The next n requests get no answer for `seconds` (clients with a shorter timeout give up)."""
+    def timeout_next(self, n: int = 1, seconds: float = 5.0, route: str | None = None) -> None:
+        """The next n requests (of `route`, as `Stats.by_path` names it, or any) get no answer for `seconds`,
+        then are carried out: a client with a shorter timeout gives up, and the request still lands."""
         with self._lock:
-            self._hang.extend([seconds] * n)
+            self._hang.extend([(seconds, route)] * n)
 
     def drop_next(self, n: int = 1) -> None:
         with self._lock:
@@ -97,10 +98,13 @@ class Faults:
                     return True
             return False
 
-    def take(self) -> tuple[int | None, float, bool, bool]:
+    def take(self, route: str = "") -> tuple[int | None, float, bool, bool]:
         with self._lock:
             status = self._fail.pop(0) if self._fail else None
-            hang = self._hang.pop(0) if self._hang else 0.0
+            hang = next((h for h in self._hang if h[1] is None or h[1] == route), None)
+            if hang is not None:
+                self._hang.remove(hang)
+            hang = hang[0] if hang else 0.0
             drop = self._drop > 0
             if drop:
                 self._drop -= 1
@@ -288,7 +292,7 @@ class BigCommerceApp:
             store.stats.requests += 1
             store.stats.by_path[route] += 1
 
-        status, hang, drop, throttle = self.faults.take()
+        status, hang, drop, throttle = self.faults.take(route)
         if self.faults.latency:
             time.sleep(self.faults.latency)
         if hang:

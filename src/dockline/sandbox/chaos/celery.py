@@ -49,6 +49,9 @@ WORKERS = 2
 PROCESS_FAULT_RATE = 0.5  # chance per round under faults
 ROUND_LEASES = 3  # a round waits this many lease lengths for its jobs, then moves on
 SETTLE_LEASES = 12  # the calm phase waits this many for a job before calling it unfinished
+# The sandbox stores' rate-limit window (BigCommerce's is 30 s): a 429's wait in a worker lasts at most this,
+# so the process faults strike running jobs rather than workers asleep in a 30 s window.
+STORE_WINDOW_SECONDS = 2.0
 
 
 class Fleet:
@@ -142,6 +145,11 @@ class CeleryTrial(Trial):
         self.fleet = fleet_
         self.faulty = False
         self.unfinished: list[str] = []
+
+    def build(self) -> None:
+        super().build()
+        for world in self.worlds:  # the workers wait out a 429 for real, until the window ends
+            world.store.sandbox.app.limiter.window = STORE_WINDOW_SECONDS
 
     def _run_jobs(self, jobs: Iterable[tuple[demo.DemoWorld, ChannelKind]], settling: bool = False) -> None:
         jobs = list(jobs)

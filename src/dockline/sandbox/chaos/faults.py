@@ -62,6 +62,8 @@ STORE_FAULTS = {  # what the BigCommerce sandbox counts (Faults.fired) -> our ki
     "lost answer PUT /v2/orders/{order_id}": "store_lost_status_answer",
 }
 CLIENT_TIMEOUT = 0.1  # seconds; the store's "timeout" fault sits on a request longer than this
+# The store applies a request it sat on (twice the client's timeout) within this (settings.STALE_WRITE_SECONDS).
+STALE_WRITE_SECONDS = CLIENT_TIMEOUT * 4
 KILL_RATE = 0.05  # chance that a job dies at each side-effect boundary while that fault is on
 
 
