@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -70,6 +71,8 @@ SERVICES = None
 def main() -> int:
     parser = _parser()
     args = parser.parse_args()
+    # `kill` (SIGTERM) stops it like Ctrl-C: the workers, the private PostgreSQL and Redis are stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     _setup(args.mode)
     from django.conf import settings
     from django.core.management import call_command

@@ -180,7 +180,6 @@ def map_order(order: Order, mapper: Mapper) -> list[str]:
     """Map each line to warehouse SKUs (saved on the line); return what stops the order, in plain words."""
     problems: list[str] = []
     lines = list(order.lines.all())
-    changed = []
     if not lines:
         problems.append("The order has no items to ship.")
     for line in lines:
@@ -197,8 +196,7 @@ def map_order(order: Order, mapper: Mapper) -> list[str]:
             )
         elif line.components != components:
             line.components = components
-            changed.append(line)
-    OrderLine.objects.bulk_update(changed, ["components"])
+            line.save(update_fields=["components"])
     for dest in order.destinations:
         method = dest.get("shipping_method", "")
         if mapper.shipping(method) is None:
