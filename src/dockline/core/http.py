@@ -126,7 +126,7 @@ class HttpPolicy:
     monotonic: Callable[[], float] = time.monotonic  # for the clients' own waits and deadlines
     random: Callable[[], float] = random.random
     # Attempts that went out and got no answer (a timeout, a connection dropped after sending): the server
-    # may still apply them, after a later request. Callers read it around a write (`unanswered_during`).
+    # may still apply them, after a later request. A caller compares it before and after a write.
     unanswered: int = 0
 
     # ------------------------------------------------------------ rules

@@ -202,15 +202,15 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
         return {"updated": 0, "skipped": 0}
     ensure_lease()
     wanted = {u.sku: u.quantity for u in updates}
-    started = timezone.now()
-    _mark_in_doubt(connection, wanted, last, started + timedelta(seconds=settings.STALE_WRITE_SECONDS))
+    started, stale = timezone.now(), timedelta(seconds=settings.STALE_WRITE_SECONDS)
+    _mark_in_doubt(connection, wanted, last, started + stale)
     result = connector.push_stock(updates)
     now = timezone.now()
     with transaction.atomic():
         for sku in result.updated:
             before = last.get(sku)
             earlier = before.doubt_until if before and before.doubt_until and before.doubt_until > started else None
-            doubt_until = now + timedelta(seconds=settings.STALE_WRITE_SECONDS) if result.in_doubt else earlier
+            doubt_until = now + stale if result.in_doubt else earlier
             PushedStock.objects.update_or_create(
                 connection=connection, store_sku=sku,
                 defaults={"quantity": None if doubt_until else wanted[sku], "pushed_at": now, "skipped_reason": "",

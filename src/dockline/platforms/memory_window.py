@@ -2,8 +2,7 @@
 
 limits' own MemoryStorage expires entries from a Timer thread that it starts again whenever a request
 comes more than 10 ms after the last expiry ran, so a worker talking to a store starts a thread per
-request: 0.5 ms median, 1.6 ms mean each, about a tenth of Dockline's own cost per order at 0 ms
-store latency (bench/overhead.py). `InProcessWindows` keeps each key's moving window in a deque and
+request: 0.5 ms median, 1.6 ms mean each (0.08 ms median here). `InProcessWindows` keeps each key's moving window in a deque and
 drops the expired entries of a key when that key is hit or read, under one lock, with no thread.
 limits' `MovingWindowRateLimiter` runs on it unchanged; across processes the quota lives in Redis.
 """
