@@ -16,7 +16,8 @@ from dockline.core.errors import ConnectorError
 from dockline.core.types import StockLevel as Level
 from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.inventory.services import pull_inventory, push_inventory
-from dockline.sync.jobs import sync_inventory
+from dockline.orders.models import Dispatch
+from dockline.sync.jobs import sync_inventory, sync_orders
 from dockline.warehouses.formats.dsfx import DsfxFormat
 from dockline.warehouses.models import ExchangeRecord, ExchangeState
 
@@ -230,3 +231,33 @@ def test_a_stock_push_the_store_sat_on_cannot_leave_its_old_quantity_over_a_newe
     connector.close()
     assert store.inventory_level("ACME-MUG") == 100
     assert PushedStock.objects.get(store_sku="ACME-MUG").quantity == 100
+
+
+def test_a_sale_after_a_push_is_pushed_over_even_when_the_quantity_returns_to_the_one_last_pushed(make_world):
+    """The warehouse counts an order it shipped but stamps the count with the whole second before Dockline sent
+    it, so Dockline takes the order as still in flight and pushes one unit too few (98 of 99). A customer then
+    buys one more and the store lowers its own quantity to 97. When the warehouse reports 98 after both, the
+    quantity is the one last pushed, but the store no longer shows it: it is pushed again."""
+    world = _world(make_world, "dsfx")
+    store = world.store.sandbox.store
+    _drop(world, 1, EVERY_SKU, datetime.now(UTC))
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 100
+
+    first = world.store.sandbox.store.place_order([("ACME-MUG", 1)])
+    sync_orders(world.connection)
+    sent = Dispatch.objects.get(order__external_id=str(first)).created_at
+    counted = sent.replace(microsecond=0)  # the warehouse's count has whole seconds only
+    assert counted < sent
+    _drop(world, 2, {**EVERY_SKU, "MUG-ENML-01": 99}, counted)
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 98  # too few, and safe: the order is taken as not counted yet
+
+    second = world.store.sandbox.store.place_order([("ACME-MUG", 1)])
+    assert store.inventory_level("ACME-MUG") == 97  # the store's own decrement
+    sync_orders(world.connection)
+    assert Dispatch.objects.filter(order__external_id=str(second)).exists()
+    time.sleep(1.01)  # the next count, in whole seconds, is after both orders were sent
+    _drop(world, 3, {**EVERY_SKU, "MUG-ENML-01": 98}, datetime.now(UTC))
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 98

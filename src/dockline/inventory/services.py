@@ -24,6 +24,7 @@ from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.inventory.stock import Buffer, StockTerms, WarehouseTerm, compute_stock
 from dockline.mapping.models import Listing
 from dockline.orders.inflight import units_sent_since
+from dockline.orders.models import OrderLine
 from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, Parsed
@@ -194,9 +195,10 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
     """Write available quantities to the store: only changed ones (smart) or all (full)."""
     quantities, _ = store_quantities(connection)
     last = {p.store_sku: p for p in PushedStock.objects.filter(connection=connection)}
+    sold = _sold_since_pushed(connection, last)
     updates = [
         StockUpdate(sku, qty) for sku, qty in sorted(quantities.items())
-        if full or sku not in last or last[sku].quantity != qty
+        if full or sku not in last or last[sku].quantity != qty or sku in sold
     ]
     if not updates:
         return {"updated": 0, "skipped": 0}
@@ -213,7 +215,7 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
             doubt_until = now + stale if result.in_doubt else earlier
             PushedStock.objects.update_or_create(
                 connection=connection, store_sku=sku,
-                defaults={"quantity": None if doubt_until else wanted[sku], "pushed_at": now, "skipped_reason": "",
+                defaults={"quantity": None if doubt_until else wanted[sku], "pushed_at": started, "skipped_reason": "",
                           "doubt_until": doubt_until},
             )
         for sku, reason in result.skipped:
@@ -222,6 +224,19 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
                 defaults={"quantity": wanted[sku], "skipped_reason": reason, "doubt_until": None},
             )
     return {"updated": len(result.updated), "skipped": len(result.skipped)}
+
+
+def _sold_since_pushed(connection: Connection, last: dict[str, PushedStock]) -> set[str]:
+    """Store SKUs in orders imported after their last push began: the store lowered its own quantity for the
+    sale, so what Dockline last pushed is no longer what the store shows, even when the quantity Dockline
+    computes returns to it. (A store that does not lower stock on a sale is only sent the same quantity again.)"""
+    pushed = {sku.lower(): p.pushed_at for sku, p in last.items() if p.pushed_at is not None}
+    if not pushed:
+        return set()
+    lines = (OrderLine.objects.filter(order__connection=connection, order__created_at__gt=min(pushed.values()))
+             .values_list("sku", "order__created_at"))
+    sold = {sku.lower() for sku, imported in lines if sku.lower() in pushed and imported > pushed[sku.lower()]}
+    return {sku for sku in last if sku.lower() in sold}
 
 
 def _mark_in_doubt(connection: Connection, wanted: dict[str, int], last: dict[str, PushedStock], until) -> None:
