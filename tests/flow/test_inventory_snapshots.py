@@ -261,3 +261,23 @@ def test_a_sale_after_a_push_is_pushed_over_even_when_the_quantity_returns_to_th
     _drop(world, 3, {**EVERY_SKU, "MUG-ENML-01": 98}, datetime.now(UTC))
     sync_inventory(world.connection)
     assert store.inventory_level("ACME-MUG") == 98
+
+
+def test_an_order_held_before_the_warehouse_keeps_its_units_off_the_store(make_world):
+    """The store lowers its count when the order is placed; Dockline holds the order (an edit window) and the
+    warehouse still reports 100. The push offers 97, not 100: the held order's units are not sold twice."""
+    world = _world(make_world, "dsfx")
+    store = world.store.sandbox.store
+    _drop(world, 1, EVERY_SKU, datetime.now(UTC))
+    sync_inventory(world.connection)
+    world.connection.hold_minutes = 60
+    world.connection.save(update_fields=["hold_minutes"])
+
+    held = store.place_order([("ACME-MUG", 3)])
+    assert store.inventory_level("ACME-MUG") == 97
+    sync_orders(world.connection)
+    assert not Dispatch.objects.filter(order__external_id=str(held)).exists()
+    time.sleep(1.01)
+    _drop(world, 2, EVERY_SKU, datetime.now(UTC))
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 97

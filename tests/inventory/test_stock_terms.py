@@ -1,4 +1,5 @@
-"""The quantity offered to a store: never below zero, never more with a bigger buffer or more in flight."""
+"""The quantity offered to a store: never below zero, never more with a bigger buffer, more in flight or more not
+sent yet."""
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,10 +10,17 @@ terms = st.lists(st.builds(WarehouseTerm, warehouse=st.sampled_from(["A", "B", "
 buffers = st.builds(Buffer, amount=st.integers(0, 200), percent=st.booleans())
 
 
-@given(terms, buffers, st.integers(0, 500))
-def test_the_quantity_pushed_is_never_below_zero_nor_above_what_the_warehouses_can_ship(warehouses, buffer, minimum):
-    result = compute_stock(warehouses, buffer, minimum)
-    assert 0 <= result.quantity <= sum(max(t.available - t.in_flight, 0) for t in warehouses)
+@given(terms, buffers, st.integers(0, 500), st.integers(0, 10_000))
+def test_the_quantity_pushed_is_never_below_zero_nor_above_what_the_warehouses_can_ship(warehouses, buffer, minimum,
+                                                                                         not_sent):
+    result = compute_stock(warehouses, buffer, minimum, not_sent)
+    assert 0 <= result.quantity <= max(sum(max(t.available - t.in_flight, 0) for t in warehouses) - not_sent, 0)
+
+
+@given(terms, buffers, st.integers(0, 500), st.integers(0, 1000), st.integers(0, 100))
+def test_more_units_not_sent_yet_never_offer_more(warehouses, buffer, minimum, not_sent, extra):
+    assert (compute_stock(warehouses, buffer, minimum, not_sent + extra).quantity
+            <= compute_stock(warehouses, buffer, minimum, not_sent).quantity)
 
 
 @given(terms, st.integers(0, 200), st.integers(0, 200), st.booleans(), st.integers(0, 500))

@@ -11,6 +11,7 @@ Delta files (a format without snapshots) keep the checksum de-duplication of
 """
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from dockline.core.types import StockUpdate
 from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.inventory.stock import Buffer, StockTerms, WarehouseTerm, compute_stock
 from dockline.mapping.models import Listing
-from dockline.orders.inflight import units_sent_since
+from dockline.orders.inflight import units_not_sent, units_sent_since
 from dockline.orders.models import OrderLine
 from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
@@ -148,7 +149,8 @@ def stock_terms(connection: Connection) -> tuple[dict[str, StockTerms], dict[str
 
     A listing's units at a warehouse are how many whole units its components make there; a warehouse
     SKU no listing claims is offered to the store under its own SKU. Every warehouse that serves the
-    store adds its share: what it last reported, less what was sent to it after that count.
+    store adds its share: what it last reported, less what was sent to it after that count. The units of
+    orders not sent to any warehouse yet are taken from the sum.
     """
     warehouses = connection.stock_warehouses()
     counts: list[tuple[Warehouse, dict[str, StockLevel], dict[str, int]]] = []
@@ -158,22 +160,33 @@ def stock_terms(connection: Connection) -> tuple[dict[str, StockTerms], dict[str
         counts.append((warehouse, levels, sent))
     reported = {sku for _, levels, _ in counts for sku in levels}
     default = Buffer(connection.stock_buffer, connection.stock_buffer_unit == BufferUnit.PERCENT, "connection")
+    listings = list(Listing.objects.filter(connection=connection).prefetch_related("components"))
+    components = {lst.store_sku: [(c.warehouse_sku, c.quantity) for c in lst.components.all()] for lst in listings}
+    not_sent = units_not_sent(connection, lambda store_sku: components.get(store_sku) or [(store_sku, 1)])
     terms: dict[str, StockTerms] = {}
     unknown: dict[str, str] = {}
     who = "the warehouse has" if len(warehouses) == 1 else "no warehouse has"
-    for listing in Listing.objects.filter(connection=connection).prefetch_related("components"):
-        comps = [(c.warehouse_sku, c.quantity) for c in listing.components.all()]
+    for listing in listings:
+        comps = components[listing.store_sku]
         missing = [sku for sku, _ in comps if sku not in reported]
         if missing or not comps:
             unknown[listing.store_sku] = f"{who} not reported SKU {', '.join(missing) or '(none)'}"
             continue
         buffer = default if listing.stock_buffer is None else Buffer(
             listing.stock_buffer, listing.stock_buffer_unit == BufferUnit.PERCENT, "listing")
-        terms[listing.store_sku] = compute_stock(_shares(counts, comps), buffer, connection.stock_minimum)
+        terms[listing.store_sku] = compute_stock(_shares(counts, comps), buffer, connection.stock_minimum,
+                                                 _store_units(not_sent, comps))
     for sku in sorted(reported):
         if sku not in terms and sku not in unknown:
-            terms[sku] = compute_stock(_shares(counts, [(sku, 1)]), default, connection.stock_minimum)
+            terms[sku] = compute_stock(_shares(counts, [(sku, 1)]), default, connection.stock_minimum,
+                                       not_sent.get(sku, 0))
     return terms, unknown
+
+
+def _store_units(units: dict[str, int], comps: list[tuple[str, int]]) -> int:
+    """Store units of a listing that warehouse SKU `units` take away: as many as its most-taken component
+    makes, rounded up (a unit any of its components is short of cannot be offered)."""
+    return max((math.ceil(units.get(sku, 0) / per) for sku, per in comps), default=0)
 
 
 def _shares(counts: list[tuple[Warehouse, dict[str, StockLevel], dict[str, int]]],
@@ -230,13 +243,12 @@ def _sold_since_pushed(connection: Connection, last: dict[str, PushedStock]) -> 
     """Store SKUs in orders imported after their last push began: the store lowered its own quantity for the
     sale, so what Dockline last pushed is no longer what the store shows, even when the quantity Dockline
     computes returns to it. (A store that does not lower stock on a sale is only sent the same quantity again.)"""
-    pushed = {sku.lower(): p.pushed_at for sku, p in last.items() if p.pushed_at is not None}
+    pushed = {sku: p.pushed_at for sku, p in last.items() if p.pushed_at is not None}
     if not pushed:
         return set()
     lines = (OrderLine.objects.filter(order__connection=connection, order__created_at__gt=min(pushed.values()))
              .values_list("sku", "order__created_at"))
-    sold = {sku.lower() for sku, imported in lines if sku.lower() in pushed and imported > pushed[sku.lower()]}
-    return {sku for sku in last if sku.lower() in sold}
+    return {sku for sku, imported in lines if sku in pushed and imported > pushed[sku]}
 
 
 def _mark_in_doubt(connection: Connection, wanted: dict[str, int], last: dict[str, PushedStock], until) -> None:

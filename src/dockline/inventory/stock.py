@@ -2,7 +2,9 @@
 
     quantity = sum over the warehouses that serve the store of
                    max(available - in flight, 0)    (in flight: units in orders sent after its last count)
-               - buffer                             (units, or a percent of that sum rounded up)
+               - not yet sent                       (units in orders imported but not sent to a warehouse yet:
+                                                     the store has lowered its count for them, no warehouse has)
+               - buffer                             (units, or a percent of what is left, rounded up)
                never below 0; and 0 when below the minimum level.
 
 `compute_stock` is pure: the push and the inventory page both call it with what the database holds
@@ -55,6 +57,7 @@ class StockTerms:
     buffer: Buffer
     minimum: int
     total: int  # sum of each warehouse's net
+    not_sent: int  # units in orders imported and not sent to any warehouse yet
     held_back: int  # the buffer, in units
     below_minimum: bool
     quantity: int  # what is pushed
@@ -69,11 +72,13 @@ class StockTerms:
 
 
 def compute_stock(warehouses: list[WarehouseTerm] | tuple[WarehouseTerm, ...], buffer: Buffer = Buffer(),
-                  minimum: int = 0) -> StockTerms:
-    """The quantity to offer from each warehouse's term, a buffer and a minimum level (see the module)."""
+                  minimum: int = 0, not_sent: int = 0) -> StockTerms:
+    """The quantity to offer from each warehouse's term, the units not sent yet, a buffer and a minimum level
+    (see the module)."""
     total = sum(t.net for t in warehouses)
-    held_back = buffer.units(total)
-    after = max(total - held_back, 0)
+    left = max(total - not_sent, 0)
+    held_back = buffer.units(left)
+    after = left - held_back
     below = after < minimum
-    return StockTerms(warehouses=tuple(warehouses), buffer=buffer, minimum=minimum, total=total,
+    return StockTerms(warehouses=tuple(warehouses), buffer=buffer, minimum=minimum, total=total, not_sent=not_sent,
                       held_back=held_back, below_minimum=below, quantity=0 if below else after)

@@ -8,14 +8,21 @@ the warehouse shipped from at or before the count is in that count, whatever the
 warehouse's times often have whole seconds only). Orders sent more than `LOOKBACK` ago are taken as
 counted: a warehouse that has not counted a SKU for that long has no count worth correcting, and
 each inventory run then reads a bounded number of orders.
+
+Orders imported and not sent to any warehouse yet are counted apart (`units_not_sent`): the store has
+already lowered its count for them, and no warehouse has.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from dockline.orders.models import Dispatch
+from dockline.connections.models import Connection
+from dockline.orders.models import Dispatch, Order
+from dockline.orders.status import BEFORE_WAREHOUSE
 from dockline.orders.status import OrderStatus as S
 from dockline.warehouses.models import ExchangeState, Warehouse
 
@@ -46,6 +53,22 @@ def units_sent_since(warehouse: Warehouse, counted_at: dict[str, datetime]) -> d
             if shipped and min(shipped) <= counted_at[sku]:
                 continue
             units[sku] = units.get(sku, 0) + qty
+    return units
+
+
+def units_not_sent(connection: Connection, components_of: Callable[[str], list[tuple[str, int]]]) -> dict[str, int]:
+    """Warehouse SKU units in the connection's orders imported and not sent to any warehouse yet (held, waiting
+    for a mapping or a retry): the store lowered its count when they were placed, and no warehouse knows of
+    them. A line not mapped yet counts as `components_of(its store SKU)`."""
+    at_warehouse = Dispatch.objects.filter(order=OuterRef("pk"), exchange__state__in=AT_WAREHOUSE)
+    orders = (Order.objects.filter(connection=connection, status__in=BEFORE_WAREHOUSE)
+              .exclude(Exists(at_warehouse)).prefetch_related("lines"))
+    units: dict[str, int] = {}
+    for order in orders:
+        for line in order.lines.all():
+            comps = [(c["sku"], c["quantity"]) for c in line.components] or components_of(line.sku)
+            for sku, per in comps:
+                units[sku] = units.get(sku, 0) + per * line.quantity
     return units
 
 
