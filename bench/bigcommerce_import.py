@@ -66,8 +66,8 @@ def make_connection(sandbox):
 
 
 def run(args: argparse.Namespace) -> dict:
+    from dockline.orders.imports import import_orders
     from dockline.orders.models import Order
-    from dockline.orders.services import import_orders
     from dockline.sandbox.bigcommerce import BigCommerceSandbox
 
     with BigCommerceSandbox(store_hash="bench", quota=args.quota, window_seconds=args.window) as sb:

@@ -6,8 +6,9 @@ import pytest
 from dockline.core.types import CancelOutcome
 from dockline.orders import actions
 from dockline.orders.cancel_state import CancelOrigin, CancelState
+from dockline.orders.imports import import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import import_orders, prepare_orders
+from dockline.orders.services import prepare_orders
 from dockline.orders.status import OrderStatus as S
 from dockline.sandbox import demo
 from dockline.sync.jobs import sync_orders, sync_shipments

@@ -2,8 +2,9 @@
 import pytest
 
 from dockline.mapping.models import Listing, ListingComponent, ShippingRule
+from dockline.orders.imports import import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import import_orders, prepare_orders
+from dockline.orders.services import prepare_orders
 from dockline.orders.status import OrderStatus as S
 from dockline.sandbox.demo import wait_until
 from dockline.sync.jobs import sync_orders

@@ -12,8 +12,9 @@ from django.urls import reverse
 from dockline.connections.models import Channel, ChannelKind, Side
 from dockline.core.errors import ErrorKind
 from dockline.orders.actions import reprocess
+from dockline.orders.imports import import_orders
 from dockline.orders.models import Activity, Order
-from dockline.orders.services import forward_orders, import_orders, prepare_orders
+from dockline.orders.services import forward_orders, prepare_orders
 from dockline.orders.status import OrderStatus as S
 from dockline.sandbox.demo import wait_until
 from dockline.sandbox.ftpserver import FULL_PERMS

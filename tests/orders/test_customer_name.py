@@ -1,7 +1,7 @@
 """The customer's name is kept with the order: the billing name where the store gives one, else the
 first ship-to's, so the list can show and search it."""
+from dockline.orders.imports import store_new_order
 from dockline.orders.models import Order
-from dockline.orders.services import store_new_order
 from dockline.platforms.bigcommerce.connector import to_store_order as bigcommerce_order
 from dockline.platforms.ultracart.connector import to_store_order as ultracart_order
 

@@ -99,7 +99,7 @@ def test_the_test_trace_shows_route_and_split_and_routes_nothing(two, active_rul
     rule.save()
     two.connection.routing = Routing.FIRST
     number = _place(two, [("LANTERN-300", 1)])
-    from dockline.orders.services import import_orders
+    from dockline.orders.imports import import_orders
 
     import_orders(two.connection, two.connection.store.connector())
     order = Order.objects.get(number=number)

@@ -18,7 +18,7 @@ def command(setup) -> click.Command:
         setup()
         from dockline.connections.services import sync_now
         from dockline.core.errors import ConnectorError
-        from dockline.orders.services import backfill_orders
+        from dockline.orders.imports import backfill_orders
 
         try:
             start = datetime.fromisoformat(since)

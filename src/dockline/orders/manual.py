@@ -18,8 +18,8 @@ from dockline.connections.services import sync_now
 from dockline.core.activity import Actor
 from dockline.core.types import Address, Destination, OrderLine, StoreOrder
 from dockline.orders.actions import ActionRefused, Who
+from dockline.orders.imports import store_new_order
 from dockline.orders.models import Order
-from dockline.orders.services import store_new_order
 from dockline.platforms.manual.connector import PLATFORM
 
 

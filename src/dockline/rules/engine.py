@@ -1,7 +1,7 @@
 """Running rules at a hook point, and the Test trace that shows what a rule would do, changing nothing.
 
-`run_rules` is the one call each hook point makes (`orders/services.py`): on import, for a new order,
-before it is mapped; and before sending, for a Queued order about to be written for the warehouse. The
+`run_rules` is the one call each hook point makes (`orders/imports.py`, `orders/services.py`): on import,
+for a new order, before it is mapped; and before sending, for a Queued order about to be written for the warehouse. The
 active rules of the order's merchant (for every connection, or for the order's) run in their order;
 each rule whose conditions are all true does its actions in turn. A condition that cannot be evaluated
 (a typo in a field name, a division by zero) counts as false and is said once in the order's activity.

@@ -20,7 +20,8 @@ from django.db import connection as db
 
 from dockline.connections.models import Connection
 from dockline.inventory.services import pull_inventory, push_inventory
-from dockline.orders.services import forward_orders, import_orders, prepare_orders
+from dockline.orders.imports import import_orders
+from dockline.orders.services import forward_orders, prepare_orders
 from dockline.shipments.services import post_shipments, pull_shipments
 
 STAGES = ("import", "map", "forward", "shipment", "post", "stock", "push")

@@ -28,9 +28,10 @@ from dockline.orders.cancellations import (
     tell_stores,
     warehouses_with_cancellations_to_send,
 )
+from dockline.orders.imports import import_orders
 from dockline.orders.parts import forward_parts, warehouses_with_parts_due
 from dockline.orders.routing import route_orders
-from dockline.orders.services import forward_orders, import_orders, prepare_orders
+from dockline.orders.services import forward_orders, prepare_orders
 from dockline.orders.status import OrderStatus
 from dockline.platforms.base import Capability
 from dockline.rules.abandoned import abandon_stale_orders

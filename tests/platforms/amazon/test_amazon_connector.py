@@ -232,7 +232,8 @@ def test_workers_sharing_a_seller_keep_within_the_usage_plan_and_are_never_answe
             thread.join()
         elapsed = time.monotonic() - started
     served = [e for e in sandbox.app.exchanges if e.operation == "getOrder"]
-    # 44 calls (one more where a loaded machine let a read time out and it was sent again), none answered 429
+    # 44 calls (one more where a loaded machine let a read time out and it was sent again), none answered 429,
+    # whatever the machine does between a worker taking a slot and the sandbox counting the call (quota.py)
     assert 44 <= len(served) <= 46 and sandbox.app.throttled == []
     assert elapsed >= 1.9  # 44 calls: the burst, then the rest when the window allows
     assert timedelta(seconds=elapsed) < timedelta(seconds=10)

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from dockline.orders.imports import CURSOR_OVERLAP, import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import CURSOR_OVERLAP, import_orders
 from dockline.sandbox.demo import wait_until
 from dockline.sync.jobs import sync_inventory, sync_orders, sync_shipments
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 from dockline.mapping.services import Mapper
+from dockline.orders.imports import CURSOR_OVERLAP, import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import CURSOR_OVERLAP, import_orders, map_order, warehouse_orders
+from dockline.orders.services import map_order, warehouse_orders
 
 
 def _cursor(connection) -> datetime:

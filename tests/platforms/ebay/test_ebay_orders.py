@@ -8,8 +8,9 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import dockline.platforms.ebay.connector as ebay_connector
+from dockline.orders.imports import CURSOR_OVERLAP, import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import CURSOR_OVERLAP, import_orders, prepare_orders
+from dockline.orders.services import prepare_orders
 from dockline.orders.status import OrderStatus
 from dockline.platforms.ebay.mapping import ebay_time
 

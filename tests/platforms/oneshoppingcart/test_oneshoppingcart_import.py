@@ -9,8 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from dockline.connections.models import ChannelKind
+from dockline.orders.imports import import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import import_orders, prepare_orders
+from dockline.orders.services import prepare_orders
 from dockline.orders.status import OrderStatus
 
 

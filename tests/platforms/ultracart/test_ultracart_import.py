@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from dockline.core.errors import ConnectorError
+from dockline.orders.imports import import_orders
 from dockline.orders.models import Order
-from dockline.orders.services import import_orders
 from dockline.platforms.ultracart.checklist import checklist_item, unknown_skus
 
 

@@ -2,10 +2,13 @@
 
 Amazon limits each operation separately, per selling partner and application, with a
 token bucket: `rate` requests per second refill a bucket of `burst` (the tables in each
-operation's model). Dockline keeps within it with a `limits` moving window of `burst - 1`
+operation's model). Dockline keeps within it with a `limits` moving window of `burst - margin`
 requests per `burst / rate` seconds: any span of T seconds then holds at most
-`burst + rate * T` requests, what the bucket allows, and one request of margin absorbs
-the time between taking a slot and Amazon counting it.
+`burst + rate * T` requests, what the bucket allows. The margin absorbs the time between
+taking a slot and Amazon counting the request (network, a busy worker): `rate * SLOT_TO_COUNT / 2`
+requests, at least one, cover up to SLOT_TO_COUNT seconds of it. At the default plans (5 per second
+at most) that is one request; a plan of 15 per second (a test's) takes three, where one covered only
+133 ms, which a loaded machine exceeded.
 
 The window lives in the storage all workers share: `memory://` within one process (the
 default), `redis://...` across processes and machines (setting RATE_LIMIT_STORAGE, env
@@ -47,12 +50,13 @@ PLANS: dict[str, Plan] = {
 }
 
 _learned: dict[str, float] = {}  # key -> rate Amazon announced
+SLOT_TO_COUNT = 0.4  # seconds between taking a slot and Amazon counting the request that the margin absorbs
 
 
 def window(plan: Plan, rate: float | None = None) -> RateLimitItemPerSecond:
     """The moving window that keeps within `plan` (at `rate` when Amazon announced another)."""
     rate = rate or plan.rate
-    usable = max(1, plan.burst - 1)
+    usable = max(1, plan.burst - max(1, math.ceil(rate * SLOT_TO_COUNT / 2)))
     return RateLimitItemPerSecond(usable, max(1, math.ceil(plan.burst / rate)), namespace="AMAZON")
 
 
