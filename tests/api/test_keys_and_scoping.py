@@ -92,3 +92,13 @@ def test_enable_and_disable_through_the_api_switch_the_connection_as_the_dashboa
     assert not conn.enabled
     refused = call("POST", f"/connections/{conn.id}/sync", token, {"channel": "orders"})
     assert refused.status_code == 409 and "disabled" in refused.json()["detail"]
+
+
+def test_while_the_shared_redis_does_not_answer_the_api_keeps_answering_and_still_limits_each_key(
+        tenants, key_for, call, settings, closed_port):
+    settings.API_RATE_LIMIT_PER_MINUTE = 2
+    settings.RATE_LIMIT_STORAGE = f"redis://127.0.0.1:{closed_port}/0"
+    token = key_for()
+    answers = [call("GET", "/connections", token) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]  # counted in this process meanwhile
+    assert answers[1]["RateLimit-Remaining"] == "0" and int(answers[2]["Retry-After"]) >= 1

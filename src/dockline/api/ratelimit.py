@@ -1,19 +1,20 @@
 """Requests per API key per minute, counted in the `limits` storage every web process shares.
 
 Every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds until the
-window starts again); a request past the limit is answered 429 with `Retry-After`.
+window starts again); a request past the limit is answered 429 with `Retry-After`. While the shared storage
+(Redis) does not answer, each web process counts on its own (`platforms/quota.py`): the API keeps answering.
 """
 from __future__ import annotations
 
 import math
 import time
 from dataclasses import dataclass
-from functools import cache
 
 from django.conf import settings
 from limits import RateLimitItemPerMinute
-from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+from dockline.platforms.quota import shared_window
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,10 @@ class Window:
         return headers
 
 
-@cache
-def _limiter(uri: str) -> FixedWindowRateLimiter:
-    return FixedWindowRateLimiter(storage_from_string(uri))
-
-
 def hit(key_id: str) -> Window:
     """Count one request by the key; settings.API_RATE_LIMIT_PER_MINUTE requests a minute are allowed."""
     item = RateLimitItemPerMinute(settings.API_RATE_LIMIT_PER_MINUTE, namespace="API_KEY")
-    limiter = _limiter(settings.RATE_LIMIT_STORAGE)
+    limiter = shared_window(settings.RATE_LIMIT_STORAGE, FixedWindowRateLimiter)
     allowed = limiter.hit(item, key_id)
     reset_at, remaining = limiter.get_window_stats(item, key_id)
     return Window(allowed, item.amount, max(0, remaining), max(0, math.ceil(reset_at - time.time())))

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from limits import RateLimitItem
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
 from limits.util import WindowStats
 
 from dockline.platforms.memory_window import InProcessWindows
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 REDIS_TIMEOUT = 1.0
 
 _lock = threading.Lock()
-_windows: dict[str, SharedWindow] = {}
+_windows: dict[tuple[str, type[RateLimiter]], SharedWindow] = {}
 
 
 def storage_uri() -> str:
@@ -39,26 +39,27 @@ def storage_uri() -> str:
     return getattr(settings, "RATE_LIMIT_STORAGE", "memory://") if settings.configured else "memory://"
 
 
-def shared_window(uri: str | None = None) -> SharedWindow:
-    """The window on `uri` (RATE_LIMIT_STORAGE when not given), one per storage in this process."""
+def shared_window(uri: str | None = None, strategy: type[RateLimiter] = MovingWindowRateLimiter) -> SharedWindow:
+    """The window on `uri` (RATE_LIMIT_STORAGE when not given), one per storage and strategy in this process
+    (the API's keys count in fixed minutes: `api/ratelimit.py`)."""
     uri = uri or storage_uri()
     with _lock:
-        if uri not in _windows:
-            _windows[uri] = SharedWindow(uri)
-        return _windows[uri]
+        if (uri, strategy) not in _windows:
+            _windows[uri, strategy] = SharedWindow(uri, strategy)
+        return _windows[uri, strategy]
 
 
 class SharedWindow:
     """`hit` and `get_window_stats` of a `limits` moving window, counted in this process while the shared
     storage fails."""
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, strategy: type[RateLimiter] = MovingWindowRateLimiter) -> None:
         options = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT} \
             if uri.startswith(("redis://", "rediss://")) else {}
         shared = InProcessWindows() if uri.startswith("memory://") else storage_from_string(
             uri, wrap_exceptions=True, **options)
-        self.shared = MovingWindowRateLimiter(shared)
-        self.local = MovingWindowRateLimiter(InProcessWindows())
+        self.shared = strategy(shared)
+        self.local = strategy(InProcessWindows())
         self.where = _without_credentials(uri)
         self.away = False  # the shared storage failed on the last request
 
@@ -85,8 +86,9 @@ class SharedWindow:
         with _lock:
             first, self.away = not self.away, True
         if first:
-            log.warning("The shared rate-limit storage %s does not answer (%s); this worker counts the platforms' "
-                        "quotas on its own until it does (the stores' 429s are waited out meanwhile).",
+            log.warning("The shared rate-limit storage %s does not answer (%s); this process counts the platforms' "
+                        "quotas and the API keys' requests on its own until it does (the stores' 429s are waited "
+                        "out meanwhile).",
                         self.where, exc.storage_error)
 
     def _back(self) -> None:
