@@ -192,3 +192,48 @@ def test_a_shipment_for_an_order_whose_upload_was_never_confirmed_is_recorded_an
     assert world.wms.received == {str(order_id): 1}
     assert sorted(world.store.tracking_numbers(str(order_id))) == sorted(world.wms.shipped_shipments[0].tracking_numbers)
     assert not ExchangeRecord.objects.filter(direction=Direction.IN, state=ExchangeState.ERROR).exists()
+
+
+def test_the_store_gets_one_call_at_a_time_in_order_while_dockline_records_the_last(world, monkeypatch):
+    """Forwarding tells the store each order's status, and posting sends each shipment, while Dockline records
+    the one before (platforms/calls.py); the store still sees one call at a time, in Dockline's order."""
+    import threading
+    import time
+
+    from dockline.connections.models import Store
+
+    under_way, most, seen = [0], [0], []
+    guard = threading.Lock()
+    real_connector = Store.connector
+
+    def slowly(call):
+        def wrapped(arg):
+            with guard:
+                under_way[0] += 1
+                most[0] = max(most[0], under_way[0])
+            time.sleep(0.05)  # a store 50 ms away
+            try:
+                return call(arg)
+            finally:
+                with guard:
+                    under_way[0] -= 1
+                    seen.append((call.__name__, getattr(arg, "order_external_id", arg)))
+        return wrapped
+
+    def connector(store):
+        made = real_connector(store)
+        made.post_shipment, made.mark_forwarded = slowly(made.post_shipment), slowly(made.mark_forwarded)
+        return made
+
+    monkeypatch.setattr(Store, "connector", connector)
+    world.wms.ship_delay = 0
+    ids = [str(world.store.sandbox.store.place_order(items=[("ACME-MUG", 1)])) for _ in range(4)]
+    sync_orders(world.connection)
+    assert [order for name, order in seen if name == "mark_forwarded"] == ids
+    assert wait_until(lambda: len(world.wms.shipped_shipments) >= 4, 15)
+    sync_shipments(world.connection)
+    posted = [order for name, order in seen if name == "post_shipment"]
+    assert sorted(posted) == sorted(ids) and len(posted) == 4
+    assert most[0] == 1
+    assert set(Order.objects.filter(external_id__in=ids).values_list("status", flat=True)) == {S.CLOSED}
+    assert all(len(world.store.sandbox.store.shipments_for(int(i))) == 1 for i in ids)

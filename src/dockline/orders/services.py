@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from dockline.orders.bundles import add_bundle_dispatches, bundle_lines
 from dockline.orders.models import Activity, Dispatch, Order, OrderLine
 from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
+from dockline.platforms.calls import StoreCalls
 from dockline.rules.engine import rules_at, run_rules
 from dockline.rules.models import Hook
 from dockline.sync.scheduler import ensure_lease
@@ -110,43 +112,50 @@ def forward_orders(connection: Connection, transport: Transport, fmt: FileFormat
     rules = rules_at(connection.id, Hook.BEFORE_SEND) if due else []
     counts = {"sent": 0, "delayed": 0}
     folders = connection.warehouse.folders
-    for index, order in enumerate(due):
-        ensure_lease()
-        if not run_rules(order, Hook.BEFORE_SEND, now=now, rules=rules):
-            continue
-        # a rule may have changed the order's lines or bundled others into it: then read them afresh
-        afresh = bool(rules) or order.has_absorbed
+    told: tuple[Order, Future] | None = None  # the store is being told of the last order sent
+    with StoreCalls() as calls:
         try:
-            exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now, afresh=afresh,
-                                                  resumable=bool(rules) or order.resumable)
-        except RenderError as exc:
-            message = (f"{RENDER_PROBLEM}: {exc.field}: {exc.reason.rstrip('.')}. "
-                       "Fix it in the store, then reprocess.")
-            order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
-            events.publish(connection.organization_id, events.ORDER_ERROR, {"error": message},
-                           connection=connection, order=order)
-            counts["unwritable"] = counts.get("unwritable", 0) + 1
-            continue
-        try:
-            if not (resumed and _delivered(transport, folders, exchange.filename)):
-                transport.write_atomic(folders.inbox, exchange.filename, exchange.data)
-        except ConnectorError as exc:
-            if not exc.retryable:
-                raise _warehouse_refused(exc, connection, due[index:], counts["sent"]) from exc
-            _delay(order, exc, now)
-            counts["delayed"] += 1
-            if len(due) > index + 1:
-                counts["waiting"] = len(due) - index - 1
-            break
-        with transaction.atomic():
-            exchange.move_to(ExchangeState.SENT)
-            order.attempts = 0
-            order.retry_at = None
-            order.move_to(S.OPEN, f"Sent to warehouse {connection.warehouse.name} in file {exchange.filename}.")
-        counts["sent"] += 1
-        events.publish(connection.organization_id, events.ORDER_SENT, {"file": exchange.filename},
-                       connection=connection, order=order)
-        _tell_store_forwarded(order, connector)
+            for index, order in enumerate(due):
+                ensure_lease()
+                if not run_rules(order, Hook.BEFORE_SEND, now=now, rules=rules):
+                    continue
+                # a rule may have changed the order's lines or bundled others into it: then read them afresh
+                afresh = bool(rules) or order.has_absorbed
+                try:
+                    exchange, resumed = _pending_exchange(order, connection, fmt, mapper, now, afresh=afresh,
+                                                          resumable=bool(rules) or order.resumable)
+                except RenderError as exc:
+                    message = (f"{RENDER_PROBLEM}: {exc.field}: {exc.reason.rstrip('.')}. "
+                               "Fix it in the store, then reprocess.")
+                    order.move_to(S.ERROR, f"Stopped: {message}", level="error", error=message)
+                    events.publish(connection.organization_id, events.ORDER_ERROR, {"error": message},
+                                   connection=connection, order=order)
+                    counts["unwritable"] = counts.get("unwritable", 0) + 1
+                    continue
+                _told(told)  # the store has the last order's status before this one's file goes out
+                told = None
+                try:
+                    if not (resumed and _delivered(transport, folders, exchange.filename)):
+                        transport.write_atomic(folders.inbox, exchange.filename, exchange.data)
+                except ConnectorError as exc:
+                    if not exc.retryable:
+                        raise _warehouse_refused(exc, connection, due[index:], counts["sent"]) from exc
+                    _delay(order, exc, now)
+                    counts["delayed"] += 1
+                    if len(due) > index + 1:
+                        counts["waiting"] = len(due) - index - 1
+                    break
+                with transaction.atomic():
+                    exchange.move_to(ExchangeState.SENT)
+                    order.attempts = 0
+                    order.retry_at = None
+                    order.move_to(S.OPEN, f"Sent to warehouse {connection.warehouse.name} in file {exchange.filename}.")
+                counts["sent"] += 1
+                events.publish(connection.organization_id, events.ORDER_SENT, {"file": exchange.filename},
+                               connection=connection, order=order)
+                told = (order, calls.submit(connector.mark_forwarded, order.external_id))
+        finally:
+            _told(told)
     return counts
 
 
@@ -285,12 +294,27 @@ def _delay(order: Order, exc: ConnectorError, now: datetime) -> None:
     )
 
 
+def _told(told: tuple[Order, Future] | None) -> None:
+    """Wait for the store to take an order's new status (`mark_forwarded`); a refusal is noted on the order."""
+    if told is None:
+        return
+    order, answer = told
+    try:
+        answer.result()
+    except ConnectorError as exc:
+        _not_told(order, exc)
+
+
 def _tell_store_forwarded(order: Order, connector: StoreConnector) -> None:
     try:
         connector.mark_forwarded(order.external_id)
     except ConnectorError as exc:
-        order.log(f"Could not update the order's status in the store: {exc.message}", level="warning",
-                  event=Event.WARNING)
+        _not_told(order, exc)
+
+
+def _not_told(order: Order, exc: ConnectorError) -> None:
+    order.log(f"Could not update the order's status in the store: {exc.message}", level="warning",
+              event=Event.WARNING)
 
 
 def _human(delta: timedelta) -> str:

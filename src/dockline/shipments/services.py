@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
@@ -20,6 +21,7 @@ from dockline.orders.parts import confirm_part
 from dockline.orders.status import SHIPPABLE
 from dockline.orders.status import OrderStatus as S
 from dockline.platforms.base import StoreConnector
+from dockline.platforms.calls import StoreCalls
 from dockline.platforms.manual.connector import PLATFORM as MANUAL
 from dockline.shipments.models import Package, Shipment, ShipmentLine
 from dockline.sync.scheduler import ensure_lease
@@ -163,7 +165,11 @@ def shipped_units(line: OrderLine, before: int | None = None, *, plus: dict[tupl
 
 @events.endpoints_read_once()
 def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
-    """Post every recorded, unposted shipment of this connection to the store, oldest first."""
+    """Post every recorded, unposted shipment of this connection to the store, oldest first.
+
+    Each shipment is recorded as posted while the next one is being posted (`platforms/calls.py`); a shipment
+    of the same order as the one under way waits for it to be recorded first (it may have to carry its boxes).
+    """
     counts = {"posted": 0, "failed": 0, "closed": 0}
     pending = (
         Shipment.objects.filter(order__connection=connection, posted_at__isnull=True, post_held=False)
@@ -171,30 +177,34 @@ def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
         .prefetch_related("packages", Prefetch("order__lines", queryset=OrderLine.objects.prefetch_related("shipped")))
         .order_by("shipped_at", "id")
     )
-    for shipment in pending:
-        ensure_lease()
-        try:
-            if not _post(shipment, connection, connector):
+    out: _Posting | None = None  # posted, its answer not recorded yet
+    with StoreCalls() as calls:
+        for shipment in pending:
+            ensure_lease()
+            if out is not None and out.shipment.order_id == shipment.order_id:
+                _settle(out, connection, connector, counts)
+                out = None
+            posting = _prepare(shipment, connection)
+            if posting is None:
+                if _inserts_only(shipment):
+                    counts["posted"] += 1
+                    counts["closed"] += close_if_done(shipment.order)
                 continue
-        except ConnectorError as exc:
-            counts["failed"] += 1
-            if exc.message != shipment.post_error:  # say it once, not on every retry
-                shipment.order.log(
-                    f"Could not post tracking to the store ({exc.message}); "
-                    + ("will retry." if exc.retryable else "fix the cause, then reprocess the shipment."),
-                    level="warning" if exc.retryable else "error",
-                    event=Event.WARNING if exc.retryable else Event.ERROR,
-                )
-            shipment.post_attempts += 1
-            shipment.post_error = exc.message
-            shipment.post_held = exc.kind == ErrorKind.FATAL
-            shipment.save(update_fields=["post_attempts", "post_error", "post_held"])
-            if exc.kind in (ErrorKind.RATE_LIMITED, ErrorKind.REAUTH):
-                raise
-            continue
-        counts["posted"] += 1
-        counts["closed"] += close_if_done(shipment.order)
+            posting.answer = calls.submit(connector.post_shipment, posting.store_shipment)
+            if out is not None:
+                _settle(out, connection, connector, counts)
+            out = posting
+        if out is not None:
+            _settle(out, connection, connector, counts)
     return counts
+
+
+@dataclass
+class _Posting:
+    shipment: Shipment
+    waiting: list[Shipment]  # the order's earlier boxes that completed no item: they ride with this one
+    store_shipment: StoreShipment
+    answer: Future | None = None
 
 
 def store_reference(shipment: Shipment, connection: Connection) -> str:
@@ -205,9 +215,9 @@ def store_reference(shipment: Shipment, connection: Connection) -> str:
     return f"W{shipment.warehouse_id}-{shipment.warehouse_shipment_id}"
 
 
-def _post(shipment: Shipment, connection: Connection, connector: StoreConnector) -> bool:
-    """Post one shipment of the connection's; False when it completes no whole item yet (its boxes ride with the
-    next one)."""
+def _prepare(shipment: Shipment, connection: Connection) -> _Posting | None:
+    """What to post for one shipment of the connection's; None when it completes no whole item yet (its boxes
+    ride with the next one)."""
     order = shipment.order
     store_lines = []
     for line in order.lines.all():
@@ -217,13 +227,13 @@ def _post(shipment: Shipment, connection: Connection, connector: StoreConnector)
         if units > 0:
             store_lines.append(StoreShipmentLine(line_id=line.line_id, quantity=units))
     if not store_lines:
-        return _inserts_only(shipment)
+        return None
     waiting = list(
         Shipment.objects.filter(order=order, destination_ref=shipment.destination_ref, posted_at__isnull=True,
                                 id__lt=shipment.id).prefetch_related("packages")
     )
     packages = [p for s in [*waiting, shipment] for p in s.packages.all()]
-    store_shipment = StoreShipment(
+    return _Posting(shipment, waiting, StoreShipment(
         order_external_id=order.external_id,
         destination_ref=shipment.destination_ref,
         lines=store_lines,
@@ -233,10 +243,34 @@ def _post(shipment: Shipment, connection: Connection, connector: StoreConnector)
         shipped_at=shipment.shipped_at,
         packages=[_package(p) for p in packages],
         reference=store_reference(shipment, connection),
-    )
-    store_id = connector.post_shipment(store_shipment)
+    ))
+
+
+def _settle(posting: _Posting, connection: Connection, connector: StoreConnector, counts: dict) -> None:
+    """Record the store's answer to one posting: posted (and the order closed when done), or why not.
+    A rate limit or a lost authorization ends the run (raised)."""
+    shipment = posting.shipment
+    try:
+        store_id = posting.answer.result()
+    except ConnectorError as exc:
+        counts["failed"] += 1
+        if exc.message != shipment.post_error:  # say it once, not on every retry
+            shipment.order.log(
+                f"Could not post tracking to the store ({exc.message}); "
+                + ("will retry." if exc.retryable else "fix the cause, then reprocess the shipment."),
+                level="warning" if exc.retryable else "error",
+                event=Event.WARNING if exc.retryable else Event.ERROR,
+            )
+        shipment.post_attempts += 1
+        shipment.post_error = exc.message
+        shipment.post_held = exc.kind == ErrorKind.FATAL
+        shipment.save(update_fields=["post_attempts", "post_error", "post_held"])
+        if exc.kind in (ErrorKind.RATE_LIMITED, ErrorKind.REAUTH):
+            raise
+        return
+    order, store_shipment = shipment.order, posting.store_shipment
     with transaction.atomic():
-        for posted in [*waiting, shipment]:
+        for posted in [*posting.waiting, shipment]:
             posted.store_shipment_id = store_id
             posted.posted_at = timezone.now()
             posted.post_error = ""
@@ -247,9 +281,10 @@ def _post(shipment: Shipment, connection: Connection, connector: StoreConnector)
     events.publish(connection.organization_id, events.SHIPMENT_POSTED, {"shipment": {
         "id": shipment.id, "warehouse_shipment_id": shipment.warehouse_shipment_id, "store_shipment_id": store_id,
         "carrier": shipment.carrier, "service": shipment.service, "tracking_numbers": store_shipment.tracking_numbers,
-        "shipped_at": shipment.shipped_at.isoformat(), "lines": [vars(line) for line in store_lines]}},
+        "shipped_at": shipment.shipped_at.isoformat(), "lines": [vars(line) for line in store_shipment.lines]}},
         connection=connection, order=order)
-    return True
+    counts["posted"] += 1
+    counts["closed"] += close_if_done(order)
 
 
 def _inserts_only(shipment: Shipment) -> bool:
