@@ -237,3 +237,33 @@ def test_the_store_gets_one_call_at_a_time_in_order_while_dockline_records_the_l
     assert most[0] == 1
     assert set(Order.objects.filter(external_id__in=ids).values_list("status", flat=True)) == {S.CLOSED}
     assert all(len(world.store.sandbox.store.shipments_for(int(i))) == 1 for i in ids)
+
+
+def test_an_order_is_closed_even_when_the_run_that_posted_its_last_tracking_died_before_closing_it(world,
+                                                                                                   monkeypatch):
+    """Found by the Celery fault trials (seed 37): PostgreSQL restarted between recording the post and closing
+    the order, which then stayed Shipped for good. Recording the post and closing are now one transaction, and
+    each run closes a Shipped order whose every shipment is posted."""
+    from dockline.shipments import services as shipment_services
+
+    world.wms.ship_delay = 0
+    order_id, order = _order_sent(world, [("ACME-MUG", 1)])
+    assert wait_until(lambda: any(s.order_number == str(order_id) for s in world.wms.shipped_shipments), 15)
+
+    def dies(order):
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(shipment_services, "close_if_done", dies)
+        with pytest.raises(RuntimeError):
+            sync_shipments(world.connection)
+    assert world.store.sandbox.store.shipments_for(order_id)  # the store has it; Dockline had not recorded it
+    sync_shipments(world.connection)
+    order.refresh_from_db()
+    assert order.status == S.CLOSED
+    assert len(world.store.sandbox.store.shipments_for(order_id)) == 1
+
+    Order.objects.filter(pk=order.pk).update(status=S.SHIPPED)  # left by an earlier version, every box posted
+    sync_shipments(world.connection)
+    order.refresh_from_db()
+    assert order.status == S.CLOSED

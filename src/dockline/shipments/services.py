@@ -170,7 +170,7 @@ def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
     Each shipment is recorded as posted while the next one is being posted (`platforms/calls.py`); a shipment
     of the same order as the one under way waits for it to be recorded first (it may have to carry its boxes).
     """
-    counts = {"posted": 0, "failed": 0, "closed": 0}
+    counts = {"posted": 0, "failed": 0, "closed": _close_left_shipped(connection)}
     pending = (
         Shipment.objects.filter(order__connection=connection, posted_at__isnull=True, post_held=False)
         .select_related("order")
@@ -186,9 +186,10 @@ def post_shipments(connection: Connection, connector: StoreConnector) -> dict:
                 out = None
             posting = _prepare(shipment, connection)
             if posting is None:
-                if _inserts_only(shipment):
-                    counts["posted"] += 1
-                    counts["closed"] += close_if_done(shipment.order)
+                with transaction.atomic():
+                    if _inserts_only(shipment):
+                        counts["posted"] += 1
+                        counts["closed"] += close_if_done(shipment.order)
                 continue
             posting.answer = calls.submit(connector.post_shipment, posting.store_shipment)
             if out is not None:
@@ -278,13 +279,14 @@ def _settle(posting: _Posting, connection: Connection, connector: StoreConnector
         where = ("recorded in Dockline (a Manual store has no shop to post to)" if connector.platform == MANUAL
                  else "posted to the store")
         order.log(f"Tracking {', '.join(store_shipment.tracking_numbers) or '(none)'} {where}.", event=Event.POSTED)
+        closed = close_if_done(order)
     events.publish(connection.organization_id, events.SHIPMENT_POSTED, {"shipment": {
         "id": shipment.id, "warehouse_shipment_id": shipment.warehouse_shipment_id, "store_shipment_id": store_id,
         "carrier": shipment.carrier, "service": shipment.service, "tracking_numbers": store_shipment.tracking_numbers,
         "shipped_at": shipment.shipped_at.isoformat(), "lines": [vars(line) for line in store_shipment.lines]}},
         connection=connection, order=order)
     counts["posted"] += 1
-    counts["closed"] += close_if_done(order)
+    counts["closed"] += closed
 
 
 def _inserts_only(shipment: Shipment) -> bool:
@@ -303,6 +305,14 @@ def _inserts_only(shipment: Shipment) -> bool:
 def _package(p: Package) -> PackageInfo:
     return PackageInfo(tracking_number=p.tracking_number, weight=p.weight, length=p.length,
              width=p.width, height=p.height, box_id=p.box_id)
+
+
+def _close_left_shipped(connection: Connection) -> int:
+    """Close the connection's Shipped orders whose every shipment is posted: a run that died between recording
+    the last post and closing the order (before both were one transaction) left them Shipped."""
+    unposted = Shipment.objects.filter(order=OuterRef("pk"), posted_at__isnull=True)
+    left = Order.objects.filter(connection=connection, status=S.SHIPPED).exclude(Exists(unposted))
+    return sum(close_if_done(order) for order in left)
 
 
 def close_if_done(order: Order) -> int:
