@@ -132,7 +132,8 @@ class SimulatedWms(CancellationDesk):
         self._inventory_due: float | None = None
         self._next_snapshot = 0.0
         self._slow_writes = 0  # next shipment files written in place, in two parts (a fault)
-        self._unfinished: list[tuple[Path, bytes]] = []  # the rest of files written in place
+        self._unfinished: list[tuple[Path, bytes, float]] = []  # the rest of files written in place, since when
+        self.taken_half_written: list[str] = []  # files written in place that a reader took before they were whole
         self._cancel_answers: list[CancelAnswer] = []  # what it answered to cancellations, and reported itself
 
     # -- folders ---------------------------------------------------------------
@@ -525,15 +526,17 @@ class SimulatedWms(CancellationDesk):
         half = len(data) // 2
         target.write_bytes(data[:half])
         with self._lock:
-            self._unfinished.append((target, data[half:]))
+            self._unfinished.append((target, data[half:], time.monotonic()))
         return target.name
 
     def finish_slow_writes(self) -> None:
         """Write the rest of the files written in place (each tick does; a driver may call it in real time)."""
         with self._lock:
             unfinished, self._unfinished = self._unfinished, []
-        for path, rest in unfinished:
-            if not path.exists():  # taken half-written: what a reader that does not wait gets
+        for path, rest, since in unfinished:
+            if not path.exists():  # taken half-written: what a reader that does not wait long enough gets
+                with self._lock:
+                    self.taken_half_written.append(f"{path.name} (its writer paused {time.monotonic() - since:.2f} s)")
                 continue
             with open(path, "ab") as fh:
                 fh.write(rest)

@@ -33,6 +33,7 @@ class Verdict:
     stuck: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)  # not Closed, with the reason shown (expected)
     stock_off: list[str] = field(default_factory=list)
+    half_written: list[str] = field(default_factory=list)  # in-place writes taken before the writer finished
     seconds: float = 0.0
 
     @property
@@ -46,6 +47,8 @@ class Verdict:
         problems = [f"{name}: {', '.join(items[:5])}" for name, items in
                     (("lost", self.lost), ("duplicated", self.duplicated), ("stuck", self.stuck),
                      ("stock off", self.stock_off)) if items]
+        if problems and self.half_written:  # the simulated warehouse paused longer than Dockline waits
+            problems.append(f"taken half-written: {', '.join(self.half_written[:5])}")
         return head + ("" if not problems else " -- FAILED " + "; ".join(problems))
 
 
@@ -55,6 +58,7 @@ def judge(seed: int, worlds: list[demo.DemoWorld], counted: Counter,
     verdict = Verdict(seed, connections=len(worlds), transports=[w.wms.transport for w in worlds])
     for world in worlds:
         _judge_world(world, verdict)
+        verdict.half_written += world.wms.taken_half_written
         faults = world.store.sandbox.faults.fired
         for name, count in faults.items():
             verdict.faults[STORE_FAULTS.get(name, name)] += count
