@@ -310,16 +310,19 @@ def _package(p: Package) -> PackageInfo:
 def _close_left_shipped(connection: Connection) -> int:
     """Close the connection's Shipped orders whose every shipment is posted: a run that died between recording
     the last post and closing the order (before both were one transaction) left them Shipped."""
-    unposted = Shipment.objects.filter(order=OuterRef("pk"), posted_at__isnull=True)
-    left = Order.objects.filter(connection=connection, status=S.SHIPPED).exclude(Exists(unposted))
-    return sum(close_if_done(order) for order in left)
+    return sum(close_if_done(order) for order in _all_posted(Order.objects.filter(connection=connection)))
 
 
 def close_if_done(order: Order) -> int:
     """Close a Shipped order whose every shipment is posted (read afresh: its other shipments may have moved it)."""
-    unposted = Shipment.objects.filter(order=OuterRef("pk"), posted_at__isnull=True)
-    if not Order.objects.filter(pk=order.pk, status=S.SHIPPED).exclude(Exists(unposted)).exists():
+    if not _all_posted(Order.objects.filter(pk=order.pk)).exists():
         return 0
     order.status = S.SHIPPED
     order.move_to(S.CLOSED, "Every shipment's tracking is in the store; order closed.")
     return 1
+
+
+def _all_posted(orders):
+    """Those of `orders` that are Shipped with every shipment posted to the store."""
+    unposted = Shipment.objects.filter(order=OuterRef("pk"), posted_at__isnull=True)
+    return orders.filter(status=S.SHIPPED).exclude(Exists(unposted))
