@@ -57,6 +57,9 @@ def _setup(mode: str) -> None:
         os.environ["DOCKLINE_RATE_LIMIT_STORAGE"] = SERVICES[1].database(1)  # one store quota for all: Redis restarts hit it
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (SRC, os.environ.get("PYTHONPATH"))))  # workers
         os.environ["DOCKLINE_LEASE_SECONDS"] = "4"  # short: a dead worker's job is taken over within a trial
+        # Its stores never sit on a request (store_timeout is left to the SQLite trials), so a push in doubt
+        # is confirmed after seconds, not the 120 a real store may sit on one: settling waits for that.
+        os.environ["DOCKLINE_STALE_WRITE_SECONDS"] = "5"
     else:
         os.environ.pop("DATABASE_URL", None)
         os.environ.pop("BROKER_URL", None)
