@@ -237,3 +237,28 @@ def test_a_malformed_file_whose_move_was_cut_off_still_goes_to_the_error_folder(
         _receive(warehouse, t, reader)
     assert (drop.outbox / "error" / "shp_bad.csv").exists()
     assert not (drop.outbox / "archive" / "shp_bad.csv").exists()
+
+
+def test_a_file_cut_off_inside_a_row_goes_to_the_error_folder_unread_and_is_read_whole_when_moved_back(db, drop):
+    """A WMS that paused longer than settle_seconds (or a broken transfer) leaves a row cut short: nothing of it
+    is taken (a cut 12 could read as 1); finished and moved back to the outbox, it is read whole."""
+    warehouse = _warehouse(drop, settle_seconds=0)
+    body = b"".join(_shipments(2)).replace(b"MUG-ENML-01,1,", b"MUG-ENML-01,12,")
+    cut = body.rindex(b",12,") + 2  # the second shipment's 12 cut to 1, its last columns not written yet
+    (drop.outbox / "shp_cut.csv").write_bytes(body[:cut])
+    reader = Reader()
+    with transport_class(drop.kind)(drop.config) as t:
+        assert _receive(warehouse, t, reader)["errors"] == 1
+        [refused] = ExchangeRecord.objects.filter(kind="shipments")
+        assert refused.state == ExchangeState.ERROR and refused.business_keys == []
+        assert "shp_cut.csv, line 3: the file stops in this row, at 8 of the header's 12 columns" in refused.error
+        assert "looks cut off" in refused.error
+        finished = drop.outbox / "error" / "shp_cut.csv"
+        with open(finished, "ab") as fh:  # the WMS's write goes on into the file it had open
+            fh.write(body[cut:])
+        finished.rename(drop.outbox / "shp_cut.csv")  # the 3PL operator moves it back
+        _receive(warehouse, t, reader)
+    assert reader.reads == [0, 2]
+    read = ExchangeRecord.objects.filter(kind="shipments").exclude(pk=refused.pk).get()
+    assert read.state == ExchangeState.PROCESSED and sorted(read.business_keys) == ["S-0", "S-1"]
+    assert (drop.outbox / "archive" / "shp_cut.csv").exists()

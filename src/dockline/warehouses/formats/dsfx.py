@@ -141,6 +141,29 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _table(data: bytes) -> list[tuple[int, list[str]]]:
+    """The rows of a file whose first row names the columns (shipments, stock); empty or cut off is file-level.
+
+    RFC 4180 lets the last row go without a line break, but a whole one still has every column. One that
+    stops short with no line break after it is where a transfer broke off, or a writer had not finished:
+    its cells may be cut too (a quantity of 12 read as 1), so nothing in the file is read.
+    """
+    text = decode_text(data)
+    rows = _rows(text)
+    if not rows:
+        raise FileError("file is empty: no header row")
+    (line, last), width = rows[-1], len(rows[0][1])
+    unended = text[max(text.rfind("\n"), text.rfind("\r")) + 1:].strip()
+    if len(rows) > 1 and unended and len(last) < width:
+        raise FileError(
+            f"the file stops in this row, at {len(last)} of the header's {width} columns and with no line break: "
+            "it looks cut off (still being written, or its transfer broke off), so nothing in it was read. "
+            "A WMS that writes files in place needs a longer settle_seconds",
+            line,
+        )
+    return rows
+
+
 def _header_map(header: list[str], known: tuple[str, ...], required: tuple[str, ...], kind: str) -> dict[str, int]:
     names = [h.strip().lower() for h in header]
     positions: dict[str, int] = {}
@@ -401,9 +424,7 @@ class DsfxFormat(DsfxCancellations, StampedNames, FileFormat):
     def parse_shipments(self, data: bytes) -> Parsed[WarehouseShipment]:
         result: Parsed[WarehouseShipment] = Parsed()
         try:
-            rows = _rows(decode_text(data))
-            if not rows:
-                raise FileError("file is empty: no header row")
+            rows = _table(data)
             cols = _header_map(rows[0][1], SHIPMENT_COLUMNS, SHIPMENT_REQUIRED, "shipment")
         except FileError as bad:
             result.errors.append(bad.error)
@@ -506,9 +527,7 @@ class DsfxFormat(DsfxCancellations, StampedNames, FileFormat):
     def parse_inventory(self, data: bytes) -> Parsed[StockLevel]:
         result: Parsed[StockLevel] = Parsed()
         try:
-            rows = _rows(decode_text(data))
-            if not rows:
-                raise FileError("file is empty: no header row")
+            rows = _table(data)
             cols = _header_map(rows[0][1], INVENTORY_COLUMNS, INVENTORY_REQUIRED, "inventory")
         except FileError as bad:
             result.errors.append(bad.error)
