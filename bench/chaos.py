@@ -23,6 +23,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -116,7 +117,14 @@ def main() -> int:
             if args.minutes and time.perf_counter() - started > args.minutes * 60:
                 break
             ran += 1
-            verdict = trial(seed)
+            try:
+                verdict = trial(seed)
+            except Exception:  # noqa: BLE001 - a crashed trial fails, printed whole; the others still run
+                failed.append(seed)
+                totals.update(crashed=1)
+                print(f"seed {seed}: the trial crashed -- replay: bench/chaos.py --mode {args.mode} --seed {seed} "
+                      f"--trials 1\n{traceback.format_exc()}", flush=True)
+                continue
             faults.update(verdict.faults)
             totals.update(orders=verdict.orders, shipments=verdict.shipments, lost=len(verdict.lost),
                           duplicated=len(verdict.duplicated), stuck=len(verdict.stuck),
@@ -141,7 +149,7 @@ def main() -> int:
     for kind, count in sorted(faults.items()):
         print(f"  {kind:32} {count}")
     print(f"lost: {totals['lost']}  duplicated: {totals['duplicated']}  stuck: {totals['stuck']}  "
-          f"stock off: {totals['stock_off']}")
+          f"stock off: {totals['stock_off']}  crashed: {totals['crashed']}")
     return 1 if failed else 0
 
 

@@ -28,7 +28,7 @@ def test_no_order_is_lost_or_sent_twice_when_workers_die_and_postgres_and_redis_
                            "--trials", "1", "-v"], env=env, capture_output=True, text=True, timeout=300)
     report = done.stdout + done.stderr[-3000:]
     assert done.returncode == 0, report
-    assert "lost: 0  duplicated: 0  stuck: 0  stock off: 0" in done.stdout, report
+    assert "lost: 0  duplicated: 0  stuck: 0  stock off: 0  crashed: 0" in done.stdout, report
     process_faults = [line for line in done.stdout.splitlines()
                       if line.split()[:1] and line.split()[0] in ("worker_killed", "scheduler_restarted",
                                                                    "postgres_restarted", "redis_restarted")]

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from dockline.connections.models import ChannelKind
 from dockline.sandbox.chaos import Trial, run_trial
 
 pytestmark = pytest.mark.integration
@@ -49,6 +50,24 @@ def test_the_verdict_sees_an_order_the_warehouse_received_twice(transactional_db
         trial.stop()
     assert not verdict.ok
     assert [d for d in verdict.duplicated if "reached the warehouse 2 times" in d]
+
+
+def test_a_lost_tracking_number_names_where_its_shipment_file_lies_and_what_dockline_recorded(transactional_db):
+    trial = Trial(4, frozenset())
+    trial.build()
+    try:
+        trial.run()
+        trial.settle()
+        world = trial.worlds[0]
+        number = world.place_order()
+        trial._run_jobs([(world, ChannelKind.ORDERS)])
+        world.wms.tick()  # it ships; Dockline's shipments run has not read the file yet
+        verdict = trial.judge()
+    finally:
+        trial.stop()
+    [lost] = [line for line in verdict.lost if f"/{number}:" in line]
+    assert f"order {world.connection.id}/{number}: store tracking [] != warehouse's (shp_{number}-1_" in lost
+    assert lost.endswith(" in out, recorded never)")
 
 
 def test_inside_a_trial_the_store_clients_waits_pass_in_a_moment(transactional_db):

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from dockline.core.errors import ConnectorError
 from dockline.core.types import StockLevel as Level
+from dockline.inventory import services
 from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.inventory.services import pull_inventory, push_inventory
 from dockline.orders.models import Dispatch
@@ -281,3 +282,28 @@ def test_an_order_held_before_the_warehouse_keeps_its_units_off_the_store(make_w
     _drop(world, 2, EVERY_SKU, datetime.now(UTC))
     sync_inventory(world.connection)
     assert store.inventory_level("ACME-MUG") == 97
+
+
+def test_a_push_overlapping_another_on_skus_never_pushed_before_goes_through(make_world, monkeypatch):
+    """Found by the Celery fault trials (seed 59): a worker whose lease ran out and the one that took its job over
+    can push at once. The other's record of a SKU new to this push must not make this one fail."""
+    world = _world(make_world, "dsfx")
+    _drop(world, 1, {**EVERY_SKU, "MUG-ENML-01": 42}, SOON)
+    with world.connection.warehouse.open_transport() as transport:
+        pull_inventory(world.connection.warehouse, transport, world.connection.warehouse.file_format_handler())
+    PushedStock.objects.filter(connection=world.connection).delete()  # as if nothing had been pushed yet
+    read_last = services._sold_since_pushed  # called after this push read what was pushed before
+
+    def the_other_worker_pushes_meanwhile(connection, last):
+        monkeypatch.setattr(services, "_sold_since_pushed", read_last)
+        other = connection.store.connector()
+        push_inventory(connection, other)
+        other.close()
+        return read_last(connection, last)
+
+    monkeypatch.setattr(services, "_sold_since_pushed", the_other_worker_pushes_meanwhile)
+    connector = world.connection.store.connector()
+    push_inventory(world.connection, connector)
+    connector.close()
+    assert world.store.sandbox.store.inventory_level("ACME-MUG") == 42
+    assert PushedStock.objects.get(connection=world.connection, store_sku="ACME-MUG").quantity == 42

@@ -257,7 +257,8 @@ def _mark_in_doubt(connection: Connection, wanted: dict[str, int], last: dict[st
 
     So a push whose answer was lost, or whose job died, is sent again even if the quantity returns to the one
     recorded, and not confirmed before a request the store sat on can no longer land (STALE_WRITE_SECONDS).
+    A push overlapping this one (a worker whose lease ran out meanwhile) may have recorded a SKU new to `last`.
     """
+    PushedStock.objects.bulk_create([PushedStock(connection=connection, store_sku=sku) for sku in wanted
+                                     if sku not in last], ignore_conflicts=True)
     PushedStock.objects.filter(connection=connection, store_sku__in=wanted).update(quantity=None, doubt_until=until)
-    PushedStock.objects.bulk_create([PushedStock(connection=connection, store_sku=sku, doubt_until=until)
-                                     for sku in wanted if sku not in last])

@@ -16,6 +16,7 @@ from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
 from dockline.sandbox import demo
 from dockline.sandbox.chaos.faults import STORE_FAULTS
+from dockline.warehouses.models import Direction, ExchangeRecord
 
 
 @dataclass
@@ -92,7 +93,8 @@ def _judge_world(world: demo.DemoWorld, verdict: Verdict) -> None:
             verdict.duplicated.append(f"order {tag} has tracking posted twice")
         wms_tracking = {t for s in shipped if s.order_number == number for t in s.tracking_numbers}
         if set(tracking) != wms_tracking:
-            verdict.lost.append(f"order {tag}: store tracking {sorted(set(tracking))} != warehouse's")
+            verdict.lost.append(f"order {tag}: store tracking {sorted(set(tracking))} != warehouse's "
+                                f"({_whereabouts(world, number)})")
         if order is None:
             verdict.lost.append(f"order {tag} never reached Dockline")
             continue
@@ -114,3 +116,18 @@ def _judge_world(world: demo.DemoWorld, verdict: Verdict) -> None:
         level = world.store.inventory_level(sku)
         if level != qty:
             verdict.stock_off.append(f"{world.connection.id}/{sku}: store {level}, warehouse {qty}")
+
+
+def _whereabouts(world: demo.DemoWorld, number: str) -> str:
+    """Where the warehouse's shipment files for order `number` are now, and what Dockline recorded of each."""
+    wms = world.wms
+    files = [name for shipment, name in zip(wms.shipped_shipments, wms.shipment_files, strict=True)
+             if shipment.order_number == number]
+    told = []
+    for name in files:
+        where = sorted(str(p.parent.relative_to(wms.root)) for p in wms.root.rglob(name)) or ["nowhere"]
+        records = [f"{state}{': ' + error[:100] if error else ''}" for state, error in ExchangeRecord.objects.filter(
+            warehouse=world.connection.warehouse, direction=Direction.IN, filename=name,
+        ).order_by("id").values_list("state", "error")]
+        told.append(f"{name} in {', '.join(where)}, recorded {'; '.join(records) or 'never'}")
+    return "; ".join(told) or "no shipment file written"
