@@ -183,20 +183,24 @@ class CeleryTrial(Trial):
 
     @staticmethod
     def _wait(ids: list[int], since, timeout: float) -> list[int]:
-        """Until each job ran to its end after `since` (still due ones are marked due again); the ones left."""
+        """Until each job ran a whole run begun after `since` (those not yet are marked due again); the ones left.
+
+        A run already under way at `since` does not count: it may have begun before what the round did (a
+        shipment file the warehouse just wrote), and a calm round it satisfied could look quiet too early.
+        """
         deadline = time.monotonic() + timeout
-        left = ids
+        left = set(ids)
         while time.monotonic() < deadline:
             try:
-                left = list(Channel.objects.filter(id__in=ids)
-                            .exclude(lease_owner="", last_run_at__gte=since).values_list("id", flat=True))
+                left -= set(SyncRun.objects.filter(channel_id__in=left, started_at__gte=since, finished_at__isnull=False)
+                            .values_list("channel_id", flat=True))
                 if not left:
                     return []
                 Channel.objects.filter(id__in=left).update(next_run_at=timezone.now())
             except DatabaseError:  # PostgreSQL is restarting
                 connections.close_all()
             time.sleep(0.1)
-        return left
+        return sorted(left)
 
 
 def _describe(ids: list[int]) -> list[str]:
