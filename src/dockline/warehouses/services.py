@@ -79,7 +79,7 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
     """Outbox files matching `pattern` whose size and time held still for the settle time.
 
     Lists once, waits once (only when something matches), lists again; a file
-    still changing is left for the next run.
+    still changing is left for the next run. Oldest first (`_arrival`).
     """
     outbox = warehouse.folders.outbox
 
@@ -89,7 +89,7 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
     first = candidates()
     settle = settle_seconds(warehouse)
     if not first or settle <= 0:
-        return first
+        return sorted(first, key=_arrival)
     sleep(settle)
     again = {f.name: f for f in candidates()}
     steady = []
@@ -100,7 +100,13 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
         elif now is not None:
             log.info("%s in %s is still being written (%s -> %s bytes); left for the next run",
                      f.name, warehouse, f.size, now.size)
-    return steady
+    return sorted(steady, key=_arrival)
+
+
+def _arrival(f: RemoteFile) -> tuple:
+    """Oldest first, by the server's time (FTP's is to the second), then by name: servers list in any order, and
+    two stock snapshots stamped in the same second are applied in the order they were written."""
+    return (f.modified is not None, f.modified or 0, f.name)
 
 
 @dataclass
