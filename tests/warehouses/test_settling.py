@@ -12,6 +12,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.db import OperationalError
 
 from dockline.accounts.models import Organization
 from dockline.core.errors import ConnectorError, ErrorKind
@@ -262,3 +263,25 @@ def test_a_file_cut_off_inside_a_row_goes_to_the_error_folder_unread_and_is_read
     read = ExchangeRecord.objects.filter(kind="shipments").exclude(pk=refused.pk).get()
     assert read.state == ExchangeState.PROCESSED and sorted(read.business_keys) == ["S-0", "S-1"]
     assert (drop.outbox / "archive" / "shp_cut.csv").exists()
+
+
+def test_a_file_whose_handling_the_database_cut_off_stays_in_the_outbox_and_is_read_next_run(db, ftp_server, ftp_config):
+    """Found by the Celery fault trials (seeds 434, 435): PostgreSQL restarted while a shipment file was handled,
+    and the file was recorded as an error and set aside, its shipment lost to the store. The database going
+    away says nothing of the file: the run fails, and the next one reads the file."""
+    drop = Drop("ftp", ftp_server.root / "out", ftp_config)
+    warehouse = _warehouse(drop, settle_seconds=0)
+    (drop.outbox / "shp_1.csv").write_bytes(b"".join(_shipments(1)))
+    reader = Reader()
+
+    def restarting(data, record):
+        raise OperationalError("terminating connection due to administrator command")
+
+    with transport_class("ftp")(ftp_config) as t:
+        with pytest.raises(OperationalError):
+            _receive(warehouse, t, restarting)
+        assert (drop.outbox / "shp_1.csv").exists() and not (drop.outbox / "error" / "shp_1.csv").exists()
+        _receive(warehouse, t, reader)
+    assert reader.reads == [1]
+    [record] = ExchangeRecord.objects.filter(kind="shipments")
+    assert record.state == ExchangeState.PROCESSED and record.business_keys == ["S-0"]

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from dockline.core.activity import Event
@@ -255,8 +255,8 @@ def _record(warehouse: Warehouse, kind: ExchangeKind, name: str, data: bytes, ha
             if not unchanged():
                 raise _FileChanged(name)
         return record
-    except _FileChanged:
-        raise
+    except (_FileChanged, OperationalError, InterfaceError):
+        raise  # the file changed, or the database went away: rolled back, the file stays for the next run
     except Exception as exc:  # noqa: BLE001 - one file that cannot be processed must not stop the others
         log.exception("could not process %s from %s", name, warehouse)
         return ExchangeRecord.objects.create(
