@@ -86,10 +86,10 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
     def candidates() -> list[RemoteFile]:
         return [f for f in transport.list(outbox) if pattern.match(f.name) and not being_written(warehouse, f.name)]
 
-    first = candidates()
+    first = sorted(candidates(), key=_arrival)
     settle = settle_seconds(warehouse)
     if not first or settle <= 0:
-        return sorted(first, key=_arrival)
+        return first
     sleep(settle)
     again = {f.name: f for f in candidates()}
     steady = []
@@ -100,7 +100,7 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
         elif now is not None:
             log.info("%s in %s is still being written (%s -> %s bytes); left for the next run",
                      f.name, warehouse, f.size, now.size)
-    return sorted(steady, key=_arrival)
+    return steady
 
 
 def _arrival(f: RemoteFile) -> tuple:
