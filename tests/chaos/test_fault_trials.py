@@ -70,6 +70,29 @@ def test_a_lost_tracking_number_names_where_its_shipment_file_lies_and_what_dock
     assert lost.endswith(" in out, recorded never)")
 
 
+def test_stock_off_names_the_warehouses_last_stock_file_and_what_dockline_counted_and_pushed(transactional_db):
+    trial = Trial(4, frozenset())
+    trial.build()
+    try:
+        trial.run()
+        trial.settle()
+        world = trial.worlds[0]
+        world.wms.set_stock("LANTERN-300", 7)
+        world.wms.snapshot_now()
+        world.wms.tick()  # the warehouse writes its stock file; Dockline's inventory run has not read it yet
+        shown = world.store.inventory_level("LANTERN-300")
+        verdict = trial.judge()
+    finally:
+        trial.stop()
+    assert verdict.stock_off == [f"{world.connection.id}/LANTERN-300: store {shown}, warehouse 7"]
+    [story] = verdict.stock_story
+    newest = world.wms.inventory_files[-1]
+    assert f"{newest} in out, recorded never" in story
+    assert f"counts: LANTERN-300 {shown} as of " in story and "(warehouse 7)" in story
+    assert f"pushed: LANTERN-300 {shown} pushed " in story
+    assert story in verdict.describe()
+
+
 def test_inside_a_trial_the_store_clients_waits_pass_in_a_moment(transactional_db):
     """A 429's reset or a retry's backoff is waited out for real by a worker; inside a trial it must not
     be, or trials sleep through the store's 30 s rate-limit window instead of running (64-96 s a trial)."""

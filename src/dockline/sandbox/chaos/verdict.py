@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from dockline.inventory.models import AppliedSnapshot, PushedStock, StockLevel
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus
 from dockline.sandbox import demo
@@ -35,6 +36,7 @@ class Verdict:
     stopped: list[str] = field(default_factory=list)  # not Closed, with the reason shown (expected)
     stock_off: list[str] = field(default_factory=list)
     half_written: list[str] = field(default_factory=list)  # in-place writes taken before the writer finished
+    stock_story: list[str] = field(default_factory=list)  # where stock went, for a world with stock off
     seconds: float = 0.0
 
     @property
@@ -50,6 +52,8 @@ class Verdict:
                      ("stock off", self.stock_off)) if items]
         if problems and self.half_written:  # the simulated warehouse paused longer than Dockline waits
             problems.append(f"taken half-written: {', '.join(self.half_written[:5])}")
+        if self.stock_off:
+            problems += self.stock_story
         return head + ("" if not problems else " -- FAILED " + "; ".join(problems))
 
 
@@ -112,10 +116,14 @@ def _judge_world(world: demo.DemoWorld, verdict: Verdict) -> None:
         last = order.activity.order_by("-id").values_list("message", flat=True).first()
         verdict.stuck.append(f"order {tag} is {order.get_status_display()} ({last})")
     expected = demo._expected_store_stock(world)
+    off = []
     for sku, qty in expected.items():
         level = world.store.inventory_level(sku)
         if level != qty:
+            off.append(sku)
             verdict.stock_off.append(f"{world.connection.id}/{sku}: store {level}, warehouse {qty}")
+    if off:
+        verdict.stock_story.append(f"stock of connection {world.connection.id}: {_stock_whereabouts(world, off)}")
 
 
 def _whereabouts(world: demo.DemoWorld, number: str) -> str:
@@ -123,11 +131,34 @@ def _whereabouts(world: demo.DemoWorld, number: str) -> str:
     wms = world.wms
     files = [name for shipment, name in zip(wms.shipped_shipments, wms.shipment_files, strict=True)
              if shipment.order_number == number]
-    told = []
-    for name in files:
-        where = sorted(str(p.parent.relative_to(wms.root)) for p in wms.root.rglob(name)) or ["nowhere"]
-        records = [f"{state}{': ' + error[:100] if error else ''}" for state, error in ExchangeRecord.objects.filter(
-            warehouse=world.connection.warehouse, direction=Direction.IN, filename=name,
-        ).order_by("id").values_list("state", "error")]
-        told.append(f"{name} in {', '.join(where)}, recorded {'; '.join(records) or 'never'}")
-    return "; ".join(told) or "no shipment file written"
+    return "; ".join(_file_story(world, name) for name in files) or "no shipment file written"
+
+
+def _stock_whereabouts(world: demo.DemoWorld, store_skus: list[str]) -> str:
+    """For store SKUs that are off: the warehouse's last stock files and what Dockline made of them, its
+    counts against the warehouse's, and what it last pushed."""
+    warehouse = world.connection.warehouse
+    parts = {sku for store_sku, _, _, comps in demo.CATALOG if store_sku in store_skus
+             for sku, _ in comps or [(store_sku, 1)]}
+    files = [_file_story(world, name) for name in world.wms.inventory_files[-3:]]
+    applied = [f"{a.facility or '(all)'} {a.filename} as of {a.as_of:%H:%M:%S.%f}"
+               for a in AppliedSnapshot.objects.filter(warehouse=warehouse)]
+    truth = world.wms.stock
+    counts = [f"{lv.sku} {lv.available} as of {lv.as_of:%H:%M:%S} (warehouse {truth.get(lv.sku)})"
+              for lv in StockLevel.objects.filter(warehouse=warehouse, sku__in=parts)]
+    pushed = [f"{p.store_sku} {p.quantity} pushed {p.pushed_at:%H:%M:%S.%f}"
+              + (f" in doubt until {p.doubt_until:%H:%M:%S.%f}" if p.doubt_until else "")
+              for p in PushedStock.objects.filter(connection=world.connection, store_sku__in=store_skus)
+              if p.pushed_at]
+    return (f"last files: {'; '.join(files) or 'none'}; applied: {', '.join(applied) or 'none'}; "
+            f"counts: {', '.join(counts) or 'none'}; pushed: {', '.join(pushed) or 'none'}")
+
+
+def _file_story(world: demo.DemoWorld, name: str) -> str:
+    """Where a file the warehouse wrote lies now, and each record Dockline made of it."""
+    wms = world.wms
+    where = sorted(str(p.parent.relative_to(wms.root)) for p in wms.root.rglob(name)) or ["nowhere"]
+    records = [f"{state}{': ' + error[:100] if error else ''}" for state, error in ExchangeRecord.objects.filter(
+        warehouse=world.connection.warehouse, direction=Direction.IN, filename=name,
+    ).order_by("id").values_list("state", "error")]
+    return f"{name} in {', '.join(where)}, recorded {'; '.join(records) or 'never'}"
