@@ -149,3 +149,71 @@ def test_a_heartbeat_that_meets_a_database_error_keeps_beating(connection, setti
         ensure_lease()
         assert Channel.objects.get(id=orders.id).lease_expires_at > timezone.now()
     assert len(failures) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_heartbeat_whose_connection_the_server_dropped_renews_the_lease_again(connection, settings, monkeypatch):
+    """A database restart drops every connection; the beat's own one stays broken unless the beat reconnects,
+    and then the lease runs out under a job still running, which another worker claims and runs alongside."""
+    import threading
+    import time
+
+    from django.db import connection as db
+    from django.db.models.query import QuerySet
+
+    from dockline.sync.scheduler import ensure_lease, heartbeat, take
+
+    settings.LEASE_SECONDS = 0.3
+    connection.enabled = True
+    connection.save()
+    orders = connection.channels.get(kind="orders")
+    claim_due("claim")
+    token = take(orders.id, "claim")
+    real_update, dropped = QuerySet.update, []
+
+    def dropped_once(self, **changes):
+        if threading.current_thread().name.startswith("lease-") and not dropped:
+            db.ensure_connection()
+            db.connection.close()  # the server side went away under Django
+            dropped.append(changes)
+        return real_update(self, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", dropped_once)
+    with heartbeat(orders.id, token):
+        time.sleep(0.7)  # the first beat fails on the dead connection; without reconnecting, so would every next one
+        ensure_lease()
+        assert Channel.objects.get(id=orders.id).lease_expires_at > timezone.now()
+    assert len(dropped) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_run_whose_lease_could_not_be_renewed_in_time_stops_before_its_next_side_effect(connection, settings,
+                                                                                          monkeypatch):
+    """The lease ran out while the database was away: another worker may have claimed the job meanwhile."""
+    import threading
+    import time
+
+    from django.db import OperationalError
+    from django.db.models.query import QuerySet
+
+    from dockline.sync.scheduler import LeaseLost, ensure_lease, heartbeat, take
+
+    settings.LEASE_SECONDS = 0.3
+    connection.enabled = True
+    connection.save()
+    orders = connection.channels.get(kind="orders")
+    claim_due("claim")
+    token = take(orders.id, "claim")
+    real_update = QuerySet.update
+
+    def unreachable(self, **changes):
+        if threading.current_thread().name.startswith("lease-"):
+            raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+        return real_update(self, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", unreachable)
+    with heartbeat(orders.id, token):
+        ensure_lease()  # renewed less than a lease ago: still ours
+        time.sleep(0.35)
+        with pytest.raises(LeaseLost, match="could not be renewed for 0.3 s"):
+            ensure_lease()

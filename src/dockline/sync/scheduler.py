@@ -13,9 +13,11 @@ import contextvars
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -77,44 +79,69 @@ def take(channel_id: int, claim_token: str) -> str | None:
 
 
 class LeaseLost(Exception):
-    """Another worker took this job over (our lease expired): stop before the next side effect."""
+    """Another worker took this job over, or may have (our lease expired): stop before the next side effect."""
 
 
-_lost: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("lease_lost", default=None)
+@dataclass
+class _Lease:
+    """What the heartbeat knows of a running lease: taken over, and until when it is surely ours (monotonic)."""
+
+    until: float
+    lost: threading.Event = field(default_factory=threading.Event)
+
+
+_held: contextvars.ContextVar[_Lease | None] = contextvars.ContextVar("lease", default=None)
 
 
 def ensure_lease() -> None:
-    """Called before each side effect (upload, post, push); a no-op outside a leased job."""
-    lost = _lost.get()
-    if lost is not None and lost.is_set():
+    """Called before each side effect (upload, post, push); a no-op outside a leased job.
+
+    A lease the heartbeat could not renew in time (the database unreachable) may have been claimed by
+    another worker meanwhile, so it counts as lost: a job must not act twice at once.
+    """
+    lease = _held.get()
+    if lease is None:
+        return
+    if lease.lost.is_set():
         raise LeaseLost("the lease on this job expired and another worker took it over")
+    if time.monotonic() >= lease.until:
+        raise LeaseLost(f"the lease on this job could not be renewed for {settings.LEASE_SECONDS:g} s (the database "
+                        "did not answer), so another worker may have taken it over")
 
 
 @contextmanager
 def heartbeat(channel_id: int, run_token: str) -> Iterator[None]:
-    """Keep a running lease alive until the block ends; notice if it was lost."""
-    stop, lost = threading.Event(), threading.Event()
+    """Keep a running lease alive until the block ends; notice if it was lost or could not be renewed.
+
+    A beat that meets a database error closes its connection (one the server dropped stays broken
+    otherwise) and tries again at the next beat.
+    """
+    stop = threading.Event()
+    lease = _Lease(until=time.monotonic() + settings.LEASE_SECONDS)
 
     def beat() -> None:
         while not stop.wait(settings.LEASE_SECONDS / 3):
+            asked = time.monotonic()
             try:
                 renewed = Channel.objects.filter(id=channel_id, lease_owner=run_token).update(
                     lease_expires_at=timezone.now() + lease_length()
                 )
-            except DatabaseError:  # busy or briefly unreachable: the next beat tries again
+            except DatabaseError:  # busy, or the server went away: reconnect at the next beat
+                connections.close_all()
                 continue
             if not renewed:
-                lost.set()
+                lease.lost.set()
                 break
+            lease.until = asked + settings.LEASE_SECONDS
         connections.close_all()
 
     thread = threading.Thread(target=beat, name=f"lease-{channel_id}", daemon=True)
     thread.start()
-    marker = _lost.set(lost)
+    marker = _held.set(lease)
     try:
         yield
     finally:
-        _lost.reset(marker)
+        _held.reset(marker)
         stop.set()
         thread.join()
 
