@@ -4,6 +4,7 @@ The simulated warehouse is paused and the test plays it by hand, writing DSFX or
 X12 846 files into its FTP outbox; Dockline's real inventory run reads them and
 pushes to the BigCommerce sandbox, whose own stock is checked.
 """
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -134,6 +135,31 @@ def test_an_older_snapshot_arriving_after_a_newer_one_is_ignored_and_says_so(mak
     assert "ignored" in record.error
     assert (world.wms.outbox / "archive" / older).exists()
     assert AppliedSnapshot.objects.get(warehouse=world.connection.warehouse).filename == newer
+
+
+@pytest.mark.parametrize("file_format", ["dsfx", "x12"])
+def test_of_two_snapshots_as_of_the_same_time_the_one_written_first_and_read_last_is_ignored(make_world, file_format):
+    """Partners stamp snapshots to the second or the minute. A file read late (not there, or unreadable, when
+    the run took the next one) must not put back the stock from before the later snapshot of that time."""
+    world = _world(make_world, file_format)
+    outbox = world.wms.outbox
+    first = _drop(world, 1, {**EVERY_SKU, "LANTERN-300": 60}, SOON)
+    written = time.time() - 2
+    os.utime(outbox / first, (written, written))
+    (outbox / first).rename(outbox.parent / first)  # not readable by the next run
+    second = _drop(world, 2, {**EVERY_SKU, "LANTERN-300": 55}, SOON)  # one shipped meanwhile
+    sync_inventory(world.connection)
+    assert world.store.sandbox.store.inventory_level("LANTERN-300") == 55
+
+    (outbox.parent / first).rename(outbox / first)  # there again, as written
+    sync_inventory(world.connection)
+
+    assert world.store.sandbox.store.inventory_level("LANTERN-300") == 55
+    record = _record(first)
+    assert record.state == ExchangeState.DUPLICATE
+    assert f"the same time as the one already applied ({second}), and the warehouse wrote it first" in record.error
+    assert StockLevel.objects.get(sku="LANTERN-300").available == 55
+    assert AppliedSnapshot.objects.get(warehouse=world.connection.warehouse).filename == second
 
 
 def test_per_facility_snapshots_only_zero_and_order_their_own_facility(make_world):

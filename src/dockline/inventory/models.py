@@ -25,7 +25,8 @@ class AppliedSnapshot(models.Model):
     """The newest stock snapshot applied for a warehouse's facility ('' when it reports none).
 
     Snapshots are state: a newer one replaces the stock whatever its bytes, an
-    older one arriving late is ignored.
+    older one arriving late is ignored, and of two as of the same time the one
+    written later wins (`warehouses.services.written_order`).
     """
 
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="applied_snapshots")
@@ -33,6 +34,7 @@ class AppliedSnapshot(models.Model):
     as_of = models.DateTimeField()  # the snapshot's own time, or when it arrived if it gave none
     exchange = models.ForeignKey(ExchangeRecord, on_delete=models.SET_NULL, null=True, related_name="+")
     filename = models.CharField(max_length=255)  # kept when the exchange record is purged
+    modified = models.DateTimeField(null=True)  # the file's time on the warehouse server; with `filename`, breaks ties
     applied_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,10 +1,11 @@
 """Warehouse stock in, store stock out.
 
 Inventory files of a format with `inventory_is_snapshot` are state, not
-events. A snapshot replaces the stock of each facility it lists when it is at
-least as new as the last snapshot applied there (by its own as-of time, else
-by when it arrived), so the same bytes twice are applied twice and an older
-snapshot arriving late is recorded and ignored. A SKU a snapshot no longer
+events. A snapshot replaces the stock of each facility it lists when it is
+newer than the last snapshot applied there (by its own as-of time, else by
+when it arrived; of two as of the same time, by the order the warehouse wrote
+them), so the same bytes twice are applied twice and an older snapshot arriving
+late is recorded and ignored. A SKU a snapshot no longer
 lists goes to 0, unless the warehouse's setting `absent_means_zero` is off.
 Delta files (a format without snapshots) keep the checksum de-duplication of
 `receive_files`.
@@ -30,7 +31,7 @@ from dockline.platforms.base import StoreConnector
 from dockline.sync.scheduler import ensure_lease
 from dockline.warehouses.formats.base import FileFormat, Parsed
 from dockline.warehouses.models import ExchangeKind, ExchangeRecord, Warehouse
-from dockline.warehouses.services import Handled, receive_files
+from dockline.warehouses.services import Handled, receive_files, written_order
 from dockline.warehouses.transports.base import Transport
 
 ABSENT_MEANS_ZERO = "absent_means_zero"  # warehouse setting: a SKU missing from a snapshot is out of stock
@@ -62,9 +63,12 @@ def apply_snapshot(warehouse: Warehouse, parsed: Parsed[Level], record: Exchange
 
     Each facility's snapshot time is the newest `as_of` among its SKUs, else
     the file's arrival. A facility whose last applied snapshot is newer keeps
-    its stock. When the file has unreadable rows, the SKUs it does not list
-    keep their stock (an unreadable row may be one of them).
+    its stock, and so does one whose last snapshot is as of the same time and
+    was written after this file (a file read late: partners' times are often
+    to the second or the minute). When the file has unreadable rows, the SKUs
+    it does not list keep their stock (an unreadable row may be one of them).
     """
+    written = written_order(record.remote_modified, record.filename)
     handled = Handled(keys=[lv.sku for lv in parsed.items], errors=list(parsed.errors))
     by_facility: dict[str, list[Level]] = {}
     for level in parsed.items:
@@ -80,6 +84,10 @@ def apply_snapshot(warehouse: Warehouse, parsed: Parsed[Level], record: Exchange
             notes.append(f"{record.filename}: this stock snapshot{where} is as of {_show(as_of)}, older than the one "
                          f"already applied ({last.filename}, as of {_show(last.as_of)}); it was ignored.")
             continue
+        if last is not None and as_of == last.as_of and written < written_order(last.modified, last.filename):
+            notes.append(f"{record.filename}: this stock snapshot{where} is as of {_show(as_of)}, the same time as the "
+                         f"one already applied ({last.filename}), and the warehouse wrote it first; it was ignored.")
+            continue
         _store_levels(warehouse, levels, as_of)
         if absent_means_zero and parsed.errors:
             notes.append(f"{record.filename}: SKUs missing from it{where} kept their stock, because some rows "
@@ -90,7 +98,8 @@ def apply_snapshot(warehouse: Warehouse, parsed: Parsed[Level], record: Exchange
                 notes.append(f"{record.filename}: no longer listed{where}, set to 0: {_some(zeroed)}.")
         AppliedSnapshot.objects.update_or_create(
             warehouse=warehouse, facility=facility,
-            defaults={"as_of": as_of, "exchange": record, "filename": record.filename},
+            defaults={"as_of": as_of, "exchange": record, "filename": record.filename,
+                      "modified": record.remote_modified},
         )
         applied += 1
     if not by_facility and not parsed.errors:

@@ -231,6 +231,7 @@ class ExchangeRecord(models.Model):
     state = models.CharField(max_length=12, choices=ExchangeState.choices, default=ExchangeState.PENDING)
     business_keys = models.JSONField(default=list, blank=True)  # order numbers / shipment ids / SKUs
     content = models.BinaryField()  # as stored: zlib-compressed when `compressed`; read `data`
+    remote_modified = models.DateTimeField(null=True, blank=True)  # a received file's time on the server, if it said
     compressed = models.BooleanField(default=False)
     error = models.TextField(blank=True)
     # X12 only: the GS06 group control number of a file we sent, to match the 997 that answers it

@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -79,14 +80,14 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
     """Outbox files matching `pattern` whose size and time held still for the settle time.
 
     Lists once, waits once (only when something matches), lists again; a file
-    still changing is left for the next run. Oldest first (`_arrival`).
+    still changing is left for the next run. Oldest first (`written_order`).
     """
     outbox = warehouse.folders.outbox
 
     def candidates() -> list[RemoteFile]:
         return [f for f in transport.list(outbox) if pattern.match(f.name) and not being_written(warehouse, f.name)]
 
-    first = sorted(candidates(), key=_arrival)
+    first = sorted(candidates(), key=lambda f: written_order(f.modified, f.name))
     settle = settle_seconds(warehouse)
     if not first or settle <= 0:
         return first
@@ -103,10 +104,11 @@ def settled_files(warehouse: Warehouse, transport: Transport, pattern: re.Patter
     return steady
 
 
-def _arrival(f: RemoteFile) -> tuple:
-    """Oldest first, by the server's time (FTP's is to the second), then by name: servers list in any order, and
-    two stock snapshots stamped in the same second are applied in the order they were written."""
-    return (f.modified is not None, f.modified or 0, f.name)
+def written_order(modified: datetime | None, name: str) -> tuple:
+    """A received file's place in the order the warehouse wrote its files: by the server's time (FTP's is to
+    the second; files it gives none for first), then by name. Servers list in any order, and two stock
+    snapshots as of the same time are applied in the order they were written, in one run or across runs."""
+    return (modified is not None, modified or datetime.min.replace(tzinfo=UTC), name)
 
 
 @dataclass
@@ -158,7 +160,7 @@ def receive_files(warehouse: Warehouse, transport: Transport, kind: ExchangeKind
             counts["unreadable"] += 1
             continue
         try:
-            record = _record(warehouse, kind, remote.name, data, handler, fmt if acks else None, dedupe,
+            record = _record(warehouse, kind, remote, data, handler, fmt if acks else None, dedupe,
                              partial(_unchanged, transport, path, remote, len(data)))
         except _FileChanged as changed:
             if isinstance(changed.__cause__, ConnectorError) and changed.__cause__.retryable:
@@ -221,8 +223,9 @@ def _set_aside_too_big(warehouse: Warehouse, transport: Transport, kind: Exchang
         log.warning("could not move %s to %s: %s", remote.name, warehouse.folders.error, exc.message)
 
 
-def _record(warehouse: Warehouse, kind: ExchangeKind, name: str, data: bytes, handler: Handler, fmt: FileFormat | None,
-            dedupe: bool = True, unchanged: Callable[[], bool] = lambda: True) -> ExchangeRecord:
+def _record(warehouse: Warehouse, kind: ExchangeKind, remote: RemoteFile, data: bytes, handler: Handler,
+            fmt: FileFormat | None, dedupe: bool = True, unchanged: Callable[[], bool] = lambda: True) -> ExchangeRecord:
+    name = remote.name
     checksum = ExchangeRecord.checksum_of(data)
     try:
         with transaction.atomic():
@@ -231,7 +234,7 @@ def _record(warehouse: Warehouse, kind: ExchangeKind, name: str, data: bytes, ha
                 state__in=[ExchangeState.PROCESSED, ExchangeState.ERROR, ExchangeState.DUPLICATE],
             ).order_by("created_at", "id").first()
             record = ExchangeRecord.objects.create(
-                warehouse=warehouse, direction=Direction.IN, kind=kind, filename=name,
+                warehouse=warehouse, direction=Direction.IN, kind=kind, filename=name, remote_modified=remote.modified,
                 checksum=checksum, size=len(data), content=data,
                 state=ExchangeState.DUPLICATE if seen else ExchangeState.PENDING,
                 error=f"Same content as {seen.filename}, received {seen.created_at:%Y-%m-%d %H:%M} UTC." if seen else "",
