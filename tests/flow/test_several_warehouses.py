@@ -1,10 +1,13 @@
 """One connection shipping from two simulated warehouses over FTP: split orders, routed orders, in-flight stock."""
+import time
+
 import pytest
 
 from dockline.inventory.services import stock_terms
 from dockline.orders.models import Order
 from dockline.orders.status import OrderStatus as S
 from dockline.sandbox.demo import SECOND_WAREHOUSE
+from dockline.shipments.models import Shipment
 from dockline.sync.jobs import sync_inventory, sync_orders, sync_shipments
 
 
@@ -161,4 +164,29 @@ def test_two_warehouses_numbering_their_shipments_alike_both_reach_the_store(two
                for t in s.tracking_numbers}
     posted = world.store.tracking_numbers(number)
     assert sorted(posted) == sorted(shipped), ids  # each warehouse's box once, none taken for the other's
+    assert Order.objects.get(external_id=number).status == S.CLOSED
+
+
+def test_a_box_shipped_earlier_but_read_later_carries_only_its_own_tracking(two_on_amazon):
+    """Dockline posts boxes in the order they shipped and records them in the order it reads them. The second
+    warehouse's box, shipped first and read last, must not take the first's box along as one still waiting:
+    the first's tracking would reach the store twice and its own never."""
+    world = two_on_amazon
+    first, second = world.wms, world.other_wms[0]
+    first.pause()
+    number = world.store.place_order([("LANTERN-300", 1), ("ACME-MUG", 1)], "Flat Rate")
+    sync_orders(world.connection)
+    assert second.wait_for(lambda w: any(s.order_number == number for s in w.shipped_shipments), 15)
+    time.sleep(1.1)  # the warehouses' ship times are to the second
+    first.resume()
+    assert first.wait_for(lambda w: any(s.order_number == number for s in w.shipped_shipments), 15)
+
+    sync_shipments(world.connection)  # the first warehouse's outbox is read first
+
+    recorded = list(Shipment.objects.filter(order__external_id=number).order_by("id"))
+    assert [s.warehouse_id for s in recorded] == [w.id for w in world.connection.warehouses()]
+    assert recorded[0].shipped_at > recorded[1].shipped_at
+    shipped = [t for wms in (first, second) for s in wms.shipped_shipments if s.order_number == number
+               for t in s.tracking_numbers]
+    assert sorted(world.store.tracking_numbers(number)) == sorted(shipped)
     assert Order.objects.get(external_id=number).status == S.CLOSED

@@ -220,19 +220,14 @@ def _prepare(shipment: Shipment, connection: Connection) -> _Posting | None:
     """What to post for one shipment of the connection's; None when it completes no whole item yet (its boxes
     ride with the next one)."""
     order = shipment.order
-    store_lines = []
-    for line in order.lines.all():
-        if line.added:  # a rule's insert: the store never had it
-            continue
-        units = shipped_units(line, before=shipment.id + 1) - shipped_units(line, before=shipment.id)
-        if units > 0:
-            store_lines.append(StoreShipmentLine(line_id=line.line_id, quantity=units))
+    store_lines = _completed_lines(order, shipment.id)
     if not store_lines:
         return None
-    waiting = list(
-        Shipment.objects.filter(order=order, destination_ref=shipment.destination_ref, posted_at__isnull=True,
-                                id__lt=shipment.id).prefetch_related("packages")
-    )
+    waiting = [  # by id, the order they were recorded in; not the order they are posted in (by when they shipped)
+        s for s in Shipment.objects.filter(order=order, destination_ref=shipment.destination_ref,
+                                           posted_at__isnull=True, id__lt=shipment.id).prefetch_related("packages")
+        if not _completed_lines(order, s.id)
+    ]
     packages = [p for s in [*waiting, shipment] for p in s.packages.all()]
     return _Posting(shipment, waiting, StoreShipment(
         order_external_id=order.external_id,
@@ -245,6 +240,18 @@ def _prepare(shipment: Shipment, connection: Connection) -> _Posting | None:
         packages=[_package(p) for p in packages],
         reference=store_reference(shipment, connection),
     ))
+
+
+def _completed_lines(order: Order, shipment_id: int) -> list[StoreShipmentLine]:
+    """The store units the shipment with this id completes (with the order's boxes recorded before it)."""
+    lines = []
+    for line in order.lines.all():
+        if line.added:  # a rule's insert: the store never had it
+            continue
+        units = shipped_units(line, before=shipment_id + 1) - shipped_units(line, before=shipment_id)
+        if units > 0:
+            lines.append(StoreShipmentLine(line_id=line.line_id, quantity=units))
+    return lines
 
 
 def _settle(posting: _Posting, connection: Connection, connector: StoreConnector, counts: dict) -> None:
