@@ -5,11 +5,14 @@ X12 846 files into its FTP outbox; Dockline's real inventory run reads them and
 pushes to the BigCommerce sandbox, whose own stock is checked.
 """
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from django import db
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
@@ -351,3 +354,83 @@ def test_of_two_snapshots_stamped_in_the_same_second_the_one_written_later_wins_
     sync_inventory(world.connection)
     assert world.store.sandbox.store.inventory_level("ACME-MUG") == 97
     assert StockLevel.objects.get(sku="MUG-ENML-01").available == 97
+
+
+class _Paced:
+    """A store connector whose stock push waits for `before` to return, then calls `after` once the store took it."""
+
+    def __init__(self, connector, before=lambda: None, after=lambda: None):
+        self.connector, self.before, self.after = connector, before, after
+
+    def push_stock(self, updates):
+        self.before()
+        result = self.connector.push_stock(updates)
+        self.after()
+        return result
+
+
+def test_of_two_pushes_overlapping_the_one_whose_old_quantity_landed_last_is_pushed_over(make_world, monkeypatch,
+                                                                                          settings):
+    """A worker whose lease ran out (PostgreSQL restarting under its heartbeat) and the one that took its job over
+    both read what was last pushed before either marked it in doubt. The newer push (80) lands first, the older
+    (90) after it, and the newer is recorded last: Dockline must not take 80 as the store's quantity, or every
+    later push of 80 is skipped and the store stays 10 over the warehouse."""
+    settings.STALE_WRITE_SECONDS = 1.0
+    world = _world(make_world, "dsfx")
+    warehouse, store = world.connection.warehouse, world.store.sandbox.store
+    _drop(world, 1, EVERY_SKU, SOON)
+    sync_inventory(world.connection)
+    assert store.inventory_level("ACME-MUG") == 100
+
+    def pull(n: int, mugs: int) -> None:
+        _drop(world, n, {**EVERY_SKU, "MUG-ENML-01": mugs}, SOON + timedelta(minutes=n))
+        with warehouse.open_transport() as transport:
+            pull_inventory(warehouse, transport, warehouse.file_format_handler())
+
+    steps = {name: threading.Event() for name in ("x read", "go x", "x marked", "y read", "go y", "y landed", "x done")}
+
+    def step(done: str, then: str) -> None:
+        steps[done].set()
+        assert steps[then].wait(10), then
+
+    read_last = services._sold_since_pushed
+    readers = {"older": ("x read", "go x"), "newer": ("y read", "go y")}
+
+    def read_then_wait(connection, last):
+        sold = read_last(connection, last)
+        step(*readers[threading.current_thread().name.split("_")[0]])
+        return sold
+
+    monkeypatch.setattr(services, "_sold_since_pushed", read_then_wait)
+
+    def push(paced: _Paced) -> None:
+        try:
+            push_inventory(world.connection, paced)
+        finally:
+            paced.connector.close()
+            db.connection.close()
+
+    older = _Paced(world.connection.store.connector(), before=lambda: step("x marked", "y landed"))
+    newer = _Paced(world.connection.store.connector(), after=lambda: step("y landed", "x done"))
+    pull(2, 90)
+    with ThreadPoolExecutor(1, thread_name_prefix="older") as x, ThreadPoolExecutor(1, thread_name_prefix="newer") as y:
+        pushed_older = x.submit(push, older)
+        assert steps["x read"].wait(10)  # it read 90 and what was pushed before
+        pull(3, 80)
+        pushed_newer = y.submit(push, newer)
+        assert steps["y read"].wait(10)  # 80, and the same record: not in doubt yet
+        steps["go x"].set()
+        assert steps["x marked"].wait(10)
+        steps["go y"].set()  # 80 lands, then 90 lands and is recorded
+        pushed_older.result(20)
+        steps["x done"].set()  # then 80 is recorded
+        pushed_newer.result(20)
+    assert store.inventory_level("ACME-MUG") == 90
+
+    monkeypatch.setattr(services, "_sold_since_pushed", read_last)
+    time.sleep(1.1)  # past STALE_WRITE_SECONDS: neither request can land any more
+    connector = world.connection.store.connector()
+    push_inventory(world.connection, connector)
+    connector.close()
+    assert store.inventory_level("ACME-MUG") == 80
+    assert PushedStock.objects.get(connection=world.connection, store_sku="ACME-MUG").quantity == 80

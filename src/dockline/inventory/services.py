@@ -227,14 +227,18 @@ def push_inventory(connection: Connection, connector: StoreConnector, *, full: b
     ensure_lease()
     wanted = {u.sku: u.quantity for u in updates}
     started, stale = timezone.now(), timedelta(seconds=settings.STALE_WRITE_SECONDS)
-    _mark_in_doubt(connection, wanted, last, started + stale)
+    until = started + stale
+    overlapped = _mark_in_doubt(connection, wanted, last, started, until)
     result = connector.push_stock(updates)
     now = timezone.now()
     with transaction.atomic():
+        marks = dict(PushedStock.objects.select_for_update().filter(connection=connection, store_sku__in=result.updated)
+                     .values_list("store_sku", "doubt_until"))
         for sku in result.updated:
-            before = last.get(sku)
-            earlier = before.doubt_until if before and before.doubt_until and before.doubt_until > started else None
-            doubt_until = now + stale if result.in_doubt else earlier
+            if marks.get(sku) != until:  # another push marked or recorded it since this one marked it
+                overlapped[sku] = max(marks.get(sku) or until, until)
+            doubt_until = max(filter(None, [overlapped.get(sku), now + stale if result.in_doubt else None]),
+                              default=None)
             PushedStock.objects.update_or_create(
                 connection=connection, store_sku=sku,
                 defaults={"quantity": None if doubt_until else wanted[sku], "pushed_at": started, "skipped_reason": "",
@@ -260,14 +264,24 @@ def _sold_since_pushed(connection: Connection, last: dict[str, PushedStock]) -> 
     return {sku for sku, imported in lines if sku in pushed and imported > pushed[sku]}
 
 
-def _mark_in_doubt(connection: Connection, wanted: dict[str, int], last: dict[str, PushedStock], until) -> None:
+def _mark_in_doubt(connection: Connection, wanted: dict[str, int], last: dict[str, PushedStock],
+                   started: datetime, until: datetime) -> dict[str, datetime]:
     """Before a push: its SKUs' quantities at the store are in doubt until it is confirmed, and until `until`
     if the run dies meanwhile (a request of it the store sits on may still land, over a later push).
 
     So a push whose answer was lost, or whose job died, is sent again even if the quantity returns to the one
     recorded, and not confirmed before a request the store sat on can no longer land (STALE_WRITE_SECONDS).
-    A push overlapping this one (a worker whose lease ran out meanwhile) may have recorded a SKU new to `last`.
+
+    Returns the SKUs another push had left in doubt past this one's start, with until when both may land: a
+    push overlapping this one (a worker whose lease ran out meanwhile) may land after it. Read as the marks
+    are set, not from `last`: both pushes may have read `last` before either marked it. Such a push may also
+    have recorded a SKU new to `last`.
     """
-    PushedStock.objects.bulk_create([PushedStock(connection=connection, store_sku=sku) for sku in wanted
-                                     if sku not in last], ignore_conflicts=True)
-    PushedStock.objects.filter(connection=connection, store_sku__in=wanted).update(quantity=None, doubt_until=until)
+    with transaction.atomic():
+        PushedStock.objects.bulk_create([PushedStock(connection=connection, store_sku=sku) for sku in wanted
+                                         if sku not in last], ignore_conflicts=True)
+        marked = PushedStock.objects.select_for_update().filter(connection=connection, store_sku__in=wanted)
+        live = {sku: max(doubt, until) for sku, doubt in marked.values_list("store_sku", "doubt_until")
+                if doubt is not None and doubt > started}
+        marked.update(quantity=None, doubt_until=until)
+    return live
