@@ -28,6 +28,19 @@ def quick_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # the demo admin's, unused
 
 
+@pytest.fixture
+def calm_trial(transactional_db):
+    """Seed 4's world without faults, run until nothing moves; stopped after."""
+    trial = Trial(4, frozenset())
+    trial.build()
+    try:
+        trial.run()
+        trial.settle()
+        yield trial
+    finally:
+        trial.stop()
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_no_order_is_lost_or_sent_twice_and_no_shipment_posted_twice_whatever_fails(transactional_db, seed):
     verdict = run_trial(seed)
@@ -35,55 +48,34 @@ def test_no_order_is_lost_or_sent_twice_and_no_shipment_posted_twice_whatever_fa
     assert sum(verdict.faults.values()) > 0
 
 
-def test_the_verdict_sees_an_order_the_warehouse_received_twice(transactional_db):
-    trial = Trial(4, frozenset())  # no faults
-    trial.build()
-    try:
-        trial.run()
-        trial.settle()
-        wms = trial.worlds[0].wms
-        taken = sorted(wms.processed.iterdir())[0]
-        shutil.copyfile(taken, wms.inbox / taken.name)  # the same order file arrives again
-        wms.tick()
-        verdict = trial.judge()
-    finally:
-        trial.stop()
+def test_the_verdict_sees_an_order_the_warehouse_received_twice(calm_trial):
+    wms = calm_trial.worlds[0].wms
+    taken = sorted(wms.processed.iterdir())[0]
+    shutil.copyfile(taken, wms.inbox / taken.name)  # the same order file arrives again
+    wms.tick()
+    verdict = calm_trial.judge()
     assert not verdict.ok
     assert [d for d in verdict.duplicated if "reached the warehouse 2 times" in d]
 
 
-def test_a_lost_tracking_number_names_where_its_shipment_file_lies_and_what_dockline_recorded(transactional_db):
-    trial = Trial(4, frozenset())
-    trial.build()
-    try:
-        trial.run()
-        trial.settle()
-        world = trial.worlds[0]
-        number = world.place_order()
-        trial._run_jobs([(world, ChannelKind.ORDERS)])
-        world.wms.tick()  # it ships; Dockline's shipments run has not read the file yet
-        verdict = trial.judge()
-    finally:
-        trial.stop()
+def test_a_lost_tracking_number_names_where_its_shipment_file_lies_and_what_dockline_recorded(calm_trial):
+    world = calm_trial.worlds[0]
+    number = world.place_order()
+    calm_trial._run_jobs([(world, ChannelKind.ORDERS)])
+    world.wms.tick()  # it ships; Dockline's shipments run has not read the file yet
+    verdict = calm_trial.judge()
     [lost] = [line for line in verdict.lost if f"/{number}:" in line]
     assert f"order {world.connection.id}/{number}: store tracking [] != warehouse's (shp_{number}-1_" in lost
     assert lost.endswith(" in out, recorded never)")
 
 
-def test_stock_off_names_the_warehouses_last_stock_file_and_what_dockline_counted_and_pushed(transactional_db):
-    trial = Trial(4, frozenset())
-    trial.build()
-    try:
-        trial.run()
-        trial.settle()
-        world = trial.worlds[0]
-        world.wms.set_stock("LANTERN-300", 7)
-        world.wms.snapshot_now()
-        world.wms.tick()  # the warehouse writes its stock file; Dockline's inventory run has not read it yet
-        shown = world.store.inventory_level("LANTERN-300")
-        verdict = trial.judge()
-    finally:
-        trial.stop()
+def test_stock_off_names_the_warehouses_last_stock_file_and_what_dockline_counted_and_pushed(calm_trial):
+    world = calm_trial.worlds[0]
+    world.wms.set_stock("LANTERN-300", 7)
+    world.wms.snapshot_now()
+    world.wms.tick()  # the warehouse writes its stock file; Dockline's inventory run has not read it yet
+    shown = world.store.inventory_level("LANTERN-300")
+    verdict = calm_trial.judge()
     assert verdict.stock_off == [f"{world.connection.id}/LANTERN-300: store {shown}, warehouse 7"]
     [story] = verdict.stock_story
     newest = world.wms.inventory_files[-1]

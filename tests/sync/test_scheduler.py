@@ -119,31 +119,52 @@ def test_a_run_that_lost_its_lease_stops_before_its_next_side_effect(connection,
     ensure_lease()  # outside a leased job: nothing to check
 
 
-@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
-def test_a_heartbeat_that_meets_a_database_error_keeps_beating(connection, settings, monkeypatch):
-    import threading
-    import time
-
-    from django.db import OperationalError
-    from django.db.models.query import QuerySet
-
-    from dockline.sync.scheduler import ensure_lease, heartbeat, take
+@pytest.fixture
+def leased(connection, settings):
+    """The orders channel claimed and taken by worker "claim", with a 0.3 s lease: (channel, lease token)."""
+    from dockline.sync.scheduler import take
 
     settings.LEASE_SECONDS = 0.3
     connection.enabled = True
     connection.save()
     orders = connection.channels.get(kind="orders")
     claim_due("claim")
-    token = take(orders.id, "claim")
-    real_update, failures = QuerySet.update, []
+    return orders, take(orders.id, "claim")
 
-    def busy_once(self, **changes):
-        if threading.current_thread().name.startswith("lease-") and not failures:
-            failures.append(changes)
-            raise OperationalError("database is locked")
+
+def _on_beats(monkeypatch, beat) -> None:
+    """Run `beat(changes)` before each update the heartbeat thread makes (the lease renewal)."""
+    import threading
+
+    from django.db.models.query import QuerySet
+
+    real_update = QuerySet.update
+
+    def update(self, **changes):
+        if threading.current_thread().name.startswith("lease-"):
+            beat(changes)
         return real_update(self, **changes)
 
-    monkeypatch.setattr(QuerySet, "update", busy_once)
+    monkeypatch.setattr(QuerySet, "update", update)
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
+def test_a_heartbeat_that_meets_a_database_error_keeps_beating(leased, monkeypatch):
+    import time
+
+    from django.db import OperationalError
+
+    from dockline.sync.scheduler import ensure_lease, heartbeat
+
+    orders, token = leased
+    failures = []
+
+    def busy_once(changes):
+        if not failures:
+            failures.append(changes)
+            raise OperationalError("database is locked")
+
+    _on_beats(monkeypatch, busy_once)
     with heartbeat(orders.id, token):
         time.sleep(0.7)  # the first beat fails; the lease would have expired twice without the next ones
         ensure_lease()
@@ -152,33 +173,25 @@ def test_a_heartbeat_that_meets_a_database_error_keeps_beating(connection, setti
 
 
 @pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
-def test_a_heartbeat_whose_connection_the_server_dropped_renews_the_lease_again(connection, settings, monkeypatch):
+def test_a_heartbeat_whose_connection_the_server_dropped_renews_the_lease_again(leased, monkeypatch):
     """A database restart drops every connection; the beat's own one stays broken unless the beat reconnects,
     and then the lease runs out under a job still running, which another worker claims and runs alongside."""
-    import threading
     import time
 
     from django.db import connection as db
-    from django.db.models.query import QuerySet
 
-    from dockline.sync.scheduler import ensure_lease, heartbeat, take
+    from dockline.sync.scheduler import ensure_lease, heartbeat
 
-    settings.LEASE_SECONDS = 0.3
-    connection.enabled = True
-    connection.save()
-    orders = connection.channels.get(kind="orders")
-    claim_due("claim")
-    token = take(orders.id, "claim")
-    real_update, dropped = QuerySet.update, []
+    orders, token = leased
+    dropped = []
 
-    def dropped_once(self, **changes):
-        if threading.current_thread().name.startswith("lease-") and not dropped:
+    def dropped_once(changes):
+        if not dropped:
             db.ensure_connection()
             db.connection.close()  # the server side went away under Django
             dropped.append(changes)
-        return real_update(self, **changes)
 
-    monkeypatch.setattr(QuerySet, "update", dropped_once)
+    _on_beats(monkeypatch, dropped_once)
     with heartbeat(orders.id, token):
         time.sleep(0.7)  # the first beat fails on the dead connection; without reconnecting, so would every next one
         ensure_lease()
@@ -187,31 +200,20 @@ def test_a_heartbeat_whose_connection_the_server_dropped_renews_the_lease_again(
 
 
 @pytest.mark.django_db(transaction=True)  # the heartbeat writes from its own thread
-def test_a_run_whose_lease_could_not_be_renewed_in_time_stops_before_its_next_side_effect(connection, settings,
-                                                                                          monkeypatch):
+def test_a_run_whose_lease_could_not_be_renewed_in_time_stops_before_its_next_side_effect(leased, monkeypatch):
     """The lease ran out while the database was away: another worker may have claimed the job meanwhile."""
-    import threading
     import time
 
     from django.db import OperationalError
-    from django.db.models.query import QuerySet
 
-    from dockline.sync.scheduler import LeaseLost, ensure_lease, heartbeat, take
+    from dockline.sync.scheduler import LeaseLost, ensure_lease, heartbeat
 
-    settings.LEASE_SECONDS = 0.3
-    connection.enabled = True
-    connection.save()
-    orders = connection.channels.get(kind="orders")
-    claim_due("claim")
-    token = take(orders.id, "claim")
-    real_update = QuerySet.update
+    orders, token = leased
 
-    def unreachable(self, **changes):
-        if threading.current_thread().name.startswith("lease-"):
-            raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
-        return real_update(self, **changes)
+    def unreachable(changes):
+        raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
 
-    monkeypatch.setattr(QuerySet, "update", unreachable)
+    _on_beats(monkeypatch, unreachable)
     with heartbeat(orders.id, token):
         ensure_lease()  # renewed less than a lease ago: still ours
         time.sleep(0.35)
